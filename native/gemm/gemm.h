@@ -1,0 +1,49 @@
+// The public C++ GEMM API: C[b] = A[b] x B[b] for a batch of row-major matrices.
+//
+//   int8 or uint8 A  x  int8 B     -> int32 C (exact; wraps modulo 2^32 past
+//                                     the K limit in gemm_limits.h)
+//   float32 A        x  float32 B  -> float32 C
+//
+// Every matrix is dense and row-major. A "transposed" operand is stored as its
+// transpose: A^T is [k][m], B^T is [n][k]. Batch strides are in elements; a
+// stride of 0 broadcasts one matrix over the whole batch.
+#pragma once
+
+#include <cstdint>
+
+#include "gemm/types.h"
+
+namespace qgemm {
+
+class PackedB;
+
+enum class Backend : int { kAuto = 0, kBuiltin = 1, kOneDnn = 2 };
+const char* backend_name(Backend b);
+
+struct Operand {
+  const void* data = nullptr;
+  DType type = DType::kInt8;
+  bool transposed = false;
+  int64_t batch_stride = 0;  // elements between consecutive batch items
+};
+
+struct GemmDesc {
+  int64_t m = 0, n = 0, k = 0;
+  int64_t batch = 1;
+  Operand a;
+  Operand b;                        // ignored when packed_b is set
+  const PackedB* packed_b = nullptr;  // B packed once by pack_b(); broadcast over the batch
+  void* c = nullptr;
+  DType c_type = DType::kInt32;
+  int64_t c_batch_stride = 0;
+};
+
+// Runs the product. Checks that the descriptor is self-consistent (types,
+// non-negative sizes); the caller (the binding) is responsible for checking
+// that every buffer is as large as gemm_required_elements() says.
+Status gemm(const GemmDesc& desc, Backend backend);
+
+// True when the oneDNN backend was compiled in and its library loaded.
+bool onednn_available();
+
+}  // namespace qgemm

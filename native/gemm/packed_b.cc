@@ -1,0 +1,43 @@
+#include "gemm/packed_b.h"
+
+#include <string>
+
+#include "cpu/cpu_features.h"
+
+namespace qgemm {
+
+Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* out) {
+  if (k < 0 || n < 0) return Status::Error(StatusCode::kInvalidArgument, "negative dimension");
+  if (b.type != DType::kInt8 && b.type != DType::kFloat32) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         std::string("cannot pack B of type ") + dtype_name(b.type));
+  }
+  std::unique_ptr<PackedB> p(new PackedB());
+  p->k_ = k;
+  p->n_ = n;
+  p->type_ = b.type;
+  size_t bytes;
+  if (b.type == DType::kInt8) {
+    p->int8_kernel_ = &int8_kernel_for(active_isa());
+    bytes = p->int8_kernel_->packed_bytes(k, n);
+  } else {
+    p->f32_kernel_ = &f32_kernel_for(active_isa());
+    bytes = p->f32_kernel_->packed_bytes(k, n);
+  }
+  if (!p->buffer_.reset(bytes)) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate packed B");
+  if (b.type == DType::kInt8) {
+    p->int8_kernel_->pack_b(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->buffer_.data());
+  } else {
+    p->f32_kernel_->pack_b(static_cast<const float*>(b.data), b.transposed, k, n, p->buffer_.data());
+  }
+  *out = std::move(p);
+  return Status::Ok();
+}
+
+const char* PackedB::kernel_name() const {
+  return int8_kernel_ != nullptr ? int8_kernel_->name : f32_kernel_->name;
+}
+
+size_t PackedB::bytes() const { return buffer_.size(); }
+
+}  // namespace qgemm

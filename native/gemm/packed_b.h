@@ -1,0 +1,41 @@
+// B packed once into the layout of the kernel that will run it, reusable for
+// any M and any number of calls. Immutable after construction, so one PackedB
+// may be used by several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "gemm/aligned_buffer.h"
+#include "gemm/gemm.h"
+#include "gemm/kernels/kernel.h"
+
+namespace qgemm {
+
+class PackedB {
+ public:
+  // Packs b (k x n, or n x k when b.transposed) for the built-in kernel of the
+  // active ISA.
+  // b.type must be kInt8 (for int8 GEMMs) or kFloat32.
+  static Status create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* out);
+
+  int64_t k() const { return k_; }
+  int64_t n() const { return n_; }
+  DType type() const { return type_; }
+  const char* kernel_name() const;
+  size_t bytes() const;
+
+  const Int8Kernel* int8_kernel() const { return int8_kernel_; }
+  const F32Kernel* f32_kernel() const { return f32_kernel_; }
+  const uint8_t* data() const { return buffer_.data(); }
+
+ private:
+  PackedB() = default;
+  int64_t k_ = 0, n_ = 0;
+  DType type_ = DType::kInt8;
+  const Int8Kernel* int8_kernel_ = nullptr;
+  const F32Kernel* f32_kernel_ = nullptr;
+  AlignedBuffer buffer_;
+};
+
+}  // namespace qgemm
