@@ -40,10 +40,11 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   }
 
  private:
-  // gemm(a, b | packed, c, m, n, k, batch, aStride, bStride, cStride, transA, transB, backend)
+  // gemm(a, b | packed, c, m, n, k, batch, aStride, bStride, cStride, transA, transB, backend,
+  //      allowInexact)
   Napi::Value gemm(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() != 13) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "gemm expects 13 arguments");
+    if (info.Length() != 14) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "gemm expects 14 arguments");
     qgemm::GemmDesc d;
     d.m = arg_size(info, 3, "m");
     d.n = arg_size(info, 4, "n");
@@ -69,7 +70,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     }
     check_fits(env, a, d.batch, d.m, d.k, d.a.batch_stride, "a");
     check_fits(env, c, d.batch, d.m, d.n, d.c_batch_stride, "out");
-    const qgemm::Status status = qgemm::gemm(d, backend);
+    const qgemm::Status status = qgemm::gemm(d, backend, arg_bool(info, 13, "allowInexact"));
     if (!status.ok()) throw_status(env, status);
     return env.Undefined();
   }
@@ -108,6 +109,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     out.Set("f32Kernel", qgemm::f32_kernel_for(qgemm::active_isa()).name);
     out.Set("onednn", qgemm::onednn_compiled());
     out.Set("onednnVersion", qgemm::onednn_version());
+    out.Set("onednnInt8Exact", qgemm::onednn_int8_exact());
     out.Set("threads", qgemm::ThreadPool::global().num_threads());
     out.Set("availableCpus", qgemm::available_cpus());
     return out;

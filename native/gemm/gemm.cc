@@ -46,12 +46,17 @@ Status validate(const GemmDesc& d) {
 
 }  // namespace
 
-Status gemm(const GemmDesc& desc, Backend backend) {
+Status gemm(const GemmDesc& desc, Backend backend, bool allow_inexact) {
   Status status = validate(desc);
   if (!status.ok()) return status;
   if (backend == Backend::kOneDnn) {
     if (desc.packed_b != nullptr) {
       return Status::Error(StatusCode::kUnsupported, "weights packed for the builtin backend");
+    }
+    if (onednn_compiled() && desc.a.type != DType::kFloat32 && !allow_inexact && !onednn_int8_exact()) {
+      return Status::Error(StatusCode::kInexact,
+                           "oneDNN's int8 matmul saturates on this CPU (no AVX-512 VNNI or AMX) and would "
+                           "return wrong results; use the builtin backend");
     }
     return onednn_gemm(desc);
   }

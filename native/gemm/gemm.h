@@ -41,7 +41,9 @@ struct GemmDesc {
 // Runs the product. Checks that the descriptor is self-consistent (types,
 // non-negative sizes); the caller (the binding) is responsible for checking
 // that every buffer is as large as gemm_required_elements() says.
-Status gemm(const GemmDesc& desc, Backend backend);
+// allow_inexact lets the oneDNN backend run int8 on CPUs where its results
+// can be wrong (see onednn_int8_exact()); only benchmarks should ask for it.
+Status gemm(const GemmDesc& desc, Backend backend, bool allow_inexact = false);
 
 // True when the oneDNN backend was compiled in and its library loaded.
 bool onednn_available();

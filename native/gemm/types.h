@@ -19,6 +19,7 @@ enum class StatusCode : int {
   kUnsupported,      // valid, but not on this backend or build
   kOutOfMemory,
   kBackendError,     // the backend library failed
+  kInexact,          // the backend cannot give the exact answer on this CPU
 };
 
 struct Status {

@@ -4,12 +4,16 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <string>
+
 #include <map>
 #include <mutex>
 #include <tuple>
 #include <vector>
 
 #include "oneapi/dnnl/dnnl.hpp"
+#include "cpu/cpu_features.h"
 #include "threads/thread_pool.h"
 
 namespace qgemm {
@@ -110,6 +114,11 @@ class OneDnn {
 }  // namespace
 
 bool onednn_compiled() { return true; }
+
+bool onednn_int8_exact() {
+  const CpuFeatures& f = cpu_features();
+  return f.avx512_vnni || f.amx_permitted;
+}
 
 const char* onednn_version() {
   static const std::string version = [] {

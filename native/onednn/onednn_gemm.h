@@ -10,6 +10,10 @@ namespace qgemm {
 bool onednn_compiled();
 // "2.6.3" or "" when not compiled in.
 const char* onednn_version();
+// oneDNN 2.6.3's int8 kernels for CPUs without VNNI sum u8*s8 pairs with
+// vpmaddubsw, which saturates at int16: full-range inputs give wrong results
+// (measured on AVX2). Exact only where it runs VNNI (AVX-512 VNNI) or AMX.
+bool onednn_int8_exact();
 Status onednn_gemm(const GemmDesc& desc);
 
 }  // namespace qgemm

@@ -1,0 +1,40 @@
+/**
+ * Errors thrown by qgemm. Every error has a stable `code` (ERR_QGEMM_*) and a
+ * message naming the argument at fault; the class says what kind of mistake
+ * it was (TypeError: wrong kind of value, RangeError: right kind, bad value).
+ */
+
+export type ErrorCode =
+  | 'ERR_QGEMM_ARG_TYPE' // not a tensor, not a number, ...
+  | 'ERR_QGEMM_DTYPE' // a tensor of the wrong element type
+  | 'ERR_QGEMM_SHAPE' // bad dimensions, or shapes that do not fit together
+  | 'ERR_QGEMM_DATA_LENGTH' // data length does not match the shape
+  | 'ERR_QGEMM_DETACHED' // the tensor's ArrayBuffer was detached or transferred
+  | 'ERR_QGEMM_OUT' // an `out` tensor of the wrong dtype or shape, or overlapping an input
+  | 'ERR_QGEMM_TOO_LARGE' // sizes whose element or byte count overflows
+  | 'ERR_QGEMM_OPTION' // an unknown or invalid option
+  | 'ERR_QGEMM_BACKEND_UNAVAILABLE' // a backend this build or CPU does not have
+  | 'ERR_QGEMM_INEXACT_BACKEND' // a backend that would give wrong integer results here
+  | 'ERR_QGEMM_DISPOSED' // a PackedWeights used after dispose()
+  | 'ERR_QGEMM_NATIVE'; // the native core refused a call (a bug if you see it)
+
+export interface QgemmError extends Error {
+  readonly code: ErrorCode;
+}
+
+function withCode<E extends Error>(error: E, code: ErrorCode): E & QgemmError {
+  Object.defineProperty(error, 'code', { value: code, enumerable: true });
+  return error as E & QgemmError;
+}
+
+export function typeError(code: ErrorCode, message: string): TypeError & QgemmError {
+  return withCode(new TypeError(message), code);
+}
+
+export function rangeError(code: ErrorCode, message: string): RangeError & QgemmError {
+  return withCode(new RangeError(message), code);
+}
+
+export function stateError(code: ErrorCode, message: string): Error & QgemmError {
+  return withCode(new Error(message), code);
+}

@@ -1,0 +1,12 @@
+/**
+ * qgemm: exact, fast CPU INT8 matrix multiplication for Node.js.
+ */
+export { matmul } from './matmul';
+export type { Backend, MatmulOptions } from './matmul';
+export { packWeights, PackedWeights } from './packed';
+export type { PackOptions } from './packed';
+export { tensor, zeros, checkTensor, DTYPES } from './tensor';
+export type { DType, Tensor, DataTypeMap, TypedData } from './tensor';
+export { info, setNumThreads, setMaxIsa, ISAS } from './info';
+export type { Info, Isa } from './info';
+export type { ErrorCode, QgemmError } from './errors';

@@ -1,0 +1,75 @@
+/**
+ * PackedWeights: a B matrix packed once into the layout of the kernel that
+ * will multiply it (with whatever per-column data that kernel needs), reusable
+ * for any M. Owns native memory: free it with dispose() or `using`; garbage
+ * collection frees it too if you forget.
+ */
+import { rangeError, stateError, typeError } from './errors';
+import { native, NativePackedWeights } from './native';
+import { checkTensor, Tensor } from './tensor';
+
+export interface PackOptions {
+  /** b is stored as its transpose, [N, K] (a PyTorch Linear weight, for example). */
+  transpose?: boolean;
+}
+
+export class PackedWeights {
+  /** int8 for int8 GEMMs, float32 for float GEMMs. */
+  readonly dtype: 'int8' | 'float32';
+  /** The logical shape [K, N] of B. */
+  readonly shape: readonly [number, number];
+  readonly #native: NativePackedWeights;
+
+  /** @internal use packWeights() */
+  constructor(dtype: 'int8' | 'float32', k: number, n: number, handle: NativePackedWeights) {
+    this.dtype = dtype;
+    this.shape = Object.freeze([k, n]) as readonly [number, number];
+    this.#native = handle;
+  }
+
+  /** The kernel B was packed for, e.g. "avx2" or "scalar". */
+  get kernel(): string {
+    return this.#native.kernel;
+  }
+
+  /** Bytes of native memory held (0 once disposed). */
+  get bytes(): number {
+    return this.#native.bytes;
+  }
+
+  get disposed(): boolean {
+    return this.#native.disposed;
+  }
+
+  /** Frees the native memory now. Safe to call twice. */
+  dispose(): void {
+    this.#native.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** @internal the native handle, checked not to be disposed. */
+  handle(): NativePackedWeights {
+    if (this.#native.disposed) throw stateError('ERR_QGEMM_DISPOSED', 'PackedWeights was disposed');
+    return this.#native;
+  }
+}
+
+/** Packs B ([K, N], or [N, K] with transpose) for repeated matmul calls. */
+export function packWeights(b: Tensor<'int8'> | Tensor<'float32'>, options: PackOptions = {}): PackedWeights {
+  checkTensor(b, 'b');
+  if (b.dtype !== 'int8' && b.dtype !== 'float32') {
+    throw typeError('ERR_QGEMM_DTYPE', `b must be an int8 or float32 tensor, got ${(b as Tensor).dtype}`);
+  }
+  if (b.shape.length !== 2) throw rangeError('ERR_QGEMM_SHAPE', `b must be 2-D, got shape [${b.shape.join(', ')}]`);
+  if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
+  for (const key of Object.keys(options)) {
+    if (key !== 'transpose') throw typeError('ERR_QGEMM_OPTION', `unknown option ${key}`);
+  }
+  const transpose = options.transpose ?? false;
+  if (typeof transpose !== 'boolean') throw typeError('ERR_QGEMM_OPTION', 'options.transpose must be a boolean');
+  const [k, n] = transpose ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  return new PackedWeights(b.dtype, k, n, native().packWeights(b.data, k, n, transpose));
+}
