@@ -61,6 +61,7 @@ export function tensor<T extends TypedData>(data: T, shape?: readonly number[]):
   if (dtype === undefined) {
     throw typeError('ERR_QGEMM_DTYPE', 'data must be an Int8Array, Uint8Array, Int32Array or Float32Array');
   }
+  if (shape !== undefined && !Array.isArray(shape)) throw typeError('ERR_QGEMM_ARG_TYPE', 'shape must be an array of integers');
   const dims = shape === undefined ? [data.length] : [...shape];
   const t = { dtype, shape: Object.freeze(dims), data } as unknown as Tensor<DTypeOf<T>>;
   checkTensor(t, 'tensor');
