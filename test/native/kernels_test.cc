@@ -1,0 +1,329 @@
+// Randomized differential test of every kernel against the scalar reference.
+//
+// Each case runs qgemm::gemm() under each ISA cap and 1 or 2 threads, and each
+// kernel's compute() directly on a random sub-block of C with padded strides.
+// int8 results must match reference_gemm bit for bit (including wrap-around
+// modulo 2^32 past the K limits); fp32 within a summation-error bound.
+//
+// QGEMM_TEST_SEED=<n> replays another seed; QGEMM_TEST_CASES=<n> sets the count.
+#include <cfloat>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "check.h"
+#include "cpu/cpu_features.h"
+#include "gemm/aligned_buffer.h"
+#include "gemm/gemm.h"
+#include "gemm/kernels/kernel.h"
+#include "gemm/packed_b.h"
+#include "gemm/reference.h"
+#include "threads/thread_pool.h"
+
+using namespace qgemm;
+
+namespace {
+
+std::mt19937_64 rng;
+int64_t cases_run = 0;
+
+int64_t uniform(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); }
+
+// Dimensions that stress tails: 1, primes, around multiples of 6, 8, 16, 24.
+int64_t pick_dim(int64_t max) {
+  static const int64_t kEdge[] = {1, 2, 3, 5, 6, 7, 8, 9, 11, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48,
+                                  49, 63, 64, 65, 97, 127, 128, 129, 191, 255, 256, 257, 263, 293, 300};
+  if (uniform(0, 2) == 0) return uniform(1, max);
+  int64_t d;
+  do d = kEdge[uniform(0, sizeof(kEdge) / sizeof(kEdge[0]) - 1)]; while (d > max);
+  return d;
+}
+
+// Full range, with the extremes over-represented.
+int32_t pick_int(int32_t lo, int32_t hi) {
+  switch (uniform(0, 7)) {
+    case 0: return lo;
+    case 1: return hi;
+    default: return static_cast<int32_t>(uniform(lo, hi));
+  }
+}
+
+std::vector<Isa> isas_to_test() {
+  std::vector<Isa> isas{Isa::kScalar};
+  if (cpu_features().avx2) isas.push_back(Isa::kAvx2);
+  return isas;
+}
+
+// One problem: operands stored as the flags say, batch items `stride` apart.
+template <typename TA, typename TB>
+struct Problem {
+  int64_t m, n, k, batch = 1;
+  bool ta, tb, b_broadcast = false;
+  DType a_type;
+  std::vector<TA> a;
+  std::vector<TB> b;
+
+  GemmDesc desc(void* c) const {
+    GemmDesc d;
+    d.m = m, d.n = n, d.k = k, d.batch = batch;
+    d.a = Operand{a.data(), a_type, ta, m * k};
+    d.b = Operand{b.data(), std::is_same<TB, float>::value ? DType::kFloat32 : DType::kInt8, tb,
+                  b_broadcast ? 0 : k * n};
+    d.c = c;
+    d.c_type = std::is_same<TB, float>::value ? DType::kFloat32 : DType::kInt32;
+    d.c_batch_stride = m * n;
+    return d;
+  }
+
+  // Reference result of every batch item.
+  template <typename TC>
+  std::vector<TC> reference() const {
+    std::vector<TC> c(static_cast<size_t>(batch * m * n));
+    for (int64_t item = 0; item < batch; ++item) {
+      GemmDesc d = desc(c.data() + item * m * n);
+      d.batch = 1;
+      d.a.data = a.data() + item * m * k;
+      d.b.data = b.data() + (b_broadcast ? 0 : item * k * n);
+      reference_gemm(d);
+    }
+    return c;
+  }
+
+  // Element (i, p) of item 0's A and (p, j) of its B, whatever the storage.
+  TA a_at(int64_t i, int64_t p) const { return ta ? a[p * m + i] : a[i * k + p]; }
+  TB b_at(int64_t p, int64_t j) const { return tb ? b[j * k + p] : b[p * n + j]; }
+};
+
+template <typename TA>
+bool same(int32_t x, int32_t y, const Problem<TA, int8_t>&, int64_t, int64_t) { return x == y; }
+
+// |fp32 error| of two k-term sums, each within k * eps * sum|a*b|.
+bool same(float x, float y, const Problem<float, float>& p, int64_t i, int64_t j) {
+  double sum_abs = 0;
+  for (int64_t q = 0; q < p.k; ++q) sum_abs += std::fabs(double(p.a_at(i, q)) * double(p.b_at(q, j)));
+  return std::fabs(double(x) - double(y)) <= 2.0 * double(p.k + 1) * FLT_EPSILON * sum_abs;
+}
+
+template <typename TA, typename TB, typename TC>
+bool compare(const char* what, const Problem<TA, TB>& p, const TC* got, const TC* want, int64_t count,
+             int64_t ldc_got) {
+  for (int64_t idx = 0; idx < count; ++idx) {
+    const int64_t i = idx / p.n % p.m, j = idx % p.n;
+    const TC g = got[idx / p.n * ldc_got + j];
+    if (!same(g, want[idx], p, i, j)) {
+      std::fprintf(stderr,
+                   "%s mismatch: m=%" PRId64 " n=%" PRId64 " k=%" PRId64 " batch=%" PRId64
+                   " a_type=%s ta=%d tb=%d at item %" PRId64 " (%" PRId64 ",%" PRId64 "): got %.9g want %.9g\n",
+                   what, p.m, p.n, p.k, p.batch, dtype_name(p.a_type), p.ta, p.tb, idx / (p.m * p.n), i, j,
+                   double(g), double(want[idx]));
+      return false;
+    }
+  }
+  return true;
+}
+
+// Runs the problem through qgemm::gemm() at every ISA cap and thread count,
+// with B passed plain and pre-packed.
+template <typename TA, typename TB, typename TC>
+void check_through_gemm(const Problem<TA, TB>& p, const std::vector<TC>& want) {
+  for (Isa isa : isas_to_test()) {
+    set_isa_cap(isa);
+    for (int threads : {1, 2}) {
+      ThreadPool::global().set_num_threads(threads);
+      for (bool prepack : {false, true}) {
+        if (prepack && p.batch > 1 && !p.b_broadcast) continue;  // packed B is one matrix
+        std::vector<TC> c(want.size(), TC(77));
+        GemmDesc d = p.desc(c.data());
+        std::unique_ptr<PackedB> packed;
+        if (prepack) {
+          CHECK(PackedB::create(d.b, p.k, p.n, &packed).ok());
+          d.packed_b = packed.get();
+        }
+        const Status s = gemm(d, Backend::kBuiltin);
+        if (!EXPECT(s.ok())) {
+          std::fprintf(stderr, "gemm failed: %s\n", s.message.c_str());
+          continue;
+        }
+        char what[96];
+        std::snprintf(what, sizeof(what), "gemm(isa cap %s, %d threads%s)", isa_name(isa), threads,
+                      prepack ? ", packed B" : "");
+        EXPECT(compare(what, p, c.data(), want.data(), static_cast<int64_t>(want.size()), p.n));
+        ++cases_run;
+      }
+    }
+  }
+  ThreadPool::global().set_num_threads(1);
+}
+
+// Row-major copy of item 0's A with `lda` elements per row.
+template <typename TA, typename TB>
+std::vector<TA> row_major_a(const Problem<TA, TB>& p, int64_t lda) {
+  std::vector<TA> a(static_cast<size_t>(p.m * lda), TA(0));
+  for (int64_t i = 0; i < p.m; ++i) {
+    for (int64_t q = 0; q < p.k; ++q) a[i * lda + q] = p.a_at(i, q);
+  }
+  return a;
+}
+
+// A random block [m0,m1) x [n0,n1) with n0 on the kernel's column alignment.
+struct Block {
+  int64_t m0, m1, n0, n1;
+};
+Block random_block(int64_t m, int64_t n, int64_t n_align) {
+  Block b;
+  b.m0 = uniform(0, m - 1);
+  b.m1 = uniform(b.m0 + 1, m);
+  b.n0 = uniform(0, (n - 1) / n_align) * n_align;
+  b.n1 = uniform(b.n0 + 1, n);
+  if (uniform(0, 3) == 0) b = Block{0, m, 0, n};
+  return b;
+}
+
+// Fills C (ldc-strided) with a sentinel, runs compute on the block, and checks
+// the block against the reference and that nothing else changed.
+template <typename TA, typename TB, typename TC, typename Kernel, typename Args, typename Run>
+void check_block(const char* name, const Kernel& kernel, const Problem<TA, TB>& p, const std::vector<TC>& want,
+                 Args args, std::vector<TC>& c, Run run) {
+  const TC sentinel = TC(-12345);
+  for (int rep = 0; rep < 2; ++rep) {
+    const Block bl = random_block(p.m, p.n, kernel.n_align);
+    std::fill(c.begin(), c.end(), sentinel);
+    run(args, bl.m0, bl.m1, bl.n0, bl.n1);
+    bool ok = true;
+    for (int64_t i = 0; i < p.m && ok; ++i) {
+      for (int64_t j = 0; j < args.ldc && ok; ++j) {
+        const TC got = c[i * args.ldc + j];
+        const bool inside = i >= bl.m0 && i < bl.m1 && j >= bl.n0 && j < bl.n1;
+        ok = inside ? same(got, want[i * p.n + j], p, i, j) : got == sentinel;
+        if (!ok) {
+          std::fprintf(stderr,
+                       "kernel %s: m=%" PRId64 " n=%" PRId64 " k=%" PRId64 " a_type=%s block [%" PRId64 ",%" PRId64
+                       ")x[%" PRId64 ",%" PRId64 "): %s (%" PRId64 ",%" PRId64 ") got %.9g\n",
+                       name, p.m, p.n, p.k, dtype_name(p.a_type), bl.m0, bl.m1, bl.n0, bl.n1,
+                       inside ? "wrong value at" : "wrote outside the block at", i, j, double(got));
+        }
+      }
+    }
+    EXPECT(ok);
+    ++cases_run;
+  }
+}
+
+template <typename TA>
+void check_kernels(const Problem<TA, int8_t>& p, const std::vector<int32_t>& want) {
+  const int64_t lda = p.k + uniform(0, 3), ldc = p.n + uniform(0, 3);
+  const std::vector<TA> a = row_major_a(p, lda);
+  std::vector<int32_t> c(static_cast<size_t>(p.m * ldc));
+  Operand b{p.b.data(), DType::kInt8, p.tb, 0};
+  for (Isa isa : isas_to_test()) {
+    const Int8Kernel& kernel = int8_kernel_for(isa);
+    AlignedBuffer packed(kernel.packed_bytes(p.k, p.n));
+    CHECK(packed.data() != nullptr);
+    kernel.pack_b(p.b.data(), p.tb, p.k, p.n, packed.data());
+    Int8KernelArgs args{reinterpret_cast<const uint8_t*>(a.data()), lda, p.a_type == DType::kUInt8,
+                        packed.data(), p.k, p.n, c.data(), ldc};
+    check_block(kernel.name, kernel, p, want, args, c, kernel.compute);
+  }
+  (void)b;
+}
+
+void check_kernels(const Problem<float, float>& p, const std::vector<float>& want) {
+  const int64_t lda = p.k + uniform(0, 3), ldc = p.n + uniform(0, 3);
+  const std::vector<float> a = row_major_a(p, lda);
+  std::vector<float> c(static_cast<size_t>(p.m * ldc));
+  for (Isa isa : isas_to_test()) {
+    const F32Kernel& kernel = f32_kernel_for(isa);
+    AlignedBuffer packed(kernel.packed_bytes(p.k, p.n));
+    CHECK(packed.data() != nullptr);
+    kernel.pack_b(p.b.data(), p.tb, p.k, p.n, packed.data());
+    F32KernelArgs args{a.data(), lda, packed.data(), p.k, p.n, c.data(), ldc};
+    check_block(kernel.name, kernel, p, want, args, c, kernel.compute);
+  }
+}
+
+template <typename TA, typename TB>
+void shape(Problem<TA, TB>& p, int64_t m, int64_t n, int64_t k) {
+  p.m = m, p.n = n, p.k = k;
+  p.ta = uniform(0, 1), p.tb = uniform(0, 1);
+  p.batch = uniform(0, 5) == 0 ? 2 : 1;
+  p.b_broadcast = p.batch > 1 && uniform(0, 1);
+  p.a.resize(static_cast<size_t>(p.batch * m * k));
+  p.b.resize(static_cast<size_t>((p.b_broadcast ? 1 : p.batch) * k * n));
+}
+
+// Int8 problem; `fill` gives A and B values (random by default).
+template <typename TA>
+void int8_case(int64_t m, int64_t n, int64_t k, int a_fill = 1000, int b_fill = 1000) {
+  Problem<TA, int8_t> p;
+  shape(p, m, n, k);
+  p.a_type = std::is_same<TA, uint8_t>::value ? DType::kUInt8 : DType::kInt8;
+  const int32_t lo = std::is_same<TA, uint8_t>::value ? 0 : -128, hi = std::is_same<TA, uint8_t>::value ? 255 : 127;
+  for (TA& x : p.a) x = static_cast<TA>(a_fill == 1000 ? pick_int(lo, hi) : a_fill);
+  for (int8_t& x : p.b) x = static_cast<int8_t>(b_fill == 1000 ? pick_int(-128, 127) : b_fill);
+  const std::vector<int32_t> want = p.template reference<int32_t>();
+  check_through_gemm(p, want);
+  check_kernels(p, want);
+}
+
+void f32_case(int64_t m, int64_t n, int64_t k) {
+  Problem<float, float> p;
+  shape(p, m, n, k);
+  p.a_type = DType::kFloat32;
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (float& x : p.a) x = dist(rng);
+  for (float& x : p.b) x = dist(rng);
+  const std::vector<float> want = p.reference<float>();
+  check_through_gemm(p, want);
+  check_kernels(p, want);
+}
+
+uint64_t env_u64(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+}  // namespace
+
+int main() {
+  const uint64_t seed = env_u64("QGEMM_TEST_SEED", 20240611);
+  const uint64_t cases = env_u64("QGEMM_TEST_CASES", 120);
+  rng.seed(seed);
+  std::printf("kernels_test: seed %" PRIu64 " (set QGEMM_TEST_SEED to replay), avx2 %s\n", seed,
+              cpu_features().avx2 ? "yes" : "no (scalar only)");
+
+  // Edge shapes first: K = 0, K = 1, single rows and columns.
+  for (int64_t k : {0, 1, 2, 3}) {
+    int8_case<uint8_t>(uniform(1, 20), uniform(1, 40), k);
+    int8_case<int8_t>(uniform(1, 20), uniform(1, 40), k);
+    f32_case(uniform(1, 20), uniform(1, 40), k);
+  }
+  int8_case<uint8_t>(1, 1, 1, 255, -128);
+  int8_case<int8_t>(1, 300, 299, -128, -128);
+
+  for (uint64_t c = 0; c < cases; ++c) {
+    const int64_t m = pick_dim(300), n = pick_dim(300);
+    const int64_t k = uniform(0, 15) == 0 ? 0 : pick_dim(300);
+    // Keep the slow reference affordable: shrink one side of huge cases.
+    const int64_t m_eff = m * n * std::max<int64_t>(k, 1) > 6000000 ? std::max<int64_t>(1, m / 4) : m;
+    switch (c % 3) {
+      case 0: int8_case<uint8_t>(m_eff, n, k); break;
+      case 1: int8_case<int8_t>(m_eff, n, k); break;
+      default: f32_case(m_eff, n, k); break;
+    }
+  }
+
+  // Past the exact-K limits the int32 sums wrap; every kernel must wrap the
+  // same way. 20 rows also takes the kernels' many-rows (K-blocked) path.
+  int8_case<uint8_t>(3, 37, 70000, 255, -128);
+  int8_case<uint8_t>(20, 19, 70001, 255, -128);
+  int8_case<int8_t>(20, 17, 140001, -128, -128);
+  int8_case<uint8_t>(5, 33, 66001);  // random values, long K
+
+  std::printf("kernels_test: %" PRId64 " checks ran\n", cases_run);
+  return check::exit_code();
+}
