@@ -254,6 +254,10 @@ void shape(Problem<TA, TB>& p, int64_t m, int64_t n, int64_t k) {
   p.b_broadcast = p.batch > 1 && uniform(0, 1);
   p.a.resize(static_cast<size_t>(p.batch * m * k));
   p.b.resize(static_cast<size_t>((p.b_broadcast ? 1 : p.batch) * k * n));
+  // Non-null even when empty: the scalar pack_b memcpy()s from B, and
+  // memcpy(dst, nullptr, 0) is undefined behaviour that UBSan reports.
+  p.a.reserve(1);
+  p.b.reserve(1);
 }
 
 // Int8 problem; `fill` gives A and B values (random by default).

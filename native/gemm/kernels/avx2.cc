@@ -79,21 +79,28 @@ template <int R>
 void micro(const uint32_t* a, const int32_t* b, int64_t kc, int32_t* c, int64_t ldc, int lo, int hi,
            bool accumulate) {
   __m256i acc[R][kNv];
+  #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
+    #pragma GCC unroll 8
     for (int v = 0; v < kNv; ++v) acc[r][v] = _mm256_setzero_si256();
   }
   for (int64_t p = 0; p < kc; ++p) {
     __m256i bv[kNv];
+    #pragma GCC unroll 8
     for (int v = 0; v < kNv; ++v) {
       bv[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + p * kNr + v * 8));
     }
+    #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m256i av = _mm256_set1_epi32(static_cast<int32_t>(a[p * R + r]));
+      #pragma GCC unroll 8
       for (int v = 0; v < kNv; ++v) acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(av, bv[v]));
     }
   }
   if (lo == 0 && hi == kNr) {
+    #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
+      #pragma GCC unroll 8
       for (int v = 0; v < kNv; ++v) {
         __m256i* dst = reinterpret_cast<__m256i*>(c + r * ldc + v * 8);
         __m256i x = acc[r][v];
@@ -105,7 +112,9 @@ void micro(const uint32_t* a, const int32_t* b, int64_t kc, int32_t* c, int64_t 
   }
   // Partial panel: spill, then write only columns [lo, hi).
   alignas(32) int32_t tmp[R][kNr];
+  #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
+    #pragma GCC unroll 8
     for (int v = 0; v < kNv; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(&tmp[r][v * 8]), acc[r][v]);
     for (int j = lo; j < hi; ++j) {
       // Unsigned add: wraps like the accumulators.

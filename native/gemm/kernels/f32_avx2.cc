@@ -44,10 +44,12 @@ template <int R>
 void micro(const float* a, int64_t lda, const float* b, int64_t kc, float* c, int64_t ldc, int lo, int hi,
            bool accumulate) {
   __m256 acc[R][2];
+  #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (int64_t p = 0; p < kc; ++p) {
     const __m256 b0 = _mm256_load_ps(b + p * kNr);
     const __m256 b1 = _mm256_load_ps(b + p * kNr + 8);
+    #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m256 av = _mm256_broadcast_ss(a + r * lda + p);
       acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
@@ -55,7 +57,9 @@ void micro(const float* a, int64_t lda, const float* b, int64_t kc, float* c, in
     }
   }
   if (lo == 0 && hi == kNr) {
+    #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
+      #pragma GCC unroll 8
       for (int v = 0; v < 2; ++v) {
         float* dst = c + r * ldc + v * 8;
         _mm256_storeu_ps(dst, accumulate ? _mm256_add_ps(acc[r][v], _mm256_loadu_ps(dst)) : acc[r][v]);
@@ -65,6 +69,7 @@ void micro(const float* a, int64_t lda, const float* b, int64_t kc, float* c, in
   }
   // Partial panel: spill, then write only columns [lo, hi).
   alignas(32) float tmp[R][kNr];
+  #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
     _mm256_store_ps(&tmp[r][0], acc[r][0]);
     _mm256_store_ps(&tmp[r][8], acc[r][1]);
