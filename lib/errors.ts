@@ -16,7 +16,15 @@ export type ErrorCode =
   | 'ERR_QGEMM_BACKEND_UNAVAILABLE' // a backend this build or CPU does not have
   | 'ERR_QGEMM_INEXACT_BACKEND' // a backend that would give wrong integer results here
   | 'ERR_QGEMM_DISPOSED' // a PackedWeights used after dispose()
-  | 'ERR_QGEMM_NATIVE'; // the native core refused a call (a bug if you see it)
+  | 'ERR_QGEMM_NATIVE' // the native core refused a call (a bug if you see it)
+  | 'ERR_QGEMM_SCALE' // a quantization scale that is <= 0, NaN or infinite
+  | 'ERR_QGEMM_ZERO_POINT' // a zero point that is not an integer of the quantized dtype
+  | 'ERR_QGEMM_AXIS' // an axis outside [-rank, rank), or per-axis lengths that do not match
+  | 'ERR_QGEMM_EMPTY' // an empty tensor where values are needed (observe, dynamic quantization)
+  | 'ERR_QGEMM_NOT_OBSERVED' // calculateQParams() before any observe()
+  | 'ERR_QGEMM_NOT_FINITE' // a NaN or infinite value where a finite range is needed
+  | 'ERR_QGEMM_MIN_MAX' // a range whose min is above its max
+  | 'ERR_QGEMM_ABORTED'; // an operation stopped by its AbortSignal
 
 export interface QgemmError extends Error {
   readonly code: ErrorCode;

@@ -1,0 +1,16 @@
+/** The quantization toolkit: ONNX operators, PyTorch-style observers, calibration, metrics. */
+export { roundHalfEven } from './round';
+export type { QDType } from './round';
+export { quantizeLinear, dequantizeLinear, dynamicQuantizeLinear } from './onnx';
+export type { QuantizeLinearOptions, DequantizeLinearOptions, DynamicQuantized, QuantizedInput } from './onnx';
+export type { ScaleArg, ZeroPointArg } from './params';
+export type { FloatInput } from './input';
+export { calculateQParams, calculateQParamsPerChannel } from './qparams';
+export type { QScheme, QParamsOptions, QParams, PerChannelQParams } from './qparams';
+export {
+  MinMaxObserver,
+  MovingAverageMinMaxObserver,
+  PerChannelMinMaxObserver,
+  MovingAveragePerChannelMinMaxObserver,
+} from './observers';
+export type { Observer, MinMaxObserverOptions, MovingAverageOptions, PerChannelOptions } from './observers';
