@@ -4,10 +4,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "args.h"
+#include "async_job.h"
 #include "cpu/cpu_features.h"
 #include "errors.h"
+#include "gemm_call.h"
 #include "gemm/gemm.h"
 #include "gemm/kernels/kernel.h"
 #include "onednn/onednn_gemm.h"
@@ -16,22 +19,15 @@
 
 namespace qgemm_binding {
 
-namespace {
-
-qgemm::Backend to_backend(Napi::Env env, int64_t code) {
-  if (code < 0 || code > 2) throw_range_error(env, "ERR_QGEMM_OPTION", "backend code out of range");
-  return static_cast<qgemm::Backend>(code);
-}
-
-}  // namespace
-
 class QgemmAddon : public Napi::Addon<QgemmAddon> {
  public:
-  QgemmAddon(Napi::Env env, Napi::Object exports) {
+  QgemmAddon(Napi::Env env, Napi::Object exports) : jobs_(env) {
     packed_weights_ = Napi::Persistent(PackedWeights::define(env));
     DefineAddon(exports, {
                              InstanceMethod<&QgemmAddon::gemm>("gemm"),
+                             InstanceMethod<&QgemmAddon::gemm_async>("gemmAsync"),
                              InstanceMethod<&QgemmAddon::pack_weights>("packWeights"),
+                             InstanceMethod<&QgemmAddon::pack_weights_async>("packWeightsAsync"),
                              InstanceMethod<&QgemmAddon::info>("info"),
                              InstanceMethod<&QgemmAddon::set_num_threads>("setNumThreads"),
                              InstanceMethod<&QgemmAddon::set_max_isa>("setMaxIsa"),
@@ -40,52 +36,66 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   }
 
  private:
-  // gemm(a, b | packed, c, m, n, k, batch, aStride, bStride, cStride, transA, transB, backend,
-  //      allowInexact)
   Napi::Value gemm(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (info.Length() != 14) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "gemm expects 14 arguments");
-    qgemm::GemmDesc d;
-    d.m = arg_size(info, 3, "m");
-    d.n = arg_size(info, 4, "n");
-    d.k = arg_size(info, 5, "k");
-    d.batch = arg_size(info, 6, "batch");
-    const ArrayView a = arg_array(info, 0, "a");
-    const ArrayView c = arg_array(info, 2, "out");
-    d.a = {a.data, a.type, arg_bool(info, 10, "transposeA"), arg_size(info, 7, "aStride")};
-    d.c = c.data;
-    d.c_type = c.type;
-    d.c_batch_stride = arg_size(info, 9, "cStride");
-    const int64_t b_stride = arg_size(info, 8, "bStride");
-    const bool b_transposed = arg_bool(info, 11, "transposeB");
-    const qgemm::Backend backend = to_backend(env, arg_size(info, 12, "backend"));
-    std::shared_ptr<const qgemm::PackedB> packed;
-    if (info[1].IsObject() && info[1].As<Napi::Object>().InstanceOf(packed_weights_.Value())) {
-      packed = PackedWeights::Unwrap(info[1].As<Napi::Object>())->get(env);
-      d.packed_b = packed.get();
-    } else {
-      const ArrayView b = arg_array(info, 1, "b");
-      check_fits(env, b, d.batch, d.k, d.n, b_stride, "b");
-      d.b = {b.data, b.type, b_transposed, b_stride};
-    }
-    check_fits(env, a, d.batch, d.m, d.k, d.a.batch_stride, "a");
-    check_fits(env, c, d.batch, d.m, d.n, d.c_batch_stride, "out");
-    const qgemm::Status status = qgemm::gemm(d, backend, arg_bool(info, 13, "allowInexact"));
-    if (!status.ok()) throw_status(env, status);
-    return env.Undefined();
+    const std::unique_ptr<GemmCall> call = GemmCall::parse(info, packed_weights_);
+    const qgemm::Status status = call->run();
+    if (!status.ok()) throw_status(info.Env(), status);
+    return info.Env().Undefined();
+  }
+
+  // gemmAsync(same arguments as gemm) -> { promise: ArrayBuffer, cancel }.
+  // `out` only gives the result type; the job owns its inputs' snapshot and
+  // its output, so nothing it touches can be freed under it.
+  Napi::Value gemm_async(const Napi::CallbackInfo& info) {
+    std::shared_ptr<GemmCall> call = GemmCall::parse(info, packed_weights_, true);
+    call->own_inputs();
+    if (!call->own_output()) throw_range_error(info.Env(), "ERR_QGEMM_OUT_OF_MEMORY", "cannot allocate the result");
+    AsyncWork work{[call] { return call->run(); }, [call](Napi::Env env) -> Napi::Value { return call->take_output(env); }};
+    return jobs_.submit(info.Env(), std::move(work));
   }
 
   // packWeights(b, k, n, transposed) -> NativePackedWeights
   Napi::Value pack_weights(const Napi::CallbackInfo& info) {
+    const PackRequest request = parse_pack(info);
+    std::unique_ptr<qgemm::PackedB> packed;
+    const qgemm::Status status = qgemm::PackedB::create(request.b, request.k, request.n, &packed);
+    if (!status.ok()) throw_status(info.Env(), status);
+    return wrap_packed(info.Env(), std::move(packed));
+  }
+
+  // packWeightsAsync(b, k, n, transposed) -> { promise, cancel }
+  Napi::Value pack_weights_async(const Napi::CallbackInfo& info) {
+    auto request = std::make_shared<PackRequest>(parse_pack(info));
+    request->own_input();
+    auto packed = std::make_shared<std::unique_ptr<qgemm::PackedB>>();
+    AsyncWork work{
+        [request, packed] { return qgemm::PackedB::create(request->b, request->k, request->n, packed.get()); },
+        [this, packed](Napi::Env env) { return wrap_packed(env, std::move(*packed)); }};
+    return jobs_.submit(info.Env(), std::move(work));
+  }
+
+  struct PackRequest {
+    qgemm::Operand b;
+    int64_t k, n;
+    std::vector<uint8_t> copy;
+    void own_input() {
+      copy.assign(static_cast<const uint8_t*>(b.data),
+                  static_cast<const uint8_t*>(b.data) + k * n * qgemm::dtype_size(b.type));
+      b.data = copy.data();
+    }
+  };
+
+  static PackRequest parse_pack(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() != 4) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "packWeights expects 4 arguments");
     const ArrayView b = arg_array(info, 0, "b");
     const int64_t k = arg_size(info, 1, "k"), n = arg_size(info, 2, "n");
     const bool transposed = arg_bool(info, 3, "transposed");
     check_fits(env, b, 1, k, n, 0, "b");
-    std::unique_ptr<qgemm::PackedB> packed;
-    const qgemm::Status status = qgemm::PackedB::create({b.data, b.type, transposed, 0}, k, n, &packed);
-    if (!status.ok()) throw_status(env, status);
+    return PackRequest{{b.data, b.type, transposed, 0}, k, n, {}};
+  }
+
+  Napi::Value wrap_packed(Napi::Env env, std::unique_ptr<qgemm::PackedB> packed) {
     Napi::Object handle = packed_weights_.New({});
     PackedWeights::Unwrap(handle)->attach(env, std::move(packed));
     return handle;
@@ -134,6 +144,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   }
 
   Napi::FunctionReference packed_weights_;
+  JobDispatcher jobs_;
 };
 
 }  // namespace qgemm_binding

@@ -7,7 +7,7 @@
  * against buffer lengths so that even a raw call cannot go out of bounds.
  */
 import { rangeError, typeError } from './errors';
-import { native } from './native';
+import { native, NativeAddon } from './native';
 import { PackedWeights } from './packed';
 import { checkTensor, maxByteLength, Tensor, zeros } from './tensor';
 
@@ -34,8 +34,10 @@ const OPTION_KEYS = new Set(['transposeA', 'transposeB', 'out', 'backend', 'allo
 
 /** A validated call, ready to run synchronously or on the compute queue. */
 export interface MatmulPlan {
+  /** Where the native call writes: options.out, or a fresh tensor. */
   readonly out: Tensor;
-  readonly run: () => void;
+  /** The native gemm arguments (out.data third). */
+  readonly args: Parameters<NativeAddon['gemm']>;
 }
 
 function checkBool(value: unknown, name: string): boolean {
@@ -84,7 +86,12 @@ function overlaps(x: ArrayBufferView, y: ArrayBufferView): boolean {
   return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
-export function planMatmul(a: Tensor, b: Tensor | PackedWeights, rawOptions?: MatmulOptions): MatmulPlan {
+/**
+ * Validates a call and prepares its native arguments. With target 'native'
+ * (async calls), out is an empty placeholder of the result's dtype and shape:
+ * the job allocates the result itself, and options.out is filled afterwards.
+ */
+export function planMatmul(a: Tensor, b: Tensor | PackedWeights, rawOptions?: MatmulOptions, target: 'js' | 'native' = 'js'): MatmulPlan {
   const options = checkOptions(rawOptions);
   checkTensor(a, 'a');
   const packed = b instanceof PackedWeights ? b : undefined;
@@ -135,7 +142,7 @@ export function planMatmul(a: Tensor, b: Tensor | PackedWeights, rawOptions?: Ma
     throw rangeError('ERR_QGEMM_TOO_LARGE', `the result ${shapeText(outShape)} is too large to allocate`);
   }
 
-  let out: Tensor;
+  let out = options.out as Tensor;
   if (options.out !== undefined) {
     checkTensor(options.out, 'options.out');
     out = options.out;
@@ -146,7 +153,10 @@ export function planMatmul(a: Tensor, b: Tensor | PackedWeights, rawOptions?: Ma
     if (overlaps(out.data, a.data) || (packed === undefined && overlaps(out.data, (b as Tensor).data))) {
       throw rangeError('ERR_QGEMM_OUT', 'options.out must not share memory with a or b');
     }
-  } else {
+  }
+  if (target === 'native') {
+    out = { dtype: outDtype, shape: Object.freeze(outShape), data: outDtype === 'float32' ? new Float32Array(0) : new Int32Array(0) };
+  } else if (options.out === undefined) {
     out = zeros(outDtype, outShape);
   }
 
@@ -157,10 +167,10 @@ export function planMatmul(a: Tensor, b: Tensor | PackedWeights, rawOptions?: Ma
   const aStride = aBatch === 1 ? 0 : m * k;
   const bStride = bBatch === 1 ? 0 : k * n;
   const bArg = packed !== undefined ? packed.handle() : (b as Tensor).data;
-  const addon = native();
-  const run = () =>
-    addon.gemm(a.data, bArg, out.data, m, n, k, batch, aStride, bStride, m * n, transposeA, transposeB, backend, allowInexact);
-  return { out, run };
+  return {
+    out,
+    args: [a.data, bArg, out.data, m, n, k, batch, aStride, bStride, m * n, transposeA, transposeB, backend, allowInexact],
+  };
 }
 
 /** int8 or uint8 A times int8 B: exact int32. */
@@ -177,6 +187,6 @@ export function matmul(
 ): Tensor<'float32'>;
 export function matmul(a: Tensor, b: Tensor | PackedWeights, options?: MatmulOptions): Tensor {
   const plan = planMatmul(a, b, options);
-  plan.run();
+  native().gemm(...plan.args);
   return plan.out;
 }

@@ -27,6 +27,12 @@ export interface NativePackedWeights {
   readonly bytes: number;
 }
 
+/** A job on the compute queue; cancel() stops it if it has not started. */
+export interface NativeJob<T> {
+  promise: Promise<T>;
+  cancel(): void;
+}
+
 export interface NativeAddon {
   gemm(
     a: ArrayBufferView,
@@ -44,7 +50,9 @@ export interface NativeAddon {
     backend: number,
     allowInexact: boolean,
   ): void;
+  gemmAsync(...args: Parameters<NativeAddon['gemm']>): NativeJob<ArrayBuffer>;
   packWeights(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativePackedWeights;
+  packWeightsAsync(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativeJob<NativePackedWeights>;
   info(): NativeInfo;
   setNumThreads(n: number): void;
   setMaxIsa(isa: string): void;

@@ -59,6 +59,12 @@ export class PackedWeights {
 
 /** Packs B ([K, N], or [N, K] with transpose) for repeated matmul calls. */
 export function packWeights(b: Tensor<'int8'> | Tensor<'float32'>, options: PackOptions = {}): PackedWeights {
+  const { dtype, k, n, transpose } = planPack(b, options);
+  return new PackedWeights(dtype, k, n, native().packWeights(b.data, k, n, transpose));
+}
+
+/** Validates packWeights' arguments. */
+export function planPack(b: Tensor, options: PackOptions = {}): { dtype: 'int8' | 'float32'; k: number; n: number; transpose: boolean } {
   checkTensor(b, 'b');
   if (b.dtype !== 'int8' && b.dtype !== 'float32') {
     throw typeError('ERR_QGEMM_DTYPE', `b must be an int8 or float32 tensor, got ${(b as Tensor).dtype}`);
@@ -71,5 +77,5 @@ export function packWeights(b: Tensor<'int8'> | Tensor<'float32'>, options: Pack
   const transpose = options.transpose ?? false;
   if (typeof transpose !== 'boolean') throw typeError('ERR_QGEMM_OPTION', 'options.transpose must be a boolean');
   const [k, n] = transpose ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
-  return new PackedWeights(b.dtype, k, n, native().packWeights(b.data, k, n, transpose));
+  return { dtype: b.dtype as 'int8' | 'float32', k, n, transpose };
 }

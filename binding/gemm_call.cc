@@ -1,0 +1,98 @@
+#include "gemm_call.h"
+
+#include <cstring>
+
+#include "args.h"
+#include "gemm/bounds.h"
+#include "errors.h"
+#include "packed_weights.h"
+
+namespace qgemm_binding {
+
+namespace {
+
+qgemm::Backend to_backend(Napi::Env env, int64_t code) {
+  if (code > 2) throw_range_error(env, "ERR_QGEMM_OPTION", "backend code out of range");
+  return static_cast<qgemm::Backend>(code);
+}
+
+int64_t bytes_of(int64_t batch, int64_t rows, int64_t cols, int64_t stride, qgemm::DType t) {
+  int64_t elements = 0;
+  qgemm::required_elements(batch, rows, cols, stride, &elements);  // already checked by check_fits
+  return elements * static_cast<int64_t>(qgemm::dtype_size(t));
+}
+
+}  // namespace
+
+std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
+                                          bool native_out) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 14) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "gemm expects 14 arguments");
+  auto call = std::make_unique<GemmCall>();
+  qgemm::GemmDesc& d = call->desc;
+  d.m = arg_size(info, 3, "m");
+  d.n = arg_size(info, 4, "n");
+  d.k = arg_size(info, 5, "k");
+  d.batch = arg_size(info, 6, "batch");
+  const ArrayView a = arg_array(info, 0, "a");
+  const ArrayView c = arg_array(info, 2, "out");
+  d.a = {a.data, a.type, arg_bool(info, 10, "transposeA"), arg_size(info, 7, "aStride")};
+  d.c = c.data;
+  d.c_type = c.type;
+  d.c_batch_stride = arg_size(info, 9, "cStride");
+  const int64_t b_stride = arg_size(info, 8, "bStride");
+  const bool b_transposed = arg_bool(info, 11, "transposeB");
+  call->backend = to_backend(env, arg_size(info, 12, "backend"));
+  call->allow_inexact = arg_bool(info, 13, "allowInexact");
+  if (info[1].IsObject() && info[1].As<Napi::Object>().InstanceOf(packed_class.Value())) {
+    call->packed = PackedWeights::Unwrap(info[1].As<Napi::Object>())->get(env);
+    d.packed_b = call->packed.get();
+  } else {
+    const ArrayView b = arg_array(info, 1, "b");
+    check_fits(env, b, d.batch, d.k, d.n, b_stride, "b");
+    d.b = {b.data, b.type, b_transposed, b_stride};
+    call->b_bytes = bytes_of(d.batch, d.k, d.n, b_stride, b.type);
+  }
+  check_fits(env, a, d.batch, d.m, d.k, d.a.batch_stride, "a");
+  if (native_out) {
+    if (d.c_batch_stride != d.m * d.n) throw_range_error(env, "ERR_QGEMM_INVALID", "cStride must be m * n");
+    ArrayView sized = c;
+    sized.length = INT64_MAX;
+    check_fits(env, sized, d.batch, d.m, d.n, d.c_batch_stride, "out");  // overflow check only
+    call->c_bytes = bytes_of(d.batch, d.m, d.n, d.c_batch_stride, c.type);
+  } else {
+    check_fits(env, c, d.batch, d.m, d.n, d.c_batch_stride, "out");
+  }
+  call->a_bytes = bytes_of(d.batch, d.m, d.k, d.a.batch_stride, a.type);
+  return call;
+}
+
+void GemmCall::own_inputs() {
+  a_copy.resize(static_cast<size_t>(a_bytes));
+  if (a_bytes > 0) std::memcpy(a_copy.data(), desc.a.data, a_copy.size());
+  desc.a.data = a_copy.data();
+  if (desc.packed_b == nullptr) {
+    b_copy.resize(static_cast<size_t>(b_bytes));
+    if (b_bytes > 0) std::memcpy(b_copy.data(), desc.b.data, b_copy.size());
+    desc.b.data = b_copy.data();
+  }
+}
+
+}  // namespace qgemm_binding
+
+namespace qgemm_binding {
+
+bool GemmCall::own_output() {
+  c_owned.reset(static_cast<uint8_t*>(std::malloc(static_cast<size_t>(c_bytes) + 1)));
+  desc.c = c_owned.get();
+  return c_owned != nullptr;
+}
+
+Napi::ArrayBuffer GemmCall::take_output(Napi::Env env) {
+  uint8_t* data = c_owned.release();
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, data, static_cast<size_t>(c_bytes),
+                                                    [](Napi::Env, void* p) { std::free(p); });
+  return buffer;
+}
+
+}  // namespace qgemm_binding
