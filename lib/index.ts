@@ -10,4 +10,6 @@ export type { DType, Tensor, DataTypeMap, TypedData } from './tensor';
 export { info, setNumThreads, setMaxIsa, ISAS } from './info';
 export type { Info, Isa } from './info';
 export type { ErrorCode, QgemmError } from './errors';
+export { matmulAsync, packWeightsAsync } from './async';
+export type { AsyncOptions } from './async';
 export * from './quant';
