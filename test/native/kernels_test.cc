@@ -328,6 +328,12 @@ int main() {
   int8_case<int8_t>(20, 17, 140001, -128, -128);
   int8_case<uint8_t>(5, 33, 66001);  // random values, long K
 
+  // K long enough that the many-rows paths cut it into blocks and add them.
+  int8_case<int8_t>(30, 41, 2001);
+  int8_case<uint8_t>(50, 23, 1500);
+  f32_case(40, 50, 1301);
+  f32_case(7, 33, 1100);
+
   std::printf("kernels_test: %" PRId64 " checks ran\n", cases_run);
   return check::exit_code();
 }

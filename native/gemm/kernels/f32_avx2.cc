@@ -18,8 +18,8 @@ namespace {
 
 constexpr int kNr = 16;
 constexpr int kMr = 6;
-constexpr int64_t kKc = 256;  // k per block: a 16 KiB panel slice
-constexpr int64_t kMc = 96;   // rows per block: their 96 KiB of A stay in L2
+constexpr int64_t kKc = 512;  // k per block: a 32 KiB panel slice (measured best of 256..512)
+constexpr int64_t kMc = 96;   // rows per block: their 192 KiB of A stay in L2
 
 int64_t panels_of(int64_t n) { return (n + kNr - 1) / kNr; }
 
@@ -40,20 +40,40 @@ void pack_b(const float* b, bool transposed, int64_t k, int64_t n, uint8_t* dst)
 }
 
 // C[0:R, lo:hi) (= or +=) A[0:R, 0:kc) x B_panel[0:kc, 0:16).
+// Few rows give few accumulator chains, and FMA latency (4 cycles) would
+// bound them; so for R <= 3 even and odd k go to separate accumulators.
 template <int R>
 void micro(const float* a, int64_t lda, const float* b, int64_t kc, float* c, int64_t ldc, int lo, int hi,
            bool accumulate) {
-  __m256 acc[R][2];
-  #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  for (int64_t p = 0; p < kc; ++p) {
+  constexpr int U = R <= 3 ? 2 : 1;
+  __m256 acc[U][R][2];
+#pragma GCC unroll 8
+  for (int u = 0; u < U; ++u) {
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) acc[u][r][0] = acc[u][r][1] = _mm256_setzero_ps();
+  }
+  int64_t p = 0;
+  auto step = [&](int u) {
     const __m256 b0 = _mm256_load_ps(b + p * kNr);
     const __m256 b1 = _mm256_load_ps(b + p * kNr + 8);
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m256 av = _mm256_broadcast_ss(a + r * lda + p);
-      acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+      acc[u][r][0] = _mm256_fmadd_ps(av, b0, acc[u][r][0]);
+      acc[u][r][1] = _mm256_fmadd_ps(av, b1, acc[u][r][1]);
+    }
+    ++p;
+  };
+  for (; p + U <= kc;) {
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) step(u);
+  }
+  if (p < kc) step(0);
+  if constexpr (U == 2) {
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      acc[0][r][0] = _mm256_add_ps(acc[0][r][0], acc[U - 1][r][0]);
+      acc[0][r][1] = _mm256_add_ps(acc[0][r][1], acc[U - 1][r][1]);
     }
   }
   if (lo == 0 && hi == kNr) {
@@ -62,7 +82,7 @@ void micro(const float* a, int64_t lda, const float* b, int64_t kc, float* c, in
       #pragma GCC unroll 8
       for (int v = 0; v < 2; ++v) {
         float* dst = c + r * ldc + v * 8;
-        _mm256_storeu_ps(dst, accumulate ? _mm256_add_ps(acc[r][v], _mm256_loadu_ps(dst)) : acc[r][v]);
+        _mm256_storeu_ps(dst, accumulate ? _mm256_add_ps(acc[0][r][v], _mm256_loadu_ps(dst)) : acc[0][r][v]);
       }
     }
     return;
@@ -71,8 +91,8 @@ void micro(const float* a, int64_t lda, const float* b, int64_t kc, float* c, in
   alignas(32) float tmp[R][kNr];
   #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
-    _mm256_store_ps(&tmp[r][0], acc[r][0]);
-    _mm256_store_ps(&tmp[r][8], acc[r][1]);
+    _mm256_store_ps(&tmp[r][0], acc[0][r][0]);
+    _mm256_store_ps(&tmp[r][8], acc[0][r][1]);
     for (int j = lo; j < hi; ++j) c[r * ldc + j] = accumulate ? c[r * ldc + j] + tmp[r][j] : tmp[r][j];
   }
 }
