@@ -268,6 +268,37 @@ def observer_fixtures():
                              "cases": cases, "ranges": range_cases})
 
 
+HIST_CONFIGS = [
+    {"dtype": "uint8", "qscheme": "per_tensor_affine"},
+    {"dtype": "int8", "qscheme": "per_tensor_symmetric"},
+    {"dtype": "int8", "qscheme": "per_tensor_affine", "reduceRange": True},
+    {"dtype": "uint8", "qscheme": "per_tensor_affine", "bins": 256, "upsampleRate": 16},
+]
+
+
+def histogram_fixtures():
+    """torch 1.13 HistogramObserver after each of several observe() calls."""
+    rng = np.random.default_rng(2048)
+    data = datasets(rng, (500,))
+    data["constant_first"] = [np.full(500, 0.75, np.float32)] + [b * 3 for b in data["normal"][:3]]
+    debug = os.environ.get("QGEMM_HIST_DEBUG")  # a folder: also dump the histograms (not committed)
+    cases = []
+    for dname, batches in data.items():
+        for cfg in HIST_CONFIGS:
+            obs = tobs.HistogramObserver(bins=cfg.get("bins", 2048), upsample_rate=cfg.get("upsampleRate", 128),
+                                         **torch_kwargs(cfg))
+            steps = []
+            for i, b in enumerate(batches):
+                obs(torch.from_numpy(b))
+                lo, hi = obs._non_linear_param_search()
+                steps.append({**qp(obs.calculate_qparams()), "min": float(obs.min_val), "max": float(obs.max_val),
+                              "searchMin": float(lo), "searchMax": float(hi)})
+                if debug:
+                    np.save(os.path.join(debug, f"{dname}_{HIST_CONFIGS.index(cfg)}_{i}.npy"), obs.histogram.numpy())
+            cases.append({"data": dname, "config": cfg, "steps": steps})
+    write("histogram.json", {"data": {k: [enc(b) for b in v] for k, v in data.items()}, "cases": cases})
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     which = sys.argv[1:] or ["onnx", "observers", "histogram"]

@@ -14,3 +14,5 @@ export {
   MovingAveragePerChannelMinMaxObserver,
 } from './observers';
 export type { Observer, MinMaxObserverOptions, MovingAverageOptions, PerChannelOptions } from './observers';
+export { HistogramObserver } from './histogram';
+export type { HistogramObserverOptions, HistogramMethod } from './histogram';
