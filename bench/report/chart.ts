@@ -7,8 +7,14 @@ import { importEsm } from '../esm';
 import type { BenchRun } from '../results';
 import { shapeName } from '../shapes';
 
-type VegaLite = typeof import('vega-lite');
-type Vega = typeof import('vega');
+// Just the calls used here: vega-lite's own types need moduleResolution node16+.
+interface VegaLite {
+  compile(spec: object): { spec: object };
+}
+interface Vega {
+  parse(spec: object): unknown;
+  View: new (runtime: unknown, options: { renderer: 'none' }) => { toSVG(): Promise<string>; finalize(): void };
+}
 
 export function chartSpec(run: BenchRun): object {
   const values = run.gemm
@@ -43,7 +49,7 @@ export function chartSpec(run: BenchRun): object {
 export async function renderChart(run: BenchRun): Promise<string> {
   const vl = await importEsm<VegaLite>('vega-lite');
   const vega = await importEsm<Vega>('vega');
-  const compiled = vl.compile(chartSpec(run) as Parameters<VegaLite['compile']>[0]).spec;
+  const compiled = vl.compile(chartSpec(run)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

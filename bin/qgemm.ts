@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * The qgemm command line: `qgemm info` and `qgemm bench`. Runs from source
+ * (node --import tsx bin/qgemm.ts) and compiled (dist/bin/qgemm.js).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { renderConsole } from '../bench/report/console';
+import { writeReports } from '../bench/report/write';
+import { runBench } from '../bench/run';
+import { BenchArgs, parseArgs, USAGE, UsageError } from './args';
+import { infoReport, infoText } from './info_text';
+
+/** bench/results in a source checkout; ./qgemm-bench-results elsewhere (an installed package). */
+function defaultOutDir(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) {
+      const bench = path.join(dir, 'bench');
+      if (fs.existsSync(path.join(bench, 'run.ts'))) return path.join(bench, 'results');
+      break;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return path.resolve('qgemm-bench-results');
+}
+
+async function bench(args: BenchArgs): Promise<void> {
+  const run = await runBench({ shapes: args.shapes, threads: args.threads, quick: args.quick });
+  const written = await writeReports(run, args.out ?? defaultOutDir(), run.kind === 'full' ? 'latest' : run.kind);
+  if (args.json) process.stdout.write(JSON.stringify(run) + '\n');
+  else process.stdout.write(renderConsole(run) + '\n');
+  const files = [written.json, written.markdown, written.svg].filter((f) => f !== undefined);
+  process.stderr.write(`wrote ${files.join(', ')}${written.chartError ? ` (${written.chartError})` : ''}\n`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`qgemm: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.command === 'help') process.stdout.write(`${USAGE}\n`);
+  else if (args.command === 'info') process.stdout.write((args.json ? JSON.stringify(infoReport(), null, 2) : infoText()) + '\n');
+  else await bench(args);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`qgemm: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
