@@ -16,3 +16,9 @@ export {
 export type { Observer, MinMaxObserverOptions, MovingAverageOptions, PerChannelOptions } from './observers';
 export { HistogramObserver } from './histogram';
 export type { HistogramObserverOptions, HistogramMethod } from './histogram';
+export { calibrate } from './calibrate';
+export type { CalibrationModel, CalibrateOptions, CalibrationProgress, CalibrationResult, ObserveFn } from './calibrate';
+export { sqnr, mse, meanAbsError, maxAbsError, cosineSimilarity } from './metrics';
+export type { MetricInput } from './metrics';
+export { codebookQuantize, codebookDequantize, logCodebook, logQuantize, kmeansQuantize } from './nonuniform';
+export type { CodebookQuantized, LogQuantizeOptions, KMeansOptions } from './nonuniform';
