@@ -94,18 +94,22 @@ struct Problem {
     return c;
   }
 
-  // Element (i, p) of item 0's A and (p, j) of its B, whatever the storage.
-  TA a_at(int64_t i, int64_t p) const { return ta ? a[p * m + i] : a[i * k + p]; }
-  TB b_at(int64_t p, int64_t j) const { return tb ? b[j * k + p] : b[p * n + j]; }
+  // Element (i, p) of an item's A and (p, j) of its B, whatever the storage.
+  TA a_at(int64_t i, int64_t p, int64_t item = 0) const {
+    return a[item * m * k + (ta ? p * m + i : i * k + p)];
+  }
+  TB b_at(int64_t p, int64_t j, int64_t item = 0) const {
+    return b[(b_broadcast ? 0 : item * k * n) + (tb ? j * k + p : p * n + j)];
+  }
 };
 
 template <typename TA>
-bool same(int32_t x, int32_t y, const Problem<TA, int8_t>&, int64_t, int64_t) { return x == y; }
+bool same(int32_t x, int32_t y, const Problem<TA, int8_t>&, int64_t, int64_t, int64_t = 0) { return x == y; }
 
 // |fp32 error| of two k-term sums, each within k * eps * sum|a*b|.
-bool same(float x, float y, const Problem<float, float>& p, int64_t i, int64_t j) {
+bool same(float x, float y, const Problem<float, float>& p, int64_t i, int64_t j, int64_t item = 0) {
   double sum_abs = 0;
-  for (int64_t q = 0; q < p.k; ++q) sum_abs += std::fabs(double(p.a_at(i, q)) * double(p.b_at(q, j)));
+  for (int64_t q = 0; q < p.k; ++q) sum_abs += std::fabs(double(p.a_at(i, q, item)) * double(p.b_at(q, j, item)));
   return std::fabs(double(x) - double(y)) <= 2.0 * double(p.k + 1) * FLT_EPSILON * sum_abs;
 }
 
@@ -115,7 +119,7 @@ bool compare(const char* what, const Problem<TA, TB>& p, const TC* got, const TC
   for (int64_t idx = 0; idx < count; ++idx) {
     const int64_t i = idx / p.n % p.m, j = idx % p.n;
     const TC g = got[idx / p.n * ldc_got + j];
-    if (!same(g, want[idx], p, i, j)) {
+    if (!same(g, want[idx], p, i, j, idx / (p.m * p.n))) {
       std::fprintf(stderr,
                    "%s mismatch: m=%" PRId64 " n=%" PRId64 " k=%" PRId64 " batch=%" PRId64
                    " a_type=%s ta=%d tb=%d at item %" PRId64 " (%" PRId64 ",%" PRId64 "): got %.9g want %.9g\n",
