@@ -118,11 +118,11 @@ export function logQuantize(x: FloatInput, options: LogQuantizeOptions = {}): Co
 export interface KMeansOptions {
   /** Number of centroids, 1..256; default 256. */
   clusters?: number;
-  /** Lloyd iterations at most; default 30 (stops early when nothing moves). */
+  /** Lloyd iterations at most; default 100 (stops early when nothing moves; each costs O(k log n)). */
   iterations?: number;
   /** PRNG seed for the k-means++ initialisation; default 0. */
   seed?: number;
-  /** k-means++ runs on a seeded sample of at most this many elements; default 8192. */
+  /** k-means++ runs on a seeded sample of at most this many elements (the extremes always in); default 131072. Smaller samples miss heavy tails. */
   sampleSize?: number;
 }
 
@@ -146,8 +146,8 @@ function prng(seed: number): () => number {
 export function kmeansQuantize(x: FloatInput, options: KMeansOptions = {}): CodebookQuantized {
   const { data, shape } = floatInput(x, 'x');
   const k = options.clusters ?? 256;
-  const iterations = options.iterations ?? 30;
-  const sampleSize = options.sampleSize ?? 8192;
+  const iterations = options.iterations ?? 100;
+  const sampleSize = options.sampleSize ?? 131072;
   if (!Number.isInteger(k) || k < 1 || k > 256) throw rangeError('ERR_QGEMM_OPTION', `options.clusters must be an integer in [1, 256], got ${String(k)}`);
   if (!Number.isInteger(iterations) || iterations < 0) throw rangeError('ERR_QGEMM_OPTION', 'options.iterations must be a non-negative integer');
   if (!Number.isInteger(sampleSize) || sampleSize < 1) throw rangeError('ERR_QGEMM_OPTION', 'options.sampleSize must be a positive integer');
@@ -180,6 +180,9 @@ function kmeansPlusPlus(sorted: Float32Array, k: number, sampleSize: number, ran
   const n = Math.min(sampleSize, sorted.length);
   const sample = new Float64Array(n);
   for (let i = 0; i < n; i++) sample[i] = sorted[n === sorted.length ? i : Math.floor(rand() * sorted.length)];
+  // Keep the extremes: a sample would mostly miss a heavy tail, and Lloyd moves slowly out to it.
+  sample[0] = sorted[0];
+  sample[n - 1] = sorted[sorted.length - 1];
   const dist = new Float64Array(n).fill(Infinity);
   const centroids = new Float64Array(k);
   let next = sample[Math.floor(rand() * n)];
