@@ -6,7 +6,9 @@ export const USAGE = `usage:
       CPU features, the kernels in use, backends, threads
   qgemm bench [--shapes M:N:K,...] [--threads n|1,2] [--quick] [--json] [--out DIR]
       GOPS of qgemm and its peers (oneDNN, onnxruntime-node, plain JS) per shape and thread count;
-      writes DIR/<latest|quick|custom>.{json,md,svg}; --json prints the JSON instead of the tables`;
+      writes DIR/<latest|quick|custom>.{json,md,svg}; --json prints the JSON instead of the tables
+  qgemm report FILE.json [--out DIR]
+      rewrites the Markdown and SVG of a saved run (default DIR: the JSON's folder)`;
 
 export interface BenchArgs {
   command: 'bench';
@@ -17,7 +19,13 @@ export interface BenchArgs {
   out?: string;
 }
 
-export type Args = { command: 'info'; json: boolean } | BenchArgs | { command: 'help' };
+export interface ReportArgs {
+  command: 'report';
+  file: string;
+  out?: string;
+}
+
+export type Args = { command: 'info'; json: boolean } | BenchArgs | ReportArgs | { command: 'help' };
 
 export class UsageError extends Error {}
 
@@ -29,9 +37,19 @@ function parseThreads(text: string): number[] {
   return [...new Set(list)];
 }
 
+function parseReport(rest: readonly string[]): ReportArgs {
+  const [file, ...more] = rest;
+  if (file === undefined || file.startsWith('-')) throw new UsageError('report needs a results JSON file');
+  if (more.length === 0) return { command: 'report', file };
+  const out = more[0] === '--out' ? more[1] : more[0].startsWith('--out=') ? more[0].slice(6) : undefined;
+  if (out === undefined || more.length > (more[0] === '--out' ? 2 : 1)) throw new UsageError(`unknown options for report: ${more.join(' ')}`);
+  return { command: 'report', file, out };
+}
+
 export function parseArgs(argv: readonly string[]): Args {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'report') return parseReport(rest);
   if (command !== 'info' && command !== 'bench') throw new UsageError(`unknown command "${command}"`);
   const args: BenchArgs = { command: 'bench', quick: false, json: false };
   for (let i = 0; i < rest.length; i++) {

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { renderConsole } from '../bench/report/console';
 import { writeReports } from '../bench/report/write';
 import { runBench } from '../bench/run';
-import { BenchArgs, parseArgs, USAGE, UsageError } from './args';
+import type { BenchRun } from '../bench/results';
+import { BenchArgs, parseArgs, ReportArgs, USAGE, UsageError } from './args';
 import { infoReport, infoText } from './info_text';
 
 /** bench/results in a source checkout; ./qgemm-bench-results elsewhere (an installed package). */
@@ -36,6 +37,14 @@ async function bench(args: BenchArgs): Promise<void> {
   process.stderr.write(`wrote ${files.join(', ')}${written.chartError ? ` (${written.chartError})` : ''}\n`);
 }
 
+/** Re-renders a saved run: report code changes need no new (long) bench run. */
+async function report(args: ReportArgs): Promise<void> {
+  const run = JSON.parse(fs.readFileSync(args.file, 'utf8')) as BenchRun;
+  const stem = path.basename(args.file, '.json');
+  const written = await writeReports(run, args.out ?? path.dirname(args.file), stem);
+  process.stderr.write(`wrote ${[written.json, written.markdown, written.svg].filter(Boolean).join(', ')}\n`);
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let args;
   try {
@@ -47,6 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (args.command === 'help') process.stdout.write(`${USAGE}\n`);
   else if (args.command === 'info') process.stdout.write((args.json ? JSON.stringify(infoReport(), null, 2) : infoText()) + '\n');
+  else if (args.command === 'report') await report(args);
   else await bench(args);
   return 0;
 }

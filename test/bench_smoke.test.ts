@@ -65,7 +65,10 @@ describe('bench smoke', () => {
     assert.match(md, /\| contender \| 3x40x24 \| 9x16x33 \|/);
     assert.match(md, /Headline ratios/);
     assert.ok(written.svg !== undefined, written.chartError);
-    assert.match(fs.readFileSync(written.svg!, 'utf8'), /^<svg[^>]*>[\s\S]*<\/svg>$/);
+    const svg = fs.readFileSync(written.svg!, 'utf8');
+    assert.match(svg, /^<svg[^>]*>[\s\S]*<\/svg>$/);
+    // Bars drawn with a height (a stacked log scale once drew them all 0 high).
+    assert.match(svg, /aria-roledescription="bar"[^>]*d="M[\d.]+,[\d.]+h[\d.]+v[\d.]*[1-9]/);
     assert.match(renderConsole(run), /GEMM throughput, 2 threads/);
   });
 });
@@ -107,6 +110,7 @@ describe('qgemm CLI', () => {
     assert.throws(() => parseArgs(['bench', '--threads', '0']), /bad --threads/);
     assert.throws(() => parseArgs(['bench', '--shapes', '1:2']), /bad shape/);
     assert.throws(() => parseArgs(['frobnicate']), /unknown command/);
+    assert.deepEqual(parseArgs(['report', 'x.json', '--out', 'd']), { command: 'report', file: 'x.json', out: 'd' });
   });
 
   it('prints info as text and JSON', () => {

@@ -36,7 +36,8 @@ export function chartSpec(run: BenchRun): object {
       row: { field: 'threads', type: 'nominal', title: null },
       column: { field: 'shape', type: 'ordinal', sort: shapes, title: 'M x N x K' },
       x: { field: 'contender', type: 'nominal', sort: contenders, axis: null },
-      y: { field: 'gops', type: 'quantitative', scale: { type: 'log' }, title: 'GOPS (log scale)' },
+      // stack: null, or stacking starts each bar at 0, which a log scale cannot place.
+      y: { field: 'gops', type: 'quantitative', stack: null, scale: { type: 'log' }, title: 'GOPS (log scale)' },
       color: { field: 'contender', type: 'nominal', sort: contenders, legend: { orient: 'bottom', columns: 3, title: null } },
       tooltip: [{ field: 'contender' }, { field: 'shape' }, { field: 'gops', format: '.1f' }],
     },
