@@ -11,6 +11,7 @@
 #include "cpu/cpu_features.h"
 #include "errors.h"
 #include "gemm_call.h"
+#include "linear_call.h"
 #include "gemm/gemm.h"
 #include "gemm/kernels/kernel.h"
 #include "onednn/onednn_gemm.h"
@@ -26,6 +27,8 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     DefineAddon(exports, {
                              InstanceMethod<&QgemmAddon::gemm>("gemm"),
                              InstanceMethod<&QgemmAddon::gemm_async>("gemmAsync"),
+                             InstanceMethod<&QgemmAddon::quantized_linear>("quantizedLinear"),
+                             InstanceMethod<&QgemmAddon::quantized_linear_async>("quantizedLinearAsync"),
                              InstanceMethod<&QgemmAddon::pack_weights>("packWeights"),
                              InstanceMethod<&QgemmAddon::pack_weights_async>("packWeightsAsync"),
                              InstanceMethod<&QgemmAddon::info>("info"),
@@ -49,6 +52,22 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   Napi::Value gemm_async(const Napi::CallbackInfo& info) {
     std::shared_ptr<GemmCall> call = GemmCall::parse(info, packed_weights_, true);
     call->own_inputs();
+    if (!call->own_output()) throw_range_error(info.Env(), "ERR_QGEMM_OUT_OF_MEMORY", "cannot allocate the result");
+    AsyncWork work{[call] { return call->run(); }, [call](Napi::Env env) -> Napi::Value { return call->take_output(env); }};
+    return jobs_.submit(info.Env(), std::move(work));
+  }
+
+  Napi::Value quantized_linear(const Napi::CallbackInfo& info) {
+    const std::unique_ptr<LinearCall> call = LinearCall::parse(info, packed_weights_);
+    const qgemm::Status status = call->run();
+    if (!status.ok()) throw_status(info.Env(), status);
+    return info.Env().Undefined();
+  }
+
+  // quantizedLinearAsync(same arguments; out only gives the type) -> { promise: ArrayBuffer, cancel }
+  Napi::Value quantized_linear_async(const Napi::CallbackInfo& info) {
+    std::shared_ptr<LinearCall> call = LinearCall::parse(info, packed_weights_, true);
+    call->own_input();
     if (!call->own_output()) throw_range_error(info.Env(), "ERR_QGEMM_OUT_OF_MEMORY", "cannot allocate the result");
     AsyncWork work{[call] { return call->run(); }, [call](Napi::Env env) -> Napi::Value { return call->take_output(env); }};
     return jobs_.submit(info.Env(), std::move(work));

@@ -27,7 +27,7 @@ int64_t bytes_of(int64_t batch, int64_t rows, int64_t cols, int64_t stride, qgem
 std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
                                           bool native_out) {
   Napi::Env env = info.Env();
-  if (info.Length() != 14) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "gemm expects 14 arguments");
+  if (info.Length() != 14 && info.Length() != 15) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "gemm expects 14 or 15 arguments");
   auto call = std::make_unique<GemmCall>();
   qgemm::GemmDesc& d = call->desc;
   d.m = arg_size(info, 3, "m");
@@ -64,6 +64,12 @@ std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const 
     check_fits(env, c, d.batch, d.m, d.n, d.c_batch_stride, "out");
   }
   call->a_bytes = bytes_of(d.batch, d.m, d.k, d.a.batch_stride, a.type);
+  if (info.Length() == 15 && !info[14].IsUndefined()) {
+    if (d.a.type == qgemm::DType::kFloat32) throw_type_error(env, "ERR_QGEMM_DTYPE", "epilogues apply to int8 GEMMs");
+    call->epilogue = std::make_unique<OwnedEpilogue>(parse_epilogue(env, info[14], c.type, d.batch * d.m, d.n));
+    call->epilogue->bind();
+    d.epilogue = &call->epilogue->e;
+  }
   return call;
 }
 

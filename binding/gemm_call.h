@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gemm/gemm.h"
+#include "epilogue_args.h"
 #include "gemm/packed_b.h"
 
 namespace qgemm_binding {
@@ -18,10 +19,11 @@ struct GemmCall {
   qgemm::Backend backend = qgemm::Backend::kAuto;
   bool allow_inexact = false;
   std::shared_ptr<const qgemm::PackedB> packed;  // keeps a pack alive even if disposed meanwhile
+  std::unique_ptr<OwnedEpilogue> epilogue;
   std::vector<uint8_t> a_copy, b_copy;           // the inputs' snapshot, for async calls
 
   // gemm(a, b | packed, c, m, n, k, batch, aStride, bStride, cStride,
-  //      transposeA, transposeB, backend, allowInexact); info[offset] is a.
+  //      transposeA, transposeB, backend, allowInexact[, epilogue]).
   // With native_out, `out` only names the result type (it may be empty): the
   // result goes to memory the call owns (see own_output()).
   static std::unique_ptr<GemmCall> parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,

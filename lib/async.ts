@@ -13,7 +13,7 @@ import { stateError, typeError } from './errors';
 import { MatmulOptions, planMatmul } from './matmul';
 import { native, NativeJob } from './native';
 import { PackedWeights, PackOptions, planPack } from './packed';
-import { isDetached, Tensor } from './tensor';
+import { isDetached, Tensor, wrapBuffer } from './tensor';
 
 export interface AsyncOptions {
   /** Cancels the job if it has not started; the promise rejects with the signal's reason. */
@@ -71,11 +71,7 @@ export async function matmulAsync(a: Tensor, b: Tensor | PackedWeights, options?
   const [rest, signal] = splitSignal(options);
   const plan = planMatmul(a, b, rest, 'native');
   const buffer = await runJob(() => native().gemmAsync(...plan.args), signal);
-  const result = {
-    dtype: plan.out.dtype,
-    shape: plan.out.shape,
-    data: plan.out.dtype === 'float32' ? new Float32Array(buffer) : new Int32Array(buffer),
-  } as Tensor;
+  const result = wrapBuffer(plan.out.dtype, plan.out.shape, buffer);
   const userOut = rest?.out;
   if (userOut === undefined) return result;
   if (isDetached(userOut.data)) throw stateError('ERR_QGEMM_DETACHED', "options.out's ArrayBuffer was detached while the job ran");

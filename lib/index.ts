@@ -13,3 +13,7 @@ export type { ErrorCode, QgemmError } from './errors';
 export { matmulAsync, packWeightsAsync } from './async';
 export type { AsyncOptions } from './async';
 export * from './quant';
+export { quantizedMatmul, matmulInteger, qlinearMatmul } from './qmatmul';
+export type { QuantizedMatmulOptions, Int8OutputType } from './qmatmul';
+export { QuantizedLinear, quantizeDynamic, quantizeWeights } from './layers/quantized_linear';
+export type { QuantizedLinearOptions, QParamsLike, LinearWeights } from './layers/quantized_linear';

@@ -46,11 +46,11 @@ function checkBool(value: unknown, name: string): boolean {
   return value;
 }
 
-function checkOptions(options: unknown): MatmulOptions {
+function checkOptions(options: unknown, extraKeys: ReadonlySet<string>): MatmulOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw typeError('ERR_QGEMM_OPTION', `unknown option ${key}`);
+    if (!OPTION_KEYS.has(key) && !extraKeys.has(key)) throw typeError('ERR_QGEMM_OPTION', `unknown option ${key}`);
   }
   return options as MatmulOptions;
 }
@@ -91,8 +91,15 @@ function overlaps(x: ArrayBufferView, y: ArrayBufferView): boolean {
  * (async calls), out is an empty placeholder of the result's dtype and shape:
  * the job allocates the result itself, and options.out is filled afterwards.
  */
-export function planMatmul(a: Tensor, b: Tensor | PackedWeights, rawOptions?: MatmulOptions, target: 'js' | 'native' = 'js'): MatmulPlan {
-  const options = checkOptions(rawOptions);
+export function planMatmul(
+  a: Tensor,
+  b: Tensor | PackedWeights,
+  rawOptions?: MatmulOptions,
+  target: 'js' | 'native' = 'js',
+  int8OutDtype: 'int32' | 'float32' | 'int8' | 'uint8' = 'int32',
+  extraKeys: ReadonlySet<string> = new Set(),
+): MatmulPlan {
+  const options = checkOptions(rawOptions, extraKeys);
   checkTensor(a, 'a');
   const packed = b instanceof PackedWeights ? b : undefined;
   if (packed === undefined) checkTensor(b, 'b');
@@ -137,7 +144,7 @@ export function planMatmul(a: Tensor, b: Tensor | PackedWeights, rawOptions?: Ma
   }
   const batch = aBatch === 1 ? bBatch : aBatch;
   const outShape = aShape.length === 2 && bShape.length === 2 ? [m, n] : [batch, m, n];
-  const outDtype = float ? 'float32' : 'int32';
+  const outDtype = float ? 'float32' : int8OutDtype;
   if (batch * m * n * 4 > maxByteLength()) {
     throw rangeError('ERR_QGEMM_TOO_LARGE', `the result ${shapeText(outShape)} is too large to allocate`);
   }
@@ -155,7 +162,8 @@ export function planMatmul(a: Tensor, b: Tensor | PackedWeights, rawOptions?: Ma
     }
   }
   if (target === 'native') {
-    out = { dtype: outDtype, shape: Object.freeze(outShape), data: outDtype === 'float32' ? new Float32Array(0) : new Int32Array(0) };
+    out = zeros(outDtype, outShape.map(() => 0));
+    out = { ...out, shape: Object.freeze(outShape) };
   } else if (options.out === undefined) {
     out = zeros(outDtype, outShape);
   }

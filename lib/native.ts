@@ -27,6 +27,34 @@ export interface NativePackedWeights {
   readonly bytes: number;
 }
 
+/** The fused epilogue of an int8 GEMM (see native/gemm/epilogue.h). Length 1 = per tensor. */
+export interface NativeEpilogue {
+  aZeroPoint?: Int32Array;
+  bZeroPoint?: Int32Array;
+  aScale?: Float32Array;
+  bScale?: Float32Array;
+  bias?: Float32Array;
+  relu?: boolean;
+  yScale?: number;
+  yZeroPoint?: number;
+}
+
+/** x, rows, weights, wScales, bias, relu, mode, xScale, xZeroPoint, out, yScale, yZeroPoint */
+export type QuantizedLinearArgs = [
+  x: ArrayBufferView,
+  rows: number,
+  weights: NativePackedWeights,
+  wScales: Float32Array,
+  bias: Float32Array | undefined,
+  relu: boolean,
+  mode: number,
+  xScale: number,
+  xZeroPoint: number,
+  out: ArrayBufferView,
+  yScale: number,
+  yZeroPoint: number,
+];
+
 /** A job on the compute queue; cancel() stops it if it has not started. */
 export interface NativeJob<T> {
   promise: Promise<T>;
@@ -49,8 +77,11 @@ export interface NativeAddon {
     transposeB: boolean,
     backend: number,
     allowInexact: boolean,
+    epilogue?: NativeEpilogue,
   ): void;
   gemmAsync(...args: Parameters<NativeAddon['gemm']>): NativeJob<ArrayBuffer>;
+  quantizedLinear(...args: QuantizedLinearArgs): void;
+  quantizedLinearAsync(...args: QuantizedLinearArgs): NativeJob<ArrayBuffer>;
   packWeights(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativePackedWeights;
   packWeightsAsync(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativeJob<NativePackedWeights>;
   info(): NativeInfo;

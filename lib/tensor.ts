@@ -89,6 +89,11 @@ export function zeros<D extends DType>(dtype: D, shape: readonly number[]): Tens
   return { dtype, shape: Object.freeze([...shape]), data: new C(size) as DataTypeMap[D] };
 }
 
+/** A tensor over an existing ArrayBuffer (results handed over by async jobs). */
+export function wrapBuffer<D extends DType>(dtype: D, shape: readonly number[], buffer: ArrayBuffer): Tensor<D> {
+  return { dtype, shape: Object.freeze([...shape]), data: new constructors[dtype](buffer) as DataTypeMap[D] };
+}
+
 /** The largest ArrayBuffer this runtime may allocate (V8: 2^32 on 64-bit, kept conservative). */
 export function maxByteLength(): number {
   return 2 ** 32;

@@ -1,9 +1,12 @@
 #include "gemm/builtin_gemm.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <vector>
 
 #include "cpu/cpu_features.h"
 #include "gemm/aligned_buffer.h"
+#include "gemm/epilogue.h"
 #include "gemm/packed_b.h"
 #include "threads/thread_pool.h"
 
@@ -99,9 +102,45 @@ const PackedB* packed_for(const GemmDesc& d, int64_t item, std::unique_ptr<Packe
   return status->ok() ? owned->get() : nullptr;
 }
 
+// Runs one block through the kernel and the epilogue. int32 and float32
+// outputs are converted in place; int8/uint8 ones go through an int32 tile.
+void int8_block(const GemmDesc& d, const Int8Kernel& kernel, const Int8KernelArgs& args,
+                const EpilogueContext& ctx, void* c, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const Epilogue* e = d.epilogue;
+  if (e == nullptr || dtype_size(e->out_type) == 4) {
+    kernel.compute(args, m0, m1, n0, n1);
+    if (e != nullptr) {
+      apply_epilogue(ctx, args.c + m0 * args.ldc + n0, args.ldc, c, d.n, m0, m1, n0, n1);
+    }
+    return;
+  }
+  // Sub-tiles bound the scratch (and keep it in L1/L2) however large the block.
+  constexpr int64_t kTileRows = 32, kTileMaxCols = 256;
+  const int64_t tile_cols = std::max(kernel.n_align, kTileMaxCols / kernel.n_align * kernel.n_align);
+  thread_local AlignedBuffer tile;
+  const size_t bytes = static_cast<size_t>(kTileRows * tile_cols) * sizeof(int32_t);
+  if (tile.size() < bytes && !tile.reset(bytes)) std::abort();  // ~32 KiB per thread
+  for (int64_t i0 = m0; i0 < m1; i0 += kTileRows) {
+    for (int64_t j0 = n0; j0 < n1; j0 += tile_cols) {
+      const int64_t i1 = std::min(m1, i0 + kTileRows), j1 = std::min(n1, j0 + tile_cols);
+      const int64_t cols = j1 - j0;
+      // The kernel addresses C(i, j) as c[i * ldc + j] with global (i, j):
+      // shift the base so that (i0, j0) lands at the tile's start.
+      Int8KernelArgs tile_args = args;
+      tile_args.ldc = cols;
+      tile_args.c = reinterpret_cast<int32_t*>(reinterpret_cast<uintptr_t>(tile.data()) -
+                                               static_cast<uintptr_t>((i0 * cols + j0) * sizeof(int32_t)));
+      kernel.compute(tile_args, i0, i1, j0, j1);
+      apply_epilogue(ctx, reinterpret_cast<const int32_t*>(tile.data()), cols, c, d.n, i0, i1, j0, j1);
+    }
+  }
+}
+
 Status int8_gemm(const GemmDesc& d) {
   AlignedBuffer a_scratch;
   std::unique_ptr<PackedB> owned;
+  std::vector<int32_t> sums_of_rows;
+  const size_t c_size = dtype_size(d.c_type);
   for (int64_t item = 0; item < d.batch; ++item) {
     Status status;
     const PackedB* pb = packed_for(d, item, &owned, &status);
@@ -109,12 +148,20 @@ Status int8_gemm(const GemmDesc& d) {
     bool ok = true;
     const uint8_t* a = row_major_a<uint8_t>(d, item, &a_scratch, &ok);
     if (!ok) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate scratch for A");
+    const bool a_unsigned = d.a.type == DType::kUInt8;
+    EpilogueContext ctx{d.epilogue, d.k, item * d.m, nullptr, pb->col_sums()};
+    if (d.epilogue != nullptr && d.epilogue->needs_row_sums()) {
+      sums_of_rows.resize(static_cast<size_t>(d.m));
+      row_sums(a, a_unsigned, d.m, d.k, sums_of_rows.data());
+      ctx.row_sums = sums_of_rows.data();
+    }
+    void* c = static_cast<uint8_t*>(d.c) + item * d.c_batch_stride * static_cast<int64_t>(c_size);
     const Int8Kernel& kernel = *pb->int8_kernel();
-    Int8KernelArgs args{a, d.k, d.a.type == DType::kUInt8, pb->data(), d.k, d.n,
-                        static_cast<int32_t*>(d.c) + item * d.c_batch_stride, d.n};
+    // For 4-byte outputs the kernel writes int32 straight into C.
+    Int8KernelArgs args{a, d.k, a_unsigned, pb->data(), d.k, d.n, static_cast<int32_t*>(c), d.n};
     run_blocks(choose_blocking(d.m, d.n, d.k, kernel.n_align), d.m, d.n,
                [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-                 kernel.compute(args, m0, m1, n0, n1);
+                 int8_block(d, kernel, args, ctx, c, m0, m1, n0, n1);
                });
   }
   return Status::Ok();

@@ -16,6 +16,7 @@
 namespace qgemm {
 
 class PackedB;
+struct Epilogue;
 
 enum class Backend : int { kAuto = 0, kBuiltin = 1, kOneDnn = 2 };
 const char* backend_name(Backend b);
@@ -34,7 +35,8 @@ struct GemmDesc {
   Operand b;                        // ignored when packed_b is set
   const PackedB* packed_b = nullptr;  // B packed once by pack_b(); broadcast over the batch
   void* c = nullptr;
-  DType c_type = DType::kInt32;
+  DType c_type = DType::kInt32;       // with an epilogue: epilogue->out_type
+  const Epilogue* epilogue = nullptr;  // int8 GEMMs only; null: plain int32 out
   int64_t c_batch_stride = 0;
 };
 

@@ -26,6 +26,15 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
   }
   if (!p->buffer_.reset(bytes)) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate packed B");
   if (b.type == DType::kInt8) {
+    const int8_t* src = static_cast<const int8_t*>(b.data);
+    p->col_sums_.assign(static_cast<size_t>(n), 0);
+    for (int64_t r = 0; r < (b.transposed ? n : k); ++r) {
+      for (int64_t c = 0; c < (b.transposed ? k : n); ++c) {
+        const int64_t col = b.transposed ? r : c;
+        p->col_sums_[col] = static_cast<int32_t>(static_cast<uint32_t>(p->col_sums_[col]) +
+                                                 static_cast<uint32_t>(static_cast<int32_t>(src[r * (b.transposed ? k : n) + c])));
+      }
+    }
     p->int8_kernel_->pack_b(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->buffer_.data());
   } else {
     p->f32_kernel_->pack_b(static_cast<const float*>(b.data), b.transposed, k, n, p->buffer_.data());

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "gemm/aligned_buffer.h"
 #include "gemm/gemm.h"
@@ -28,6 +29,8 @@ class PackedB {
   const Int8Kernel* int8_kernel() const { return int8_kernel_; }
   const F32Kernel* f32_kernel() const { return f32_kernel_; }
   const uint8_t* data() const { return buffer_.data(); }
+  // sum_k b[k][n] for each column (int8 packs), for zero-point compensation.
+  const int32_t* col_sums() const { return col_sums_.data(); }
 
  private:
   PackedB() = default;
@@ -36,6 +39,7 @@ class PackedB {
   const Int8Kernel* int8_kernel_ = nullptr;
   const F32Kernel* f32_kernel_ = nullptr;
   AlignedBuffer buffer_;
+  std::vector<int32_t> col_sums_;
 };
 
 }  // namespace qgemm

@@ -9,6 +9,7 @@ namespace {
 
 template <typename T>
 void pack_plain(const T* b, bool transposed, int64_t k, int64_t n, T* dst) {
+  if (k * n == 0) return;  // b may be null when empty
   if (!transposed) {
     std::memcpy(dst, b, static_cast<size_t>(k * n) * sizeof(T));
     return;

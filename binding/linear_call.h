@@ -1,0 +1,35 @@
+// One parsed quantizedLinear() call (sync or, after own_buffers(), async).
+//   quantizedLinear(x, rows, weights, wScales, bias | undefined, relu, mode (0 dynamic per
+//                   row, 1 dynamic per tensor, 2 static uint8, 3 static int8),
+//                   xScale, xZeroPoint, out, yScale, yZeroPoint)
+// x: Float32Array (any mode) or Int8Array/Uint8Array (static, already
+// quantized); out: Float32Array, Int8Array or Uint8Array (rows x N).
+#pragma once
+
+#include <napi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "layers/quantized_linear.h"
+
+namespace qgemm_binding {
+
+struct LinearCall {
+  qgemm::QuantizedLinearDesc desc;
+  std::shared_ptr<const qgemm::PackedB> weights;
+  std::vector<float> w_scales, bias;
+  std::vector<uint8_t> x_copy;
+  int64_t x_bytes = 0, out_bytes = 0;
+  std::unique_ptr<uint8_t, void (*)(void*)> out_owned{nullptr, std::free};
+
+  static std::unique_ptr<LinearCall> parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
+                                           bool native_out = false);
+  void own_input();
+  bool own_output();
+  Napi::ArrayBuffer take_output(Napi::Env env);
+  qgemm::Status run() const { return qgemm::quantized_linear(desc); }
+};
+
+}  // namespace qgemm_binding

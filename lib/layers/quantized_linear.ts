@@ -1,0 +1,165 @@
+/**
+ * QuantizedLinear: y = x W^T + b with int8 weights, as torch's dynamic
+ * quantization (float32 in and out) or static quantization (calibrated
+ * activation parameters, optionally int8/uint8 out for the next layer).
+ *
+ * Weights: symmetric int8 per output channel (or per tensor) in the narrow
+ * range of ONNX Runtime and TFLite: scale = float32(amax / 127), values in
+ * [-127, 127], quantized with ONNX QuantizeLinear semantics; packed once.
+ * Activations (dynamic): each row (or the whole batch) is quantized to uint8
+ * exactly as ONNX DynamicQuantizeLinear, inside the same native call as the
+ * GEMM. The epilogue is quantizedMatmul's (see lib/qmatmul.ts).
+ */
+import { rangeError, typeError } from '../errors';
+import { runJob, AsyncOptions } from '../async';
+import { native, QuantizedLinearArgs } from '../native';
+import { PackedWeights, packWeights } from '../packed';
+import { quantizeLinear } from '../quant/onnx';
+import { checkTensor, Tensor, wrapBuffer, zeros } from '../tensor';
+
+export interface QParamsLike {
+  scale: number;
+  zeroPoint: number;
+  /** Default 'uint8'. */
+  dtype?: 'int8' | 'uint8';
+}
+
+export interface QuantizedLinearOptions {
+  /** 'dynamic' (default): quantize x at every call; 'static': with `input` qparams. */
+  activation?: 'dynamic' | 'static';
+  /** Dynamic only: one scale per row of x (default) or one per batch. */
+  perRow?: boolean;
+  /** Static only: x's quantization parameters, e.g. from an observer. */
+  input?: QParamsLike;
+  /** Quantize the output for the next static layer (default: float32 out). */
+  output?: QParamsLike;
+  /** 'per-channel' (default) or 'per-tensor' weight scales. */
+  weights?: 'per-channel' | 'per-tensor';
+  relu?: boolean;
+}
+
+function checkQParams(q: unknown, name: string): Required<QParamsLike> {
+  if (typeof q !== 'object' || q === null) throw typeError('ERR_QGEMM_ARG_TYPE', `${name} must be { scale, zeroPoint, dtype? }`);
+  const { scale, zeroPoint, dtype = 'uint8' } = q as QParamsLike;
+  if (dtype !== 'int8' && dtype !== 'uint8') throw typeError('ERR_QGEMM_DTYPE', `${name}.dtype must be 'int8' or 'uint8'`);
+  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) throw rangeError('ERR_QGEMM_SCALE', `${name}.scale must be positive and finite`);
+  const [lo, hi] = dtype === 'int8' ? [-128, 127] : [0, 255];
+  if (!Number.isInteger(zeroPoint) || zeroPoint < lo || zeroPoint > hi) throw rangeError('ERR_QGEMM_ZERO_POINT', `${name}.zeroPoint must be an integer in [${lo}, ${hi}]`);
+  return { scale, zeroPoint, dtype };
+}
+
+/** Per-channel (rows of w) or per-tensor symmetric narrow-range int8 weights. */
+export function quantizeWeights(w: Tensor<'float32'>, perChannel: boolean): { q: Tensor<'int8'>; scales: Float32Array } {
+  const [out, inF] = w.shape;
+  const scales = new Float32Array(perChannel ? out : 1);
+  for (let o = 0; o < out; o++) {
+    let amax = 0;
+    for (let i = o * inF; i < (o + 1) * inF; i++) amax = Math.max(amax, Math.abs(w.data[i]));
+    if (!Number.isFinite(amax)) throw rangeError('ERR_QGEMM_NOT_FINITE', 'weights must be finite');
+    const c = perChannel ? o : 0;
+    scales[c] = Math.max(scales[c], amax);
+  }
+  for (let c = 0; c < scales.length; c++) scales[c] = scales[c] > 0 ? Math.fround(scales[c] / 127) : 1;
+  const zeroPoints = new Int8Array(scales.length);
+  const q = quantizeLinear(w, perChannel ? scales : scales[0], perChannel ? zeroPoints : 0, perChannel ? { axis: 0, dtype: 'int8' } : { dtype: 'int8' });
+  return { q: q as Tensor<'int8'>, scales };
+}
+
+export class QuantizedLinear {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** The int8 weights' scales (outFeatures values, or 1 per tensor). */
+  readonly weightScales: Float32Array;
+  readonly bias: Float32Array | undefined;
+  readonly #packed: PackedWeights;
+  readonly #mode: number;
+  readonly #input: Required<QParamsLike> | undefined;
+  readonly #output: Required<QParamsLike> | undefined;
+  readonly #relu: boolean;
+
+  /** Quantizes and packs float32 weights [out, in] and an optional bias [out]. */
+  constructor(weight: Tensor<'float32'>, bias?: Float32Array | Tensor<'float32'>, options: QuantizedLinearOptions = {}) {
+    checkTensor(weight, 'weight');
+    if (weight.dtype !== 'float32' || weight.shape.length !== 2) throw typeError('ERR_QGEMM_DTYPE', 'weight must be a 2-D float32 tensor [out, in]');
+    [this.outFeatures, this.inFeatures] = weight.shape;
+    if (bias !== undefined) {
+      const b = bias instanceof Float32Array ? bias : (checkTensor(bias, 'bias'), bias.data);
+      if (!(b instanceof Float32Array) || b.length !== this.outFeatures) throw rangeError('ERR_QGEMM_SHAPE', `bias must be ${this.outFeatures} float32 values`);
+      this.bias = Float32Array.from(b);
+    }
+    const activation = options.activation ?? 'dynamic';
+    if (activation === 'static') {
+      this.#input = checkQParams(options.input, 'options.input');
+      this.#mode = this.#input.dtype === 'uint8' ? 2 : 3;
+    } else if (activation === 'dynamic') {
+      if (options.input !== undefined) throw typeError('ERR_QGEMM_OPTION', "options.input needs activation: 'static'");
+      this.#mode = options.perRow === false ? 1 : 0;
+    } else {
+      throw typeError('ERR_QGEMM_OPTION', `options.activation must be 'dynamic' or 'static', got ${String(activation)}`);
+    }
+    if (options.output !== undefined) this.#output = checkQParams(options.output, 'options.output');
+    this.#relu = options.relu ?? false;
+    const { q, scales } = quantizeWeights(weight, (options.weights ?? 'per-channel') === 'per-channel');
+    this.weightScales = scales;
+    this.#packed = packWeights(q, { transpose: true });
+  }
+
+  /** The output dtype: float32, or the `output` qparams' dtype. */
+  get outputDtype(): 'float32' | 'int8' | 'uint8' {
+    return this.#output?.dtype ?? 'float32';
+  }
+
+  #args(x: Tensor, out: ArrayBufferView): QuantizedLinearArgs {
+    checkTensor(x, 'x');
+    if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) {
+      throw rangeError('ERR_QGEMM_SHAPE', `x must have shape [batch, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
+    }
+    const quantized = x.dtype === 'int8' || x.dtype === 'uint8';
+    if (x.dtype !== 'float32' && !(quantized && this.#input?.dtype === x.dtype)) {
+      throw typeError('ERR_QGEMM_DTYPE', `x must be float32${this.#input ? ` or ${this.#input.dtype}` : ''}, got ${x.dtype}`);
+    }
+    return [x.data, x.shape[0], this.#packed.handle(), this.weightScales, this.bias, this.#relu, this.#mode,
+      this.#input?.scale ?? 1, this.#input?.zeroPoint ?? 0, out, this.#output?.scale ?? 1, this.#output?.zeroPoint ?? 0];
+  }
+
+  /** y = x W^T + b for x [batch, in] (float32, or int8/uint8 already quantized with the static input qparams). */
+  forward(x: Tensor): Tensor {
+    const out = zeros(this.outputDtype, [x?.shape?.[0] ?? 0, this.outFeatures]);
+    native().quantizedLinear(...this.#args(x, out.data));
+    return out;
+  }
+
+  /** forward() on the compute queue (x is snapshotted when called). */
+  async forwardAsync(x: Tensor, options: AsyncOptions = {}): Promise<Tensor> {
+    const shape = [x?.shape?.[0] ?? 0, this.outFeatures];
+    const placeholder = zeros(this.outputDtype, [0]);
+    const args = this.#args(x, placeholder.data);
+    const buffer = await runJob(() => native().quantizedLinearAsync(...args), options.signal);
+    return wrapBuffer(this.outputDtype, shape, buffer);
+  }
+
+  dispose(): void {
+    this.#packed.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+export interface LinearWeights {
+  weight: Tensor<'float32'>;
+  bias?: Float32Array | Tensor<'float32'>;
+}
+
+/** Converts a set of float linear layers at once, as torch's quantize_dynamic. */
+export function quantizeDynamic<K extends string>(
+  layers: Record<K, LinearWeights>,
+  options: Omit<QuantizedLinearOptions, 'activation' | 'input'> = {},
+): Record<K, QuantizedLinear> {
+  const out = {} as Record<K, QuantizedLinear>;
+  for (const name of Object.keys(layers) as K[]) {
+    out[name] = new QuantizedLinear(layers[name].weight, layers[name].bias, { ...options, activation: 'dynamic' });
+  }
+  return out;
+}
