@@ -4,7 +4,7 @@
  * exactly that task.
  */
 import type { Bench as BenchClass } from 'tinybench';
-import { importEsm } from './esm';
+import { importOptional } from './esm';
 
 export interface Budget {
   /** tinybench `time`: ms of sampling per task. */
@@ -36,7 +36,12 @@ export interface Timing {
 let benchCtor: typeof BenchClass | undefined;
 
 async function Bench(): Promise<typeof BenchClass> {
-  benchCtor ??= (await importEsm<typeof import('tinybench')>('tinybench')).Bench;
+  if (benchCtor === undefined) {
+    // A devDependency: an installed qgemm runs `qgemm info` without it, and says what `bench` needs.
+    const tinybench = await importOptional<typeof import('tinybench')>('tinybench');
+    if (tinybench === undefined) throw new Error('qgemm bench needs tinybench: npm install tinybench');
+    benchCtor = tinybench.Bench;
+  }
   return benchCtor;
 }
 
