@@ -1,0 +1,58 @@
+/**
+ * A batched int8 inference server:
+ *   node --import tsx examples/server/main.ts [--port 8080] [--max-batch 64] [--max-wait-ms 2]
+ *   curl -s localhost:8080/predict -d '{"input": [...784 numbers...]}'
+ * SIGINT / SIGTERM stop accepting, answer what is queued, then exit.
+ */
+import type { AddressInfo } from 'node:net';
+
+import { Batcher } from './batcher';
+import { createServer } from './http';
+import { loadMlp } from './model';
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  maxBatch?: number;
+  maxWaitMs?: number;
+}
+
+export async function startServer(options: ServerOptions = {}) {
+  const model = loadMlp();
+  const batcher = new Batcher((x, rows) => model.forward(x, rows), model.inFeatures, model.outFeatures, {
+    maxBatch: options.maxBatch ?? 64,
+    maxWaitMs: options.maxWaitMs ?? 2,
+  });
+  const server = createServer(batcher, model.inFeatures);
+  await new Promise<void>((resolve) => server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', resolve));
+  const close = async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await batcher.drain();
+    model.dispose();
+  };
+  return { port: (server.address() as AddressInfo).port, close };
+}
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+if (require.main === module) {
+  void (async () => {
+    const { port, close } = await startServer({ port: flag('port', 8080), maxBatch: flag('max-batch', 64), maxWaitMs: flag('max-wait-ms', 2) });
+    console.log(`qgemm inference server on http://127.0.0.1:${port} (POST /predict, GET /healthz)`);
+    let stopping = false;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`${signal}: draining...`);
+        void close().then(() => process.exit(0));
+      });
+    }
+  })();
+}
