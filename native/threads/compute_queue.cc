@@ -1,5 +1,7 @@
 #include "threads/compute_queue.h"
 
+#include "threads/thread_priority.h"
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -15,6 +17,7 @@ struct ComputeQueue::State {
   bool started = false;
 
   void loop() {
+    lower_compute_thread_priority();
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
       wake.wait(lock, [&] { return !tasks.empty(); });

@@ -1,5 +1,7 @@
 #include "threads/thread_pool.h"
 
+#include "threads/thread_priority.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -43,6 +45,7 @@ struct ThreadPool::State {
   }
 
   void worker_loop(size_t index) {
+    lower_compute_thread_priority();
     uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
