@@ -1,0 +1,49 @@
+/**
+ * IDX files (the MNIST / Fashion-MNIST format): a big-endian header
+ * [0, 0, type, rank, dim0 .. dim(rank-1) as uint32] then the data, row-major.
+ * Gzipped files (.gz, recognised by their magic bytes) are inflated with node:zlib.
+ */
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+
+export interface IdxArray {
+  shape: number[];
+  /** Unsigned bytes (type 0x08), the only type MNIST-like data sets use. */
+  data: Uint8Array;
+}
+
+const UBYTE = 0x08;
+
+/** Parses an IDX buffer (raw or gzipped). Only unsigned-byte data is supported. */
+export function parseIdx(buffer: Uint8Array): IdxArray {
+  const raw = buffer[0] === 0x1f && buffer[1] === 0x8b ? new Uint8Array(zlib.gunzipSync(buffer)) : buffer;
+  if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0) throw new RangeError('not an IDX file (bad magic)');
+  if (raw[2] !== UBYTE) throw new RangeError(`IDX type 0x${raw[2].toString(16)} is not supported (only unsigned bytes, 0x08)`);
+  const rank = raw[3];
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const header = 4 + 4 * rank;
+  if (raw.length < header) throw new RangeError('IDX header is truncated');
+  const shape: number[] = [];
+  for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i, false));
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (raw.length - header !== size) throw new RangeError(`IDX data holds ${raw.length - header} bytes, the shape [${shape.join(', ')}] needs ${size}`);
+  return { shape, data: raw.subarray(header) };
+}
+
+/** Reads and parses an IDX file (raw or .gz). */
+export function readIdx(path: string): IdxArray {
+  return parseIdx(new Uint8Array(fs.readFileSync(path)));
+}
+
+/** Encodes unsigned bytes as a raw IDX buffer (gzip it with node:zlib if wanted). */
+export function encodeIdx(shape: readonly number[], data: Uint8Array): Uint8Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== size) throw new RangeError(`data holds ${data.length} bytes, the shape needs ${size}`);
+  const out = new Uint8Array(4 + 4 * shape.length + size);
+  const view = new DataView(out.buffer);
+  out[2] = UBYTE;
+  out[3] = shape.length;
+  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(data, 4 + 4 * shape.length);
+  return out;
+}

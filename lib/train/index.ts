@@ -1,0 +1,20 @@
+/** A small training toolkit: explicit forward/backward layers on qgemm's GEMMs, QAT and int8 training. */
+export { Rng } from './rng';
+export { kaimingUniform, linearBiasUniform } from './init';
+export type { Module, Param } from './module';
+export { Linear, addBias, columnSums } from './linear';
+export { ReLU, softmaxCrossEntropy, argmaxRows } from './activations';
+export type { LossAndGrad } from './activations';
+export { Sequential } from './sequential';
+export { SGD, Adam } from './optim';
+export type { Optimizer, SgdOptions, AdamOptions } from './optim';
+export { parseIdx, readIdx, encodeIdx } from './idx';
+export type { IdxArray } from './idx';
+export { trainEpoch, accuracy, gatherBatch, datasetSize } from './loop';
+export type { Dataset, TrainEpochOptions } from './loop';
+export { ProgressBar } from './progress';
+export { quantizeRows, quantizeColumns } from './symmetric';
+export type { SymmetricInt8 } from './symmetric';
+export { QATLinear } from './qat_linear';
+export type { QATLinearOptions, ConvertOptions } from './qat_linear';
+export { Int8Linear } from './int8_linear';

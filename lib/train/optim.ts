@@ -1,0 +1,101 @@
+/**
+ * SGD with momentum and Adam, following torch.optim's update rules (PyTorch
+ * 1.13 defaults: dampening 0, no Nesterov, Adam without AMSGrad). State is
+ * float32 as torch's; each update step is computed in float64 and stored.
+ */
+import type { Param } from './module';
+
+export interface Optimizer {
+  /** One update from the parameters' current gradients. */
+  step(): void;
+  lr: number;
+}
+
+export interface SgdOptions {
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+}
+
+/** torch.optim.SGD: g += wd * p; buf = momentum * buf + g (buf = g at the first step); p -= lr * buf. */
+export class SGD implements Optimizer {
+  lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly #params: Param[];
+  readonly #buf: Float32Array[];
+  #started = false;
+
+  constructor(params: Param[], options: SgdOptions) {
+    this.#params = params;
+    this.lr = options.lr;
+    this.momentum = options.momentum ?? 0;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.#buf = params.map((p) => new Float32Array(p.data.length));
+  }
+
+  step(): void {
+    const { lr, momentum, weightDecay } = this;
+    for (let k = 0; k < this.#params.length; k++) {
+      const { data, grad } = this.#params[k];
+      const buf = this.#buf[k];
+      for (let i = 0; i < data.length; i++) {
+        const g = grad[i] + weightDecay * data[i];
+        const b = momentum === 0 ? g : this.#started ? momentum * buf[i] + g : g;
+        buf[i] = b;
+        data[i] -= lr * b;
+      }
+    }
+    this.#started = true;
+  }
+}
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+/** torch.optim.Adam: bias-corrected first and second moments, eps added after the square root. */
+export class Adam implements Optimizer {
+  lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly #params: Param[];
+  readonly #m: Float32Array[];
+  readonly #v: Float32Array[];
+  #t = 0;
+
+  constructor(params: Param[], options: AdamOptions = {}) {
+    this.#params = params;
+    this.lr = options.lr ?? 1e-3;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.#m = params.map((p) => new Float32Array(p.data.length));
+    this.#v = params.map((p) => new Float32Array(p.data.length));
+  }
+
+  step(): void {
+    this.#t++;
+    const { lr, beta1, beta2, eps, weightDecay } = this;
+    const c1 = 1 - beta1 ** this.#t;
+    const c2 = Math.sqrt(1 - beta2 ** this.#t);
+    const stepSize = lr / c1;
+    for (let k = 0; k < this.#params.length; k++) {
+      const { data, grad } = this.#params[k];
+      const m = this.#m[k], v = this.#v[k];
+      for (let i = 0; i < data.length; i++) {
+        const g = grad[i] + weightDecay * data[i];
+        const mi = (m[i] = beta1 * m[i] + (1 - beta1) * g);
+        const vi = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
+        data[i] -= (stepSize * mi) / (Math.sqrt(vi) / c2 + eps);
+      }
+    }
+  }
+}

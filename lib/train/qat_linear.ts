@@ -1,0 +1,101 @@
+/**
+ * Quantization-aware training: a Linear whose forward sees its input and its
+ * weights fake-quantized exactly as the converted QuantizedLinear will quantize
+ * them, and whose backward uses the straight-through estimator.
+ *   input:   uint8 affine, qparams from an observer (default: PyTorch's
+ *            MovingAverageMinMaxObserver, averaging constant 0.01) updated on
+ *            every training forward and frozen at inference;
+ *   weights: int8 per output channel, symmetric on [-127, 127], scale = amax / 127
+ *            recomputed each step (quantizeWeights' scheme).
+ * Min-max weight scales never clamp, so the weights' STE mask is all ones; the
+ * input's mask drops gradients of values clamped by the observer's range.
+ */
+import { fakeQuantize, type FakeQuantized } from '../quant/fake_quantize';
+import { MovingAverageMinMaxObserver, type MinMaxObserver } from '../quant/observers';
+import type { QParams } from '../quant/qparams';
+import { matmul } from '../matmul';
+import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
+import type { Tensor } from '../tensor';
+import { addBias, Linear } from './linear';
+import type { Rng } from './rng';
+import { quantizeRows } from './symmetric';
+
+export interface QATLinearOptions {
+  /** The input observer (uint8 affine); default MovingAverageMinMaxObserver(). */
+  observer?: MinMaxObserver;
+}
+
+export interface ConvertOptions {
+  /** 'static' (default): input qparams from the observer; 'dynamic': per-row at run time. */
+  activation?: 'static' | 'dynamic';
+  relu?: boolean;
+  /** Static only: quantize the output for the next layer's static input. */
+  output?: QParamsLike;
+}
+
+export class QATLinear extends Linear {
+  readonly observer: MinMaxObserver;
+  #xq: FakeQuantized | undefined;
+  #wq: Float32Array | undefined;
+
+  constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'qat', options: QATLinearOptions = {}) {
+    super(inFeatures, outFeatures, rng, name);
+    this.observer = options.observer ?? new MovingAverageMinMaxObserver();
+  }
+
+  /** Starts from a trained float Linear (copies its parameters). */
+  static fromLinear(linear: Linear, rng: Rng, options: QATLinearOptions = {}): QATLinear {
+    const q = new QATLinear(linear.inFeatures, linear.outFeatures, rng, linear.weight.name.replace(/\.weight$/, ''), options);
+    q.weight.data.set(linear.weight.data);
+    q.bias.data.set(linear.bias.data);
+    return q;
+  }
+
+  /** The observer's current input qparams (uint8 affine). */
+  inputQParams(): QParams {
+    return this.observer.calculateQParams();
+  }
+
+  /** The weights after quantize-dequantize (per output channel). */
+  fakeQuantizedWeights(): Float32Array {
+    const { q, scales } = quantizeRows(this.weight.data, this.outFeatures, this.inFeatures);
+    const w = new Float32Array(q.length);
+    for (let o = 0; o < this.outFeatures; o++) {
+      const s = scales[o];
+      for (let i = o * this.inFeatures; i < (o + 1) * this.inFeatures; i++) w[i] = Math.fround(q[i] * s);
+    }
+    return w;
+  }
+
+  override forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    if (training) this.observer.observe(x);
+    const { scale, zeroPoint } = this.inputQParams();
+    const { spec } = this.observer;
+    const xq = fakeQuantize(x, { scale, zeroPoint, qmin: spec.qmin, qmax: spec.qmax });
+    const wq = this.fakeQuantizedWeights();
+    const xt: Tensor<'float32'> = { dtype: 'float32', shape: x.shape, data: xq.y };
+    const y = matmul(xt, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { transposeB: true });
+    addBias(y.data, this.bias.data);
+    this.saved = training ? xt : undefined;
+    this.#xq = training ? xq : undefined;
+    this.#wq = training ? wq : undefined;
+    return y;
+  }
+
+  override backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    const xt = this.saved, xq = this.#xq, wq = this.#wq;
+    if (xt === undefined || xq === undefined || wq === undefined) throw new Error('QATLinear.backward() needs a training forward first');
+    this.weightAndBiasGrads(dy, xt); // dW through the weights' STE (all ones, see above)
+    if (!needInputGrad) return undefined;
+    const dx = matmul(dy, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq });
+    for (let i = 0; i < dx.data.length; i++) if (!xq.mask[i]) dx.data[i] = 0;
+    return dx;
+  }
+
+  /** The int8 layer this one simulates. */
+  toQuantized(options: ConvertOptions = {}): QuantizedLinear {
+    const activation = options.activation ?? 'static';
+    const input = activation === 'static' ? { ...this.inputQParams(), dtype: 'uint8' as const } : undefined;
+    return new QuantizedLinear(this.weightTensor(), this.bias.data, { activation, input, relu: options.relu, output: options.output });
+  }
+}

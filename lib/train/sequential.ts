@@ -1,0 +1,27 @@
+/** A chain of modules: forward in order, backward in reverse. */
+import type { Tensor } from '../tensor';
+import type { Module, Param } from './module';
+
+export class Sequential implements Module {
+  readonly layers: Module[];
+
+  constructor(layers: Module[]) {
+    this.layers = layers;
+  }
+
+  forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    for (const layer of this.layers) x = layer.forward(x, training);
+    return x;
+  }
+
+  /** The first layer's input gradient is skipped unless asked for (it saves a GEMM per step). */
+  backward(dy: Tensor<'float32'>, needInputGrad = false): Tensor<'float32'> | undefined {
+    let g: Tensor<'float32'> | undefined = dy;
+    for (let i = this.layers.length - 1; i >= 0 && g !== undefined; i--) g = this.layers[i].backward(g, i > 0 || needInputGrad);
+    return g;
+  }
+
+  params(): Param[] {
+    return this.layers.flatMap((l) => l.params());
+  }
+}
