@@ -83,6 +83,10 @@ export interface NativeAddon {
   quantizedLinear(...args: QuantizedLinearArgs): void;
   quantizedLinearAsync(...args: QuantizedLinearArgs): NativeJob<ArrayBuffer>;
   packWeights(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativePackedWeights;
+  quantizeLinear(x: Float32Array, scale: number, zeroPoint: number, out: Int8Array | Uint8Array): void;
+  dequantizeLinear(q: Int8Array | Uint8Array, scale: number, zeroPoint: number, out: Float32Array): void;
+  minMax(x: Float32Array): [number, number];
+  histc(x: Float32Array, bins: number, left: number, right: number, out: Float32Array): void;
   packWeightsAsync(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativeJob<NativePackedWeights>;
   info(): NativeInfo;
   setNumThreads(n: number): void;
@@ -102,35 +106,51 @@ export function packageRoot(): string {
 }
 
 function libc(): string {
+  if (process.platform !== 'linux') return 'libc n/a';
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
   const glibc = report?.header?.glibcVersionRuntime;
   return glibc ? `glibc ${glibc}` : 'musl or unknown libc';
 }
 
-function loadError(cause: unknown): Error {
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+/** The one command that builds the addon from source in the installed package. */
+export function buildCommand(root: string = packageRoot()): string {
+  const quoted = /[\s"'$`\\]/.test(root) ? JSON.stringify(root) : root;
+  return `cd ${quoted} && npx cmake-js compile`;
+}
+
+/** The ERR_QGEMM_LOAD error: what this machine is, and the command that builds from source. */
+export function loadError(cause: unknown, root: string = packageRoot()): Error {
+  const cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
   const error = new Error(
     `qgemm: could not load the native addon for ${process.platform}-${process.arch} ` +
       `(${libc()}, ${cpu}, Node ${process.version}, N-API ${process.versions.napi}).\n` +
-      `No prebuilt binary fits this machine and no source build was found. To build from source ` +
-      `(needs cmake >= 3.18 and a C++17 compiler), run in ${packageRoot()}:\n` +
-      `    npx cmake-js compile\n` +
-      `Cause: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `No prebuilt binary fits this machine (prebuilt: linux-x64 and linux-arm64 with glibc, ` +
+      `see docs/PACKAGING.md) and no source build was found. To build from source ` +
+      `(needs cmake >= 3.18 and a C++17 compiler), run:\n` +
+      `    ${buildCommand(root)}\n` +
+      `Cause: ${cause instanceof Error ? cause.message.trim() : String(cause)}`,
   );
   Object.defineProperty(error, 'code', { value: 'ERR_QGEMM_LOAD', enumerable: true });
   return error;
 }
 
+/**
+ * Loads the addon found under root (build/Release, build/Debug, then
+ * prebuilds/<platform>-<arch>, as node-gyp-build looks; PREBUILDS_ONLY=1 skips
+ * build/, QGEMM_PREBUILD=<dir> looks in dir instead). Throws ERR_QGEMM_LOAD.
+ */
+export function loadAddon(root: string = packageRoot()): NativeAddon {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('node-gyp-build')(root) as NativeAddon;
+  } catch (cause) {
+    throw loadError(cause, root);
+  }
+}
+
 let addon: NativeAddon | undefined;
 
 export function native(): NativeAddon {
-  if (addon === undefined) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      addon = require('node-gyp-build')(packageRoot()) as NativeAddon;
-    } catch (cause) {
-      throw loadError(cause);
-    }
-  }
+  if (addon === undefined) addon = loadAddon();
   return addon;
 }

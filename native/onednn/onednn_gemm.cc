@@ -1,24 +1,41 @@
-// oneDNN matmul: one primitive per (shape, types, transposes), created on first
-// use and cached; scratchpad owned by us so a primitive can run on any thread.
-#include "onednn/onednn_gemm.h"
-
+// The oneDNN plugin (libqgemm_onednn.so): oneDNN matmul, one primitive per
+// (shape, types, transposes), created on first use and cached; scratchpad
+// owned by us so a primitive can run on any thread. Only this file links
+// libdnnl; the addon reaches it through the C ABI of onednn_plugin.h.
 #include <omp.h>
 
 #include <algorithm>
-#include <string>
-
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
+#include <new>
+#include <string>
 #include <tuple>
 #include <vector>
 
+#include "gemm/types.h"
 #include "oneapi/dnnl/dnnl.hpp"
-#include "cpu/cpu_features.h"
-#include "threads/thread_pool.h"
+#include "onednn/onednn_plugin.h"
 
 namespace qgemm {
 
 namespace {
+
+// The slice of GemmDesc the plugin needs, from the C arguments.
+struct Operand {
+  const void* data;
+  DType type;
+  bool transposed;
+  int64_t batch_stride;
+};
+struct GemmDesc {
+  int64_t m, n, k, batch;
+  Operand a, b;
+  void* c;
+  DType c_type;
+  int64_t c_batch_stride;
+};
 
 using dnnl::memory;
 
@@ -63,11 +80,11 @@ class OneDnn {
     return *instance;
   }
 
-  Status run(const GemmDesc& d) {
+  Status run(const GemmDesc& d, int num_threads) {
     // One call at a time: each OpenMP-parallel call would otherwise bring its
     // own thread team and oversubscribe the cores.
     std::lock_guard<std::mutex> lock(run_mutex_);
-    omp_set_num_threads(ThreadPool::global().num_threads());
+    omp_set_num_threads(std::max(1, num_threads));
     const Entry& e = entry_for(d);
     std::vector<uint8_t> scratchpad(e.pd.scratchpad_desc().get_size());
     memory scratch(e.pd.scratchpad_desc(), engine_, scratchpad.data());
@@ -111,15 +128,6 @@ class OneDnn {
   std::map<Key, Entry> cache_;  // guarded by run_mutex_
 };
 
-}  // namespace
-
-bool onednn_compiled() { return true; }
-
-bool onednn_int8_exact() {
-  const CpuFeatures& f = cpu_features();
-  return f.avx512_vnni || f.amx_permitted;
-}
-
 const char* onednn_version() {
   static const std::string version = [] {
     const dnnl_version_t* v = dnnl_version();
@@ -128,7 +136,7 @@ const char* onednn_version() {
   return version.c_str();
 }
 
-Status onednn_gemm(const GemmDesc& d) {
+Status onednn_gemm(const GemmDesc& d, int num_threads) {
   if (d.m == 0 || d.n == 0 || d.batch == 0) return Status::Ok();
   if (d.k == 0) {  // oneDNN rejects zero-sized reductions; the product is zero
     for (int64_t item = 0; item < d.batch; ++item) {
@@ -138,12 +146,48 @@ Status onednn_gemm(const GemmDesc& d) {
     return Status::Ok();
   }
   try {
-    return OneDnn::get().run(d);
+    return OneDnn::get().run(d, num_threads);
   } catch (const dnnl::error& e) {
     return Status::Error(StatusCode::kBackendError, std::string("oneDNN: ") + e.what());
   } catch (const std::bad_alloc&) {
     return Status::Error(StatusCode::kOutOfMemory, "oneDNN: out of memory");
+  } catch (const std::exception& e) {
+    return Status::Error(StatusCode::kBackendError, std::string("oneDNN plugin: ") + e.what());
+  } catch (...) {
+    return Status::Error(StatusCode::kBackendError, "oneDNN plugin: unknown error");
   }
 }
 
+const char* plugin_version() noexcept {
+  try {
+    return onednn_version();
+  } catch (...) {
+    return "";
+  }
+}
+
+int plugin_gemm(const qgemm_onednn_gemm_args* args, char* error, size_t error_size) noexcept {
+  const auto type = [](int32_t t) { return static_cast<DType>(t); };
+  const GemmDesc d{args->m, args->n, args->k, args->batch,
+                   {args->a, type(args->a_type), args->a_transposed != 0, args->a_batch_stride},
+                   {args->b, type(args->b_type), args->b_transposed != 0, args->b_batch_stride},
+                   args->c, type(args->c_type), args->c_batch_stride};
+  Status status;
+  try {
+    status = onednn_gemm(d, args->num_threads);
+  } catch (...) {
+    status = Status::Error(StatusCode::kOutOfMemory, "oneDNN plugin: out of memory");
+  }
+  if (status.ok()) return 0;
+  if (error != nullptr && error_size > 0) std::snprintf(error, error_size, "%s", status.message.c_str());
+  return static_cast<int>(status.code);
+}
+
+const qgemm_onednn_plugin kPlugin = {QGEMM_ONEDNN_ABI_VERSION, sizeof(qgemm_onednn_plugin), plugin_version,
+                                     plugin_gemm};
+
+}  // namespace
+
 }  // namespace qgemm
+
+extern "C" const qgemm_onednn_plugin* qgemm_onednn_plugin_v1(void) { return &qgemm::kPlugin; }

@@ -1,0 +1,135 @@
+// Loads the oneDNN plugin (libqgemm_onednn.so, see onednn_plugin.h) on first
+// use. Where it looks, in order:
+//   1. $QGEMM_ONEDNN_PLUGIN, when set: that path only ("off" disables oneDNN);
+//   2. the folder of the binary this code is linked into (the addon's folder:
+//      build/Release or prebuilds/<platform>-<arch>), then the default
+//      library search path.
+// A missing plugin or a missing libdnnl.so.2 only makes the backend
+// unavailable; the reason is kept for info().
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+#include "cpu/cpu_features.h"
+#include "onednn/onednn_gemm.h"
+#include "onednn/onednn_plugin.h"
+#include "threads/thread_pool.h"
+
+#if !defined(_WIN32)
+#include <dlfcn.h>
+#endif
+
+namespace qgemm {
+
+namespace {
+
+#if defined(__APPLE__)
+constexpr const char* kPluginFile = "libqgemm_onednn.dylib";
+#else
+constexpr const char* kPluginFile = "libqgemm_onednn.so";
+#endif
+
+struct Plugin {
+  const qgemm_onednn_plugin* api = nullptr;
+  std::string version;
+  std::string reason;  // why api is null
+};
+
+#if defined(_WIN32)
+Plugin load_plugin() { return Plugin{nullptr, "", "the oneDNN plugin is not supported on Windows"}; }
+#else
+std::string own_folder() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&onednn_compiled), &info) == 0 || info.dli_fname == nullptr) return "";
+  const std::string file = info.dli_fname;
+  const size_t slash = file.find_last_of('/');
+  return slash == std::string::npos ? "." : file.substr(0, slash);
+}
+
+bool try_open(const std::string& path, Plugin* plugin) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* error = dlerror();
+    if (!plugin->reason.empty()) plugin->reason += "; ";
+    plugin->reason += error != nullptr ? error : path + ": dlopen failed";
+    return false;
+  }
+  using Entry = const qgemm_onednn_plugin* (*)();
+  auto entry = reinterpret_cast<Entry>(dlsym(handle, QGEMM_ONEDNN_PLUGIN_SYMBOL));
+  const qgemm_onednn_plugin* api = entry != nullptr ? entry() : nullptr;
+  if (api == nullptr || api->abi_version != QGEMM_ONEDNN_ABI_VERSION || api->size < sizeof(qgemm_onednn_plugin)) {
+    plugin->reason = path + ": not a qgemm oneDNN plugin of ABI version " + std::to_string(QGEMM_ONEDNN_ABI_VERSION);
+    return false;  // never dlclose: harmless, and the library may have started threads
+  }
+  plugin->api = api;
+  plugin->version = api->version();
+  plugin->reason.clear();
+  return true;
+}
+
+Plugin load_plugin() {
+  Plugin plugin;
+  const char* env = std::getenv("QGEMM_ONEDNN_PLUGIN");
+  if (env != nullptr && *env != '\0') {
+    if (std::string(env) == "off") {
+      plugin.reason = "disabled by QGEMM_ONEDNN_PLUGIN=off";
+    } else {
+      try_open(env, &plugin);
+    }
+    return plugin;
+  }
+  const std::string folder = own_folder();
+  if (!folder.empty() && try_open(folder + "/" + kPluginFile, &plugin)) return plugin;
+  try_open(kPluginFile, &plugin);
+  return plugin;
+}
+#endif
+
+const Plugin& plugin() {
+  static const Plugin* loaded = new Plugin(load_plugin());  // leaked: outlives static destructors
+  return *loaded;
+}
+
+}  // namespace
+
+bool onednn_compiled() { return plugin().api != nullptr; }
+
+const char* onednn_version() { return plugin().version.c_str(); }
+
+const char* onednn_unavailable_reason() { return plugin().reason.c_str(); }
+
+bool onednn_int8_exact() {
+  if (!onednn_compiled()) return false;
+  const CpuFeatures& f = cpu_features();
+  return f.avx512_vnni || f.amx_permitted;
+}
+
+Status onednn_gemm(const GemmDesc& d) {
+  const qgemm_onednn_plugin* api = plugin().api;
+  if (api == nullptr) {
+    return Status::Error(StatusCode::kUnsupported, std::string("oneDNN is not available: ") + plugin().reason);
+  }
+  qgemm_onednn_gemm_args args{};
+  args.m = d.m;
+  args.n = d.n;
+  args.k = d.k;
+  args.batch = d.batch;
+  args.a = d.a.data;
+  args.b = d.b.data;
+  args.c = d.c;
+  args.a_batch_stride = d.a.batch_stride;
+  args.b_batch_stride = d.b.batch_stride;
+  args.c_batch_stride = d.c_batch_stride;
+  args.a_type = static_cast<int32_t>(d.a.type);
+  args.b_type = static_cast<int32_t>(d.b.type);
+  args.c_type = static_cast<int32_t>(d.c_type);
+  args.a_transposed = d.a.transposed ? 1 : 0;
+  args.b_transposed = d.b.transposed ? 1 : 0;
+  args.num_threads = ThreadPool::global().num_threads();
+  char error[512] = {0};
+  const int code = api->gemm(&args, error, sizeof(error));
+  if (code == 0) return Status::Ok();
+  return Status::Error(static_cast<StatusCode>(code), error);
+}
+
+}  // namespace qgemm
