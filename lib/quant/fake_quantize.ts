@@ -99,7 +99,7 @@ export function fakeQuantize(x: FloatInput, params: FakeQuantizeParams, out?: Fa
       for (const end = i + L.inner; i < end; i++) {
         const r = level(data[i], s);
         if (r !== r) {
-          y[i] = f32(-zp * s);
+          y[i] = f32((0 - zp) * s); // +0, not -0, when zp is 0: as dequantizing a stored 0
           mask[i] = 0;
           continue;
         }

@@ -1,0 +1,138 @@
+/**
+ * int8 training (Int8Linear) and QATLinear: the int8 GEMMs equal the documented
+ * epilogue on the quantized operands exactly, stay within the quantization
+ * error bound of fp32, and the weight gradient is the fp32 one.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { matmul, quantizeWeights, tensor } from '../lib';
+import { MovingAverageMinMaxObserver } from '../lib/quant';
+import { Int8Linear, Linear, QATLinear, quantizeColumns, quantizeRows, Rng } from '../lib/train';
+
+const f32 = Math.fround;
+
+function randn(n: number, rng: Rng, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = scale * (rng.next() + rng.next() + rng.next() - 1.5);
+  return a;
+}
+
+/** quantizedMatmul's float32 epilogue from its definition: f32(acc) * f32(sa[m] * sb[n]) (+ bias). */
+function epilogueRef(a: Int8Array, sa: Float32Array, b: Int8Array, sb: Float32Array, m: number, k: number, n: number, bTransposed: boolean, bias?: Float32Array): Float32Array {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) acc += a[i * k + p] * (bTransposed ? b[j * k + p] : b[p * n + j]);
+      let f = f32(f32(acc) * f32(sa[i] * sb[j]));
+      if (bias) f = f32(f + bias[j]);
+      out[i * n + j] = f;
+    }
+  }
+  return out;
+}
+
+describe('symmetric int8 helpers', () => {
+  it('quantizeRows is quantizeWeights per channel, bit for bit; quantizeColumns is quantizeRows of the transpose', () => {
+    const rng = new Rng(1);
+    const [r, c] = [13, 37];
+    const w = randn(r * c, rng);
+    w.fill(0, 2 * c, 3 * c); // an all-zero row gets scale 1
+    const ref = quantizeWeights(tensor(w, [r, c]), true);
+    const rows = quantizeRows(w, r, c);
+    assert.deepEqual(rows.q, ref.q.data);
+    assert.deepEqual(rows.scales, ref.scales);
+    const t = new Float32Array(r * c);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = w[i * c + j];
+    const cols = quantizeColumns(w, r, c);
+    const viaT = quantizeRows(t, c, r);
+    assert.deepEqual(cols.scales, viaT.scales);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) assert.equal(cols.q[i * c + j], viaT.q[j * r + i]);
+  });
+});
+
+describe('Int8Linear (SwitchBack-style)', () => {
+  const rng = new Rng(2);
+  const [batch, inF, outF] = [9, 70, 33];
+  const layer = new Int8Linear(inF, outF, rng);
+  const ref = new Linear(inF, outF, rng);
+  ref.weight.data.set(layer.weight.data);
+  ref.bias.data.set(layer.bias.data);
+  const x = tensor(randn(batch * inF, rng), [batch, inF]);
+  const dy = tensor(randn(batch * outF, rng, 0.1), [batch, outF]);
+  const y = layer.forward(x, true);
+  const dx = layer.backward(dy, true)!;
+  const y32 = ref.forward(x, true);
+  const dx32 = ref.backward(dy, true)!;
+
+  it('forward: the int8 GEMM with row and channel scales and the bias, exactly as documented', () => {
+    const xq = quantizeRows(x.data as Float32Array, batch, inF);
+    const wq = quantizeRows(layer.weight.data, outF, inF);
+    assert.deepEqual(y.data, epilogueRef(xq.q, xq.scales, wq.q, wq.scales, batch, inF, outF, true, layer.bias.data));
+  });
+
+  it('backward dx: dY per row times W per column, exactly as documented', () => {
+    const dq = quantizeRows(dy.data as Float32Array, batch, outF);
+    const wq = quantizeColumns(layer.weight.data, outF, inF);
+    assert.deepEqual(dx.data, epilogueRef(dq.q, dq.scales, wq.q, wq.scales, batch, outF, inF, false));
+  });
+
+  it('stays within the quantization error bound of fp32 (|dx| <= |x| dw/2 + |w| dx/2 + dx dw/4, summed)', () => {
+    const xq = quantizeRows(x.data as Float32Array, batch, inF);
+    const wq = quantizeRows(layer.weight.data, outF, inF);
+    let worst = 0;
+    for (let r = 0; r < batch; r++) {
+      for (let o = 0; o < outF; o++) {
+        let bound = 0;
+        for (let k = 0; k < inF; k++) {
+          const xa = Math.abs(x.data[r * inF + k]), wa = Math.abs(layer.weight.data[o * inF + k]);
+          bound += (xa * wq.scales[o] + wa * xq.scales[r] + xq.scales[r] * wq.scales[o] / 2) / 2;
+        }
+        const err = Math.abs(y.data[r * outF + o] - y32.data[r * outF + o]);
+        assert.ok(err <= bound * (1 + 1e-5) + 1e-6, `y[${r},${o}] error ${err} > ${bound}`);
+        worst = Math.max(worst, err / bound);
+      }
+    }
+    // Rounding errors mostly cancel: far below the worst case, but not zero.
+    assert.ok(worst > 0 && worst < 0.5, `worst error / bound ${worst}`);
+    let num = 0, den = 0;
+    for (let i = 0; i < dx.data.length; i++) {
+      num += (dx.data[i] - dx32.data[i]) ** 2;
+      den += dx32.data[i] ** 2;
+    }
+    assert.ok(Math.sqrt(num / den) < 0.02, `dx relative error ${Math.sqrt(num / den)}`);
+  });
+
+  it('dW and db are the fp32 ones, bit for bit', () => {
+    assert.deepEqual(layer.weight.grad, ref.weight.grad);
+    assert.deepEqual(layer.bias.grad, ref.bias.grad);
+    const dW = matmul(dy, x, { transposeA: true });
+    assert.deepEqual(layer.weight.grad, dW.data);
+  });
+});
+
+describe('QATLinear', () => {
+  const calib = tensor(Float32Array.of(0, 1, 2, 3, 0, 1, 2, 3), [2, 4]);
+  const x = tensor(Float32Array.of(-1, 0.5, 2.5, 10), [1, 4]);
+
+  it('observes only in training forwards', () => {
+    const layer = new QATLinear(4, 3, new Rng(3));
+    layer.forward(calib, true);
+    const before = layer.inputQParams();
+    layer.forward(x, false);
+    assert.deepEqual(layer.inputQParams(), before);
+  });
+
+  it('drops the input gradient where the observed range clamps (straight-through estimator)', () => {
+    // Averaging constant 0 keeps the first batch's range [0, 3]: -1 and 10 then clamp.
+    const layer = new QATLinear(4, 3, new Rng(3), 'qat', { observer: new MovingAverageMinMaxObserver({ averagingConstant: 0 }) });
+    layer.forward(calib, true);
+    layer.forward(x, true);
+    const dx = layer.backward(tensor(Float32Array.of(1, 1, 1), [1, 3]), true)!;
+    assert.equal(dx.data[0], 0);
+    assert.notEqual(dx.data[1], 0);
+    assert.notEqual(dx.data[2], 0);
+    assert.equal(dx.data[3], 0);
+  });
+});
