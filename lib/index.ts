@@ -17,3 +17,6 @@ export { quantizedMatmul, matmulInteger, qlinearMatmul } from './qmatmul';
 export type { QuantizedMatmulOptions, Int8OutputType } from './qmatmul';
 export { QuantizedLinear, quantizeDynamic, quantizeWeights } from './layers/quantized_linear';
 export type { QuantizedLinearOptions, QParamsLike, LinearWeights } from './layers/quantized_linear';
+export { fakeQuantize, fakeQuantizeBackward, lsqBackward } from './quant/fake_quantize';
+export type { FakeQuantizeParams, FakeQuantized, LsqGradients } from './quant/fake_quantize';
+export * from './train';
