@@ -16,6 +16,7 @@
 #include "gemm/kernels/kernel.h"
 #include "onednn/onednn_gemm.h"
 #include "packed_weights.h"
+#include "quantize_binding.h"
 #include "threads/thread_pool.h"
 
 namespace qgemm_binding {
@@ -33,6 +34,10 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::pack_weights_async>("packWeightsAsync"),
                              InstanceMethod<&QgemmAddon::info>("info"),
                              InstanceMethod<&QgemmAddon::set_num_threads>("setNumThreads"),
+                             InstanceMethod<&QgemmAddon::quantize>("quantizeLinear"),
+                             InstanceMethod<&QgemmAddon::dequantize>("dequantizeLinear"),
+                             InstanceMethod<&QgemmAddon::minmax>("minMax"),
+                             InstanceMethod<&QgemmAddon::histogram>("histc"),
                              InstanceMethod<&QgemmAddon::set_max_isa>("setMaxIsa"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
                          });
@@ -143,6 +148,11 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     out.Set("availableCpus", qgemm::available_cpus());
     return out;
   }
+
+  Napi::Value quantize(const Napi::CallbackInfo& info) { return quantize_linear(info); }
+  Napi::Value dequantize(const Napi::CallbackInfo& info) { return dequantize_linear(info); }
+  Napi::Value minmax(const Napi::CallbackInfo& info) { return min_max(info); }
+  Napi::Value histogram(const Napi::CallbackInfo& info) { return histc(info); }
 
   Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
     const int64_t n = arg_size(info, 0, "threads");

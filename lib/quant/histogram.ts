@@ -7,6 +7,7 @@
  * Other range searches ('percentile', 'entropy', 'mse') are in histogram_methods.ts.
  */
 import { rangeError, stateError } from '../errors';
+import { minMaxNative } from './native_path';
 import { floatInput, type FloatInput } from './input';
 import { qparamsInto, resolveQSpec, type QParams, type QParamsOptions, type QSpec } from './qparams';
 import { f32, roundHalfEven } from './round';
@@ -61,13 +62,14 @@ export class HistogramObserver implements Observer<QParams> {
   observe(x: FloatInput): void {
     const { data } = floatInput(x, 'x');
     if (data.length === 0) throw rangeError('ERR_QGEMM_EMPTY', 'HistogramObserver.observe() got an empty tensor');
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      if (v !== v) lo = hi = NaN;
+    let [lo, hi] = minMaxNative(data) ?? [Infinity, -Infinity];
+    if (lo === Infinity && hi === -Infinity) {
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        if (v !== v) lo = hi = NaN;
+      }
     }
     // torch.histc refuses a non-finite range; refuse before touching the state.
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
@@ -120,9 +122,18 @@ export class HistogramObserver implements Observer<QParams> {
     let p = startIdx;
     let sum = 0;
     let prev = 0;
+    // p = startIdx + j * up + r: walk the old bins without a division per cell.
+    let j = 0;
+    let r = 0;
     for (let k = 0; k < bins; k++) {
       const checkpoint = (k + 1) * down - 1;
-      for (; p <= checkpoint && p < end; p++) sum += old[Math.floor((p - startIdx) / up)];
+      for (; p <= checkpoint && p < end; p++) {
+        sum += old[j];
+        if (++r === up) {
+          r = 0;
+          j++;
+        }
+      }
       const interpolated = f32((sum - prev) / up);
       out[k] = f32(out[k] + interpolated);
       prev = f32(sum);

@@ -4,6 +4,7 @@
  * even, the result saturates to the output dtype. See docs/QUANTIZATION.md.
  */
 import { rangeError } from '../errors';
+import { dequantizeBlockNative, quantizeBlockNative } from './native_path';
 import { checkTensor, type Tensor } from '../tensor';
 import { floatInput, type FloatInput } from './input';
 import { resolveAxisParams, type ScaleArg, type ZeroPointArg } from './params';
@@ -37,6 +38,10 @@ export function quantizeLinear(
     for (let c = 0; c < p.channels; c++) {
       const s = p.scales[c];
       const zp = p.zeroPoints[c];
+      if (quantizeBlockNative(data, i, i + p.inner, s, zp, out)) {
+        i += p.inner;
+        continue;
+      }
       for (const end = i + p.inner; i < end; i++) {
         let v = f32(data[i] / s); // float32 division, as the reference
         if (v !== v) {
@@ -81,6 +86,10 @@ export function dequantizeLinear(
     for (let c = 0; c < p.channels; c++) {
       const s = p.scales[c];
       const zp = p.zeroPoints[c];
+      if (dequantizeBlockNative(data, i, i + p.inner, s, zp, out)) {
+        i += p.inner;
+        continue;
+      }
       for (const end = i + p.inner; i < end; i++) out[i] = f32(f32(f32(data[i]) - zp) * s);
     }
   }

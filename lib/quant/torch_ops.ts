@@ -4,6 +4,7 @@
  * AVX2 dispatch) by scripts/make_quant_fixtures.py's fixtures.
  */
 import { f32 } from './round';
+import { histcNative } from './native_path';
 
 const LANES = 8; // Vectorized<float>::size() under AVX2 dispatch
 const ILP = 4; // row_sum's ilp_factor
@@ -102,6 +103,7 @@ export function histcInto(x: Float32Array, bins: number, min: number, max: numbe
   const left = f32(lo);
   const right = f32(hi);
   const width = f32(right - left);
+  if (width > 0 && Number.isFinite(width) && histcNative(x, bins, left, right, out)) return;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (v < left || v > right) continue;

@@ -1,8 +1,50 @@
 #include "quant/quantize.h"
 
+#include "cpu/cpu_features.h"
+
 namespace qgemm {
 
+#ifdef QGEMM_X86_KERNELS
+void quantize_linear_avx2(const float* x, int64_t n, float scale, int32_t zero_point, DType out_type, void* out);
+void dequantize_linear_avx2(const void* q, DType type, int64_t n, float scale, int32_t zero_point, float* out);
+#endif
+
+namespace {
+bool use_avx2() {
+#ifdef QGEMM_X86_KERNELS
+  return static_cast<int>(active_isa()) >= static_cast<int>(Isa::kAvx2);
+#else
+  return false;
+#endif
+}
+}  // namespace
+
 void quantize_linear(const float* x, int64_t n, float scale, int32_t zero_point, DType out_type, void* out) {
+#ifdef QGEMM_X86_KERNELS
+  if (use_avx2()) return quantize_linear_avx2(x, n, scale, zero_point, out_type, out);
+#endif
+  quantize_linear_scalar(x, n, scale, zero_point, out_type, out);
+}
+
+void dequantize_linear(const void* q, DType type, int64_t n, float scale, int32_t zero_point, float* out) {
+#ifdef QGEMM_X86_KERNELS
+  if (use_avx2()) return dequantize_linear_avx2(q, type, n, scale, zero_point, out);
+#endif
+  dequantize_linear_scalar(q, type, n, scale, zero_point, out);
+}
+
+void dequantize_linear_scalar(const void* q, DType type, int64_t n, float scale, int32_t zero_point, float* out) {
+  const float zp = static_cast<float>(zero_point);
+  if (type == DType::kInt8) {
+    const int8_t* p = static_cast<const int8_t*>(q);
+    for (int64_t i = 0; i < n; ++i) out[i] = (static_cast<float>(p[i]) - zp) * scale;
+  } else {
+    const uint8_t* p = static_cast<const uint8_t*>(q);
+    for (int64_t i = 0; i < n; ++i) out[i] = (static_cast<float>(p[i]) - zp) * scale;
+  }
+}
+
+void quantize_linear_scalar(const float* x, int64_t n, float scale, int32_t zero_point, DType out_type, void* out) {
   if (out_type == DType::kInt8) {
     int8_t* o = static_cast<int8_t*>(out);
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<int8_t>(quantize_value(x[i], scale, zero_point, -128, 127));

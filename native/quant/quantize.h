@@ -19,8 +19,14 @@ inline int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t 
   return q < lo ? lo : q > hi ? hi : q;
 }
 
-// QuantizeLinear of n values with one scale and zero point into int8 or uint8.
+// QuantizeLinear of n values with one scale and zero point into int8 or uint8
+// (AVX2 when the active ISA allows; identical results either way).
 void quantize_linear(const float* x, int64_t n, float scale, int32_t zero_point, DType out_type, void* out);
+void quantize_linear_scalar(const float* x, int64_t n, float scale, int32_t zero_point, DType out_type, void* out);
+
+// DequantizeLinear: out = float32(float32(q) - float32(zero_point)) * scale.
+void dequantize_linear(const void* q, DType type, int64_t n, float scale, int32_t zero_point, float* out);
+void dequantize_linear_scalar(const void* q, DType type, int64_t n, float scale, int32_t zero_point, float* out);
 
 // ONNX DynamicQuantizeLinear (uint8) applied to each row of a rows x cols
 // matrix (per_row), or to the whole matrix. Writes q, and one scale and zero
