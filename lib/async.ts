@@ -20,7 +20,7 @@ export interface AsyncOptions {
   signal?: AbortSignal;
 }
 
-function checkSignal(signal: unknown): AbortSignal | undefined {
+export function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal === undefined) return undefined;
   if (!(signal instanceof AbortSignal)) throw typeError('ERR_QGEMM_OPTION', 'options.signal must be an AbortSignal');
   return signal;

@@ -6,7 +6,7 @@
  */
 import { rangeError, stateError, typeError } from './errors';
 import { native, NativePackedWeights } from './native';
-import { checkTensor, Tensor } from './tensor';
+import { checkTensor, maxByteLength, Tensor } from './tensor';
 
 export interface PackOptions {
   /** b is stored as its transpose, [N, K] (a PyTorch Linear weight, for example). */
@@ -77,5 +77,9 @@ export function planPack(b: Tensor, options: PackOptions = {}): { dtype: 'int8' 
   const transpose = options.transpose ?? false;
   if (typeof transpose !== 'boolean') throw typeError('ERR_QGEMM_OPTION', 'options.transpose must be a boolean');
   const [k, n] = transpose ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  // An empty B may still name a huge K or N: its per-column sums and padded panels would not fit.
+  if (k * 4 > maxByteLength() || n * 4 > maxByteLength()) {
+    throw rangeError('ERR_QGEMM_TOO_LARGE', `b [${b.shape.join(', ')}] is too large to pack`);
+  }
   return { dtype: b.dtype as 'int8' | 'float32', k, n, transpose };
 }

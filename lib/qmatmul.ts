@@ -66,7 +66,8 @@ function float32Values(v: unknown, name: string, count: number, allowOne: boolea
     throw rangeError('ERR_QGEMM_SHAPE', `${name} must hold ${allowOne ? '1 or ' : ''}${count} values, got ${values.length}`);
   }
   for (const s of Array.from(values as ArrayLike<number>)) {
-    if (typeof s !== 'number' || !Number.isFinite(s) || (positive && !(s > 0))) {
+    // Checked as float32, the type the kernels use: 1e-50 would become 0 and 1e39 Infinity.
+    if (typeof s !== 'number' || !Number.isFinite(Math.fround(s)) || (positive && !(Math.fround(s) > 0))) {
       throw rangeError('ERR_QGEMM_SCALE', `${name} must hold ${positive ? 'positive ' : ''}finite numbers, got ${s}`);
     }
   }

@@ -11,7 +11,7 @@
  * GEMM. The epilogue is quantizedMatmul's (see lib/qmatmul.ts).
  */
 import { rangeError, typeError } from '../errors';
-import { runJob, AsyncOptions } from '../async';
+import { checkSignal, runJob, AsyncOptions } from '../async';
 import { native, QuantizedLinearArgs } from '../native';
 import { PackedWeights, packWeights } from '../packed';
 import { quantizeLinear } from '../quant/onnx';
@@ -42,7 +42,8 @@ function checkQParams(q: unknown, name: string): Required<QParamsLike> {
   if (typeof q !== 'object' || q === null) throw typeError('ERR_QGEMM_ARG_TYPE', `${name} must be { scale, zeroPoint, dtype? }`);
   const { scale, zeroPoint, dtype = 'uint8' } = q as QParamsLike;
   if (dtype !== 'int8' && dtype !== 'uint8') throw typeError('ERR_QGEMM_DTYPE', `${name}.dtype must be 'int8' or 'uint8'`);
-  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) throw rangeError('ERR_QGEMM_SCALE', `${name}.scale must be positive and finite`);
+  // Checked as float32, the type the kernels use: 1e-50 would become 0 and 1e39 Infinity.
+  if (typeof scale !== 'number' || !(Math.fround(scale) > 0) || !Number.isFinite(Math.fround(scale))) throw rangeError('ERR_QGEMM_SCALE', `${name}.scale must be positive and finite in float32`);
   const [lo, hi] = dtype === 'int8' ? [-128, 127] : [0, 255];
   if (!Number.isInteger(zeroPoint) || zeroPoint < lo || zeroPoint > hi) throw rangeError('ERR_QGEMM_ZERO_POINT', `${name}.zeroPoint must be an integer in [${lo}, ${hi}]`);
   return { scale, zeroPoint, dtype };
@@ -131,10 +132,12 @@ export class QuantizedLinear {
 
   /** forward() on the compute queue (x is snapshotted when called). */
   async forwardAsync(x: Tensor, options: AsyncOptions = {}): Promise<Tensor> {
+    if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
+    const signal = checkSignal(options.signal);
     const shape = [x?.shape?.[0] ?? 0, this.outFeatures];
     const placeholder = zeros(this.outputDtype, [0]);
     const args = this.#args(x, placeholder.data);
-    const buffer = await runJob(() => native().quantizedLinearAsync(...args), options.signal);
+    const buffer = await runJob(() => native().quantizedLinearAsync(...args), signal);
     return wrapBuffer(this.outputDtype, shape, buffer);
   }
 
