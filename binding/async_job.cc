@@ -1,7 +1,9 @@
 #include "async_job.h"
 
 #include <atomic>
+#include <exception>
 #include <mutex>
+#include <new>
 
 #include "errors.h"
 #include "threads/compute_queue.h"
@@ -74,7 +76,15 @@ Napi::Object JobDispatcher::submit(Napi::Env env, AsyncWork work) {
     if (job->cancelled->load()) {
       job->was_cancelled = true;
     } else {
-      job->status = job->work.execute();
+      // No C++ exception may leave this thread (std::terminate would end the
+      // process): an allocation failure in the core becomes a coded rejection.
+      try {
+        job->status = job->work.execute();
+      } catch (const std::bad_alloc&) {
+        job->status = qgemm::Status::Error(qgemm::StatusCode::kOutOfMemory, "out of memory");
+      } catch (const std::exception& e) {
+        job->status = qgemm::Status::Error(qgemm::StatusCode::kBackendError, e.what());
+      }
     }
     std::lock_guard<std::mutex> lock(shared->mutex);
     const napi_status s = shared->alive ? shared->tsfn.NonBlockingCall(job, [](Napi::Env env, Napi::Function, Job* j) {

@@ -62,6 +62,11 @@ std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const 
     call->c_bytes = bytes_of(d.batch, d.m, d.n, d.c_batch_stride, c.type);
   } else {
     check_fits(env, c, d.batch, d.m, d.n, d.c_batch_stride, "out");
+    // Output items must not overlap: with cStride < m * n a huge batch would pass
+    // the bounds check on a tiny buffer and rewrite it batch times (a hang, not a result).
+    if (d.batch > 1 && d.c_batch_stride < d.m * d.n) {
+      throw_range_error(env, "ERR_QGEMM_INVALID", "cStride must be at least m * n when batch > 1");
+    }
   }
   call->a_bytes = bytes_of(d.batch, d.m, d.k, d.a.batch_stride, a.type);
   if (info.Length() == 15 && !info[14].IsUndefined()) {
