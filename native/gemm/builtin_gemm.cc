@@ -23,11 +23,20 @@ struct Blocking {
 
 // Splits C into blocks: enough for every thread, few enough to keep each
 // block's B panel hot in cache. Column blocks start at multiples of n_align.
-Blocking choose_blocking(int64_t m, int64_t n, int64_t k, int64_t n_align) {
+// `wide`: B is read row-major in place, so a block reads B's rows in pieces
+// as wide as itself; then give each thread one wide column block.
+Blocking choose_blocking(int64_t m, int64_t n, int64_t k, int64_t n_align, bool wide = false) {
   const int64_t macs = m * n * std::max<int64_t>(k, 1);
   const int64_t threads = std::max<int64_t>(
       1, std::min<int64_t>(ThreadPool::global().num_threads(), macs / kMinMacsPerThread));
   Blocking b;
+  if (wide) {
+    b.m_block = m;
+    b.m_blocks = 1;
+    b.n_block = std::max(n_align, ((n + threads - 1) / threads + n_align - 1) / n_align * n_align);
+    b.n_blocks = (n + b.n_block - 1) / b.n_block;
+    return b;
+  }
   b.m_block = std::min<int64_t>(m, 64);
   b.n_block = std::max<int64_t>(n_align, 256 / n_align * n_align);
   b.m_blocks = (m + b.m_block - 1) / b.m_block;
@@ -102,13 +111,28 @@ const PackedB* packed_for(const GemmDesc& d, int64_t item, std::unique_ptr<Packe
   return status->ok() ? owned->get() : nullptr;
 }
 
+// At most this many rows of A, an unpacked B is read in place: packing it
+// (every call) would cost more than the product, which streams B once anyway.
+constexpr int64_t kMaxUnpackedRows = 16;
+
+// The kernel on args.packed_b: this kernel's packed B, or the caller's plain
+// B when `unpacked`.
+void run_kernel(const GemmDesc& d, const Int8Kernel& kernel, bool unpacked, const Int8KernelArgs& args,
+                int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (unpacked) {
+    kernel.compute_unpacked(args, d.b.transposed, m0, m1, n0, n1);
+  } else {
+    kernel.compute(args, m0, m1, n0, n1);
+  }
+}
+
 // Runs one block through the kernel and the epilogue. int32 and float32
 // outputs are converted in place; int8/uint8 ones go through an int32 tile.
-void int8_block(const GemmDesc& d, const Int8Kernel& kernel, const Int8KernelArgs& args,
+void int8_block(const GemmDesc& d, const Int8Kernel& kernel, bool unpacked, const Int8KernelArgs& args,
                 const EpilogueContext& ctx, void* c, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const Epilogue* e = d.epilogue;
   if (e == nullptr || dtype_size(e->out_type) == 4) {
-    kernel.compute(args, m0, m1, n0, n1);
+    run_kernel(d, kernel, unpacked, args, m0, m1, n0, n1);
     if (e != nullptr) {
       apply_epilogue(ctx, args.c + m0 * args.ldc + n0, args.ldc, c, d.n, m0, m1, n0, n1);
     }
@@ -130,7 +154,7 @@ void int8_block(const GemmDesc& d, const Int8Kernel& kernel, const Int8KernelArg
       tile_args.ldc = cols;
       tile_args.c = reinterpret_cast<int32_t*>(reinterpret_cast<uintptr_t>(tile.data()) -
                                                static_cast<uintptr_t>((i0 * cols + j0) * sizeof(int32_t)));
-      kernel.compute(tile_args, i0, i1, j0, j1);
+      run_kernel(d, kernel, unpacked, tile_args, i0, i1, j0, j1);
       apply_epilogue(ctx, reinterpret_cast<const int32_t*>(tile.data()), cols, c, d.n, i0, i1, j0, j1);
     }
   }
@@ -139,29 +163,44 @@ void int8_block(const GemmDesc& d, const Int8Kernel& kernel, const Int8KernelArg
 Status int8_gemm(const GemmDesc& d) {
   AlignedBuffer a_scratch;
   std::unique_ptr<PackedB> owned;
-  std::vector<int32_t> sums_of_rows;
+  std::vector<int32_t> sums_of_rows, sums_of_cols;
   const size_t c_size = dtype_size(d.c_type);
+  const Int8Kernel& active = int8_kernel_for(active_isa());  // the one PackedB::create would pick
+  const bool unpacked = d.packed_b == nullptr && d.m <= kMaxUnpackedRows && active.compute_unpacked != nullptr;
   for (int64_t item = 0; item < d.batch; ++item) {
     Status status;
-    const PackedB* pb = packed_for(d, item, &owned, &status);
-    if (pb == nullptr) return status;
+    const PackedB* pb = nullptr;
+    const int8_t* b = nullptr;
+    if (unpacked) {
+      b = reinterpret_cast<const int8_t*>(offset(d.b.data, item * d.b.batch_stride, d.b.type));
+      // PackedB keeps these for every pack; here only when the epilogue reads them.
+      if (d.epilogue != nullptr && d.epilogue->needs_col_sums() &&
+          (item == 0 || d.b.batch_stride != 0)) {
+        sums_of_cols.resize(static_cast<size_t>(d.n));
+        int8_col_sums(b, d.b.transposed, d.k, d.n, sums_of_cols.data());
+      }
+    } else {
+      pb = packed_for(d, item, &owned, &status);
+      if (pb == nullptr) return status;
+    }
     bool ok = true;
     const uint8_t* a = row_major_a<uint8_t>(d, item, &a_scratch, &ok);
     if (!ok) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate scratch for A");
     const bool a_unsigned = d.a.type == DType::kUInt8;
-    EpilogueContext ctx{d.epilogue, d.k, item * d.m, nullptr, pb->col_sums()};
+    EpilogueContext ctx{d.epilogue, d.k, item * d.m, nullptr, unpacked ? sums_of_cols.data() : pb->col_sums()};
     if (d.epilogue != nullptr && d.epilogue->needs_row_sums()) {
       sums_of_rows.resize(static_cast<size_t>(d.m));
       row_sums(a, a_unsigned, d.m, d.k, sums_of_rows.data());
       ctx.row_sums = sums_of_rows.data();
     }
     void* c = static_cast<uint8_t*>(d.c) + item * d.c_batch_stride * static_cast<int64_t>(c_size);
-    const Int8Kernel& kernel = *pb->int8_kernel();
+    const Int8Kernel& kernel = unpacked ? active : *pb->int8_kernel();
     // For 4-byte outputs the kernel writes int32 straight into C.
-    Int8KernelArgs args{a, d.k, a_unsigned, pb->data(), d.k, d.n, static_cast<int32_t*>(c), d.n};
-    run_blocks(choose_blocking(d.m, d.n, d.k, kernel.n_align), d.m, d.n,
+    Int8KernelArgs args{a,    d.k, a_unsigned, unpacked ? reinterpret_cast<const uint8_t*>(b) : pb->data(),
+                        d.k, d.n, static_cast<int32_t*>(c), d.n};
+    run_blocks(choose_blocking(d.m, d.n, d.k, kernel.n_align, unpacked && !d.b.transposed), d.m, d.n,
                [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-                 int8_block(d, kernel, args, ctx, c, m0, m1, n0, n1);
+                 int8_block(d, kernel, unpacked, args, ctx, c, m0, m1, n0, n1);
                });
   }
   return Status::Ok();

@@ -6,6 +6,23 @@
 
 namespace qgemm {
 
+void int8_col_sums(const int8_t* b, bool transposed, int64_t k, int64_t n, int32_t* out) {
+  // Unsigned sums wrap like the GEMM's accumulators; both loops vectorize.
+  uint32_t* sums = reinterpret_cast<uint32_t*>(out);
+  for (int64_t j = 0; j < n; ++j) sums[j] = 0;
+  if (transposed) {
+    for (int64_t j = 0; j < n; ++j) {
+      uint32_t s = 0;
+      for (int64_t p = 0; p < k; ++p) s += static_cast<uint32_t>(static_cast<int32_t>(b[j * k + p]));
+      sums[j] = s;
+    }
+    return;
+  }
+  for (int64_t p = 0; p < k; ++p) {
+    for (int64_t j = 0; j < n; ++j) sums[j] += static_cast<uint32_t>(static_cast<int32_t>(b[p * n + j]));
+  }
+}
+
 Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* out) {
   if (k < 0 || n < 0) return Status::Error(StatusCode::kInvalidArgument, "negative dimension");
   if (b.type != DType::kInt8 && b.type != DType::kFloat32) {
@@ -26,15 +43,8 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
   }
   if (!p->buffer_.reset(bytes)) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate packed B");
   if (b.type == DType::kInt8) {
-    const int8_t* src = static_cast<const int8_t*>(b.data);
-    p->col_sums_.assign(static_cast<size_t>(n), 0);
-    for (int64_t r = 0; r < (b.transposed ? n : k); ++r) {
-      for (int64_t c = 0; c < (b.transposed ? k : n); ++c) {
-        const int64_t col = b.transposed ? r : c;
-        p->col_sums_[col] = static_cast<int32_t>(static_cast<uint32_t>(p->col_sums_[col]) +
-                                                 static_cast<uint32_t>(static_cast<int32_t>(src[r * (b.transposed ? k : n) + c])));
-      }
-    }
+    p->col_sums_.resize(static_cast<size_t>(n));
+    int8_col_sums(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->col_sums_.data());
     p->int8_kernel_->pack_b(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->buffer_.data());
   } else {
     p->f32_kernel_->pack_b(static_cast<const float*>(b.data), b.transposed, k, n, p->buffer_.data());

@@ -13,6 +13,10 @@
 
 namespace qgemm {
 
+// sum_k b[k][j] for each of the n columns of b (k x n, or n x k when
+// transposed), wrapping modulo 2^32: the zero-point compensation term.
+void int8_col_sums(const int8_t* b, bool transposed, int64_t k, int64_t n, int32_t* out);
+
 class PackedB {
  public:
   // Packs b (k x n, or n x k when b.transposed) for the built-in kernel of the

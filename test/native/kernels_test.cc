@@ -19,6 +19,7 @@
 #include "check.h"
 #include "cpu/cpu_features.h"
 #include "gemm/aligned_buffer.h"
+#include "gemm/epilogue.h"
 #include "gemm/gemm.h"
 #include "gemm/kernels/kernel.h"
 #include "gemm/packed_b.h"
@@ -232,8 +233,66 @@ void check_kernels(const Problem<TA, int8_t>& p, const std::vector<int32_t>& wan
     Int8KernelArgs args{reinterpret_cast<const uint8_t*>(a.data()), lda, p.a_type == DType::kUInt8,
                         packed.data(), p.k, p.n, c.data(), ldc};
     check_block(kernel.name, kernel, p, want, args, c, kernel.compute);
+    if (kernel.compute_unpacked == nullptr) continue;
+    // The caller's B as is, in an allocation of exactly k*n bytes so that
+    // ASan sees any read past its end.
+    std::vector<int8_t> plain(p.b.begin(), p.b.begin() + p.k * p.n);
+    args.packed_b = reinterpret_cast<const uint8_t*>(plain.data());
+    char name[64];
+    std::snprintf(name, sizeof(name), "%s unpacked%s", kernel.name, p.tb ? " B^T" : "");
+    check_block(name, kernel, p, want, args, c,
+                [&](const Int8KernelArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+                  kernel.compute_unpacked(g, p.tb, m0, m1, n0, n1);
+                });
   }
-  (void)b;
+}
+
+// gemm() with an int32-out epilogue that subtracts zero points (per tensor for
+// A, per column for B), against sum_k (a - za) * (b - zb) computed directly:
+// exercises the column and row sums of packed and unpacked B.
+template <typename TA>
+void check_zero_points(const Problem<TA, int8_t>& p) {
+  if (p.m * p.n * std::max<int64_t>(p.k, 1) * p.batch > 2000000) return;
+  const int32_t za = static_cast<int32_t>(uniform(-300, 300)) | 1;
+  std::vector<int32_t> zb(static_cast<size_t>(p.n));
+  for (int32_t& z : zb) z = static_cast<int32_t>(uniform(-200, 200));
+  std::vector<int32_t> want(static_cast<size_t>(p.batch * p.m * p.n));
+  for (int64_t item = 0; item < p.batch; ++item) {
+    for (int64_t i = 0; i < p.m; ++i) {
+      for (int64_t j = 0; j < p.n; ++j) {
+        uint32_t s = 0;
+        for (int64_t q = 0; q < p.k; ++q) {
+          s += static_cast<uint32_t>(static_cast<int32_t>(p.a_at(i, q, item)) - za) *
+               static_cast<uint32_t>(static_cast<int32_t>(p.b_at(q, j, item)) - zb[j]);
+        }
+        want[(item * p.m + i) * p.n + j] = static_cast<int32_t>(s);
+      }
+    }
+  }
+  Epilogue e;
+  e.a_zero_point = &za;
+  e.b_zero_point = zb.data();
+  e.b_zero_point_per_column = true;
+  for (Isa isa : isas_to_test()) {
+    set_isa_cap(isa);
+    for (bool prepack : {false, true}) {
+      if (prepack && p.batch > 1 && !p.b_broadcast) continue;
+      std::vector<int32_t> c(want.size(), 77);
+      GemmDesc d = p.desc(c.data());
+      d.epilogue = &e;
+      std::unique_ptr<PackedB> packed;
+      if (prepack) {
+        CHECK(PackedB::create(d.b, p.k, p.n, &packed).ok());
+        d.packed_b = packed.get();
+      }
+      const Status s = gemm(d, Backend::kBuiltin);
+      if (!EXPECT(s.ok())) continue;
+      char what[96];
+      std::snprintf(what, sizeof(what), "zero points (isa cap %s%s)", isa_name(isa), prepack ? ", packed B" : "");
+      EXPECT(compare(what, p, c.data(), want.data(), static_cast<int64_t>(want.size()), p.n));
+      ++cases_run;
+    }
+  }
 }
 
 void check_kernels(const Problem<float, float>& p, const std::vector<float>& want) {
@@ -276,6 +335,7 @@ void int8_case(int64_t m, int64_t n, int64_t k, int a_fill = 1000, int b_fill = 
   const std::vector<int32_t> want = p.template reference<int32_t>();
   check_through_gemm(p, want);
   check_kernels(p, want);
+  check_zero_points(p);
 }
 
 void f32_case(int64_t m, int64_t n, int64_t k) {
@@ -331,6 +391,21 @@ int main() {
   int8_case<uint8_t>(20, 19, 70001, 255, -128);
   int8_case<int8_t>(20, 17, 140001, -128, -128);
   int8_case<uint8_t>(5, 33, 66001);  // random values, long K
+
+  // Few rows with B unpacked: panel, column-group and k-chunk tails (shifted
+  // back so as not to read past B), odd K, and K blocks of the B^T path
+  // (16 rows: 1024 k per block) with a final block shorter than 16.
+  for (int64_t m : {1, 2, 5, 8, 16}) {
+    for (int64_t n : {1, 3, 4, 5, 15, 16, 17, 31, 33, 100}) {
+      for (int64_t k : {1, 2, 15, 16, 17, 31, 33, 64, 65}) {
+        if (uniform(0, 3) == 0) (uniform(0, 1) ? int8_case<uint8_t>(m, n, k) : int8_case<int8_t>(m, n, k));
+      }
+    }
+  }
+  int8_case<uint8_t>(16, 37, 2053);
+  int8_case<int8_t>(16, 20, 1024 + 17);
+  int8_case<uint8_t>(9, 33, 3001, 255, -128);
+  int8_case<uint8_t>(1, 4100, 33);
 
   // K long enough that the many-rows paths cut it into blocks and add them.
   int8_case<int8_t>(30, 41, 2001);

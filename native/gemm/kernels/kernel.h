@@ -30,6 +30,11 @@ struct Int8Kernel {
   // b is k x n row-major, or n x k row-major when transposed.
   void (*pack_b)(const int8_t* b, bool transposed, int64_t k, int64_t n, uint8_t* dst);
   void (*compute)(const Int8KernelArgs& args, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+  // Like compute, but args.packed_b is the caller's plain B (k x n row-major,
+  // or n x k when b_transposed) with no slack after it: for a few rows of A,
+  // packing all of B would cost more than the product. Null if unsupported.
+  void (*compute_unpacked)(const Int8KernelArgs& args, bool b_transposed, int64_t m0, int64_t m1, int64_t n0,
+                           int64_t n1);
 };
 
 struct F32KernelArgs {

@@ -52,6 +52,34 @@ void int8_compute(const Int8KernelArgs& g, int64_t m0, int64_t m1, int64_t n0, i
   }
 }
 
+// B^T ([n][k]): one dot product along k per output.
+template <typename TA>
+void int8_dots(const Int8KernelArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const int8_t* bt = reinterpret_cast<const int8_t*>(g.packed_b);
+  for (int64_t i = m0; i < m1; ++i) {
+    const TA* a = reinterpret_cast<const TA*>(g.a + i * g.lda);
+    for (int64_t j = n0; j < n1; ++j) {
+      const int8_t* b = bt + j * g.k;
+      uint32_t s = 0;
+      for (int64_t p = 0; p < g.k; ++p) {
+        s += static_cast<uint32_t>(static_cast<int32_t>(a[p])) * static_cast<uint32_t>(static_cast<int32_t>(b[p]));
+      }
+      g.c[i * g.ldc + j] = static_cast<int32_t>(s);
+    }
+  }
+}
+
+// The packed layout is plain row-major B, so an unpacked B needs no copy.
+void int8_compute_unpacked(const Int8KernelArgs& g, bool b_transposed, int64_t m0, int64_t m1, int64_t n0,
+                           int64_t n1) {
+  if (!b_transposed) return int8_compute(g, m0, m1, n0, n1);
+  if (g.a_unsigned) {
+    int8_dots<uint8_t>(g, m0, m1, n0, n1);
+  } else {
+    int8_dots<int8_t>(g, m0, m1, n0, n1);
+  }
+}
+
 size_t f32_packed_bytes(int64_t k, int64_t n) { return static_cast<size_t>(k * n) * sizeof(float); }
 
 void f32_pack(const float* b, bool transposed, int64_t k, int64_t n, uint8_t* dst) {
@@ -75,7 +103,7 @@ void f32_compute(const F32KernelArgs& g, int64_t m0, int64_t m1, int64_t n0, int
 }  // namespace
 
 extern const Int8Kernel kScalarInt8Kernel = {
-    "scalar", Isa::kScalar, 1, int8_packed_bytes, int8_pack, int8_compute,
+    "scalar", Isa::kScalar, 1, int8_packed_bytes, int8_pack, int8_compute, int8_compute_unpacked,
 };
 
 extern const F32Kernel kScalarF32Kernel = {
