@@ -37,7 +37,7 @@ if ((${#files[@]} == 0)); then files=(test/*.test.ts); fi
 
 echo "=== node:test suite under ASan/UBSan (${#files[@]} files)"
 set +e
-(cd "$dir" && LD_PRELOAD="$libasan $libubsan" QGEMM_PROPERTY_SCALE=${QGEMM_PROPERTY_SCALE:-0.5} \
+(cd "$dir" && LD_PRELOAD="$libasan $libubsan" QGEMM_SANITIZED=1 QGEMM_PROPERTY_SCALE=${QGEMM_PROPERTY_SCALE:-0.5} \
   node --import tsx --test --test-reporter=dot "${files[@]}" 2>&1 | tee -a "$log" | grep -vE '^\.+$|^$' | tail -40)
 js=${PIPESTATUS[0]}
 set -e

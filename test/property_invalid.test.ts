@@ -17,7 +17,7 @@ import {
   setNumThreads, tensor, Tensor, zeros,
 } from '../lib';
 import { native } from '../lib/native';
-import { assertCoded, expectCoded, expectCodedOrOk, runs } from './property_support';
+import { assertCoded, expectCoded, expectCodedOrOk, runs, sanitized } from './property_support';
 
 const machine = info();
 const counts = { api: 0, raw: 0, rawOk: 0, rawThrew: 0, knownBadAlloc: 0 };
@@ -261,7 +261,8 @@ describe('property: raw addon calls with random arguments never crash', () => {
     });
   const number = fc.oneof(
     { weight: 8, arbitrary: fc.integer({ min: 0, max: 6 }) },
-    { weight: 2, arbitrary: fc.constantFrom(-1, 0.5, NaN, Infinity, -Infinity, -0, 2 ** 40, 2 ** 53, 2 ** 63, 1e300, Number.MAX_SAFE_INTEGER) },
+    // Under ASan, sizes that pass the checks but cannot be allocated (2^40, 2^53 - 1) abort in operator new.
+    { weight: 2, arbitrary: fc.constantFrom(-1, 0.5, NaN, Infinity, -Infinity, -0, 2 ** 53, 2 ** 63, 1e300, ...(sanitized ? [] : [2 ** 40, Number.MAX_SAFE_INTEGER])) },
   );
   const packed = fc.constantFrom('live-int8', 'live-f32', 'disposed').map((kind) => {
     const w = kind === 'live-f32' ? addon.packWeights(new Float32Array(6), 2, 3, false) : addon.packWeights(new Int8Array(6), 2, 3, kind === 'disposed');
@@ -361,7 +362,7 @@ describe('property: raw addon calls with random arguments never crash', () => {
     setMaxIsa('amx');
   });
 
-  it('an allocation failure on the compute queue rejects with a code instead of ending the process', () => {
+  it('an allocation failure on the compute queue rejects with a code instead of ending the process', { skip: sanitized && 'ASan aborts on the deliberate 4 TiB allocation' }, () => {
     // Before the fix, std::bad_alloc escaped the compute-queue thread: std::terminate.
     const script = `
       const { native } = require('./lib/native');

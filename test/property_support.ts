@@ -48,3 +48,10 @@ export async function expectCoded(fn: () => unknown, context: string): Promise<s
   }
   assert.fail(`${context}: did not throw (returned ${typeof r})`);
 }
+
+/**
+ * True when running under scripts/asan-test.sh: ASan's operator new aborts on a
+ * failed huge allocation whatever allocator_may_return_null says, and its
+ * quarantine inflates RSS, so deliberate-OOM cases and RSS bounds are skipped.
+ */
+export const sanitized = process.env.QGEMM_SANITIZED === '1';
