@@ -144,6 +144,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     out.Set("onednn", qgemm::onednn_compiled());
     out.Set("onednnVersion", qgemm::onednn_version());
     out.Set("onednnInt8Exact", qgemm::onednn_int8_exact());
+    if (!qgemm::onednn_available()) out.Set("onednnUnavailableReason", qgemm::onednn_unavailable_reason());
     out.Set("threads", qgemm::ThreadPool::global().num_threads());
     out.Set("availableCpus", qgemm::available_cpus());
     return out;

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'ERR_QGEMM_BACKEND_UNAVAILABLE' // a backend this build or CPU does not have
   | 'ERR_QGEMM_INEXACT_BACKEND' // a backend that would give wrong integer results here
   | 'ERR_QGEMM_DISPOSED' // a PackedWeights used after dispose()
+  | 'ERR_QGEMM_LOAD' // the native addon could not be loaded (the message says how to build it)
   | 'ERR_QGEMM_NATIVE' // the native core refused a call (a bug if you see it)
   | 'ERR_QGEMM_SCALE' // a quantization scale that is <= 0, NaN or infinite
   | 'ERR_QGEMM_ZERO_POINT' // a zero point that is not an integer of the quantized dtype

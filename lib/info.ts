@@ -18,7 +18,7 @@ export interface Info {
   isa: Isa;
   /** The kernels in use for int8 and float32 GEMMs. */
   kernels: { int8: string; float32: string };
-  backends: { builtin: true; onednn: boolean; onednnVersion: string | null; onednnInt8Exact: boolean };
+  backends: { builtin: true; onednn: boolean; onednnVersion: string | null; onednnInt8Exact: boolean; onednnUnavailableReason?: string };
   /** Threads of qgemm's pool (default: CPUs available to the process). */
   threads: number;
   availableCpus: number;
@@ -36,7 +36,7 @@ export function info(): Info {
     isaCap: n.isaCap as Isa,
     isa: n.isa as Isa,
     kernels: { int8: n.int8Kernel, float32: n.f32Kernel },
-    backends: { builtin: true, onednn: n.onednn, onednnVersion: n.onednn ? n.onednnVersion : null, onednnInt8Exact: n.onednnInt8Exact },
+    backends: { builtin: true, onednn: n.onednn, onednnVersion: n.onednn ? n.onednnVersion : null, onednnInt8Exact: n.onednnInt8Exact, ...(n.onednn ? {} : { onednnUnavailableReason: n.onednnUnavailableReason }) },
     threads: n.threads,
     availableCpus: n.availableCpus,
   };

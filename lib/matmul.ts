@@ -63,7 +63,7 @@ function backendCode(backend: unknown, float: boolean, allowInexact: boolean): n
   if (backend === 'onednn') {
     const info = native().info();
     if (!info.onednn) {
-      throw rangeError('ERR_QGEMM_BACKEND_UNAVAILABLE', "backend 'onednn' is not available: qgemm was built without oneDNN");
+      throw rangeError('ERR_QGEMM_BACKEND_UNAVAILABLE', `backend 'onednn' is not available: ${info.onednnUnavailableReason ?? 'libdnnl.so.2 not found or qgemm built without oneDNN'}`);
     }
     if (!float && !allowInexact && !info.onednnInt8Exact) {
       throw rangeError(

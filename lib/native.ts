@@ -16,6 +16,8 @@ export interface NativeInfo {
   onednn: boolean;
   onednnVersion: string;
   onednnInt8Exact: boolean;
+  /** Why the oneDNN backend is off (plugin or libdnnl.so.2 missing, or not built). */
+  onednnUnavailableReason?: string;
   threads: number;
   availableCpus: number;
 }
