@@ -195,7 +195,7 @@ describe('property: invalid calls throw coded errors', () => {
         codes.set(code, (codes.get(code) ?? 0) + 1);
         counts.api++;
       }),
-      runs(1500),
+      runs(2500),
     );
   });
 
@@ -208,7 +208,7 @@ describe('property: invalid calls throw coded errors', () => {
         codes.set(code, (codes.get(code) ?? 0) + 1);
         counts.api++;
       }),
-      runs(600),
+      runs(800),
     );
   });
 
@@ -242,7 +242,7 @@ describe('property: invalid calls throw coded errors', () => {
         codes.set(code, (codes.get(code) ?? 0) + 1);
         counts.api++;
       }),
-      runs(400),
+      runs(500),
     );
   });
 });
@@ -336,13 +336,13 @@ describe('property: raw addon calls with random arguments never crash', () => {
         if (result === 'ok') counts.rawOk++;
         else counts.rawThrew++;
       }),
-      runs(4000),
+      runs(6000),
     );
   });
 
   it('setNumThreads, setMaxIsa and info with random arguments', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(rawGarbage, fc.constantFrom(0, 257, 1e9, -3, 'sse', 'avx512', '')), { maxLength: 3 }), (args) => {
+      fc.property(fc.array(fc.oneof(rawGarbage, fc.constantFrom(0, 257, 1e9, -3, 'sse', 'avx512', '')).map((v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 256 ? 0 : typeof v === 'string' && ['scalar', 'avx2', 'avx_vnni', 'avx512_vnni', 'amx'].includes(v) ? 'x' : v)), { maxLength: 3 }), (args) => {
         for (const fn of ['setNumThreads', 'setMaxIsa'] as const) {
           try {
             (addon[fn] as (...x: unknown[]) => void)(...args);
@@ -373,7 +373,7 @@ describe('property: raw addon calls with random arguments never crash', () => {
         try { await packWeightsAsync(tensor(new Int8Array(0), [0, 2 ** 40])); codes.push('resolved'); } catch (e) { codes.push(e.code); }
         console.log(codes.join(' '));
       })();`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.stdout.trim(), 'ERR_QGEMM_OUT_OF_MEMORY ERR_QGEMM_TOO_LARGE', `stdout ${r.stdout} stderr ${r.stderr} signal ${r.signal}`);
   });
 
@@ -385,7 +385,7 @@ describe('property: raw addon calls with random arguments never crash', () => {
         native().gemm(new Int8Array(1), new Int8Array(1), new Int32Array(1), 1, 1, 1, 2 ** 40, 0, 0, 0, false, false, 1, false);
         console.log('ran');
       } catch (e) { console.log(e.code); }`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.stdout.trim(), 'ERR_QGEMM_INVALID', `stdout ${r.stdout} stderr ${r.stderr} signal ${r.signal}`);
   });
 });

@@ -161,7 +161,7 @@ describe('property: valid matmul calls match the reference', () => {
           if (backend === 'onednn') counts.onednn++;
         },
       ),
-      runs(250),
+      runs(400),
     );
   });
 });
@@ -285,7 +285,7 @@ describe('property: quantizedMatmul epilogues match the documented formula', () 
         if (backend === 'onednn') counts.onednn++;
         if (packed) counts.packed++;
       }),
-      runs(250),
+      runs(400),
     );
   });
 });
@@ -363,7 +363,7 @@ describe('property: QuantizedLinear matches ONNX quantize + the epilogue formula
           if (c.async) counts.async++;
         },
       ),
-      runs(150),
+      runs(200),
     );
   });
 });
