@@ -139,14 +139,17 @@ void int8_block(const GemmDesc& d, const Int8Kernel& kernel, bool unpacked, cons
     return;
   }
   // Sub-tiles bound the scratch (and keep it in L1/L2) however large the block.
-  constexpr int64_t kTileRows = 32, kTileMaxCols = 256;
-  const int64_t tile_cols = std::max(kernel.n_align, kTileMaxCols / kernel.n_align * kernel.n_align);
+  // Fewer rows get wider tiles of the same size: an unpacked B is read in
+  // pieces as wide as the tile, and short pieces defeat the prefetchers.
+  constexpr int64_t kTileRows = 32, kTileElements = kTileRows * 256;
+  const int64_t tile_rows = std::min(kTileRows, m1 - m0);
+  const int64_t tile_cols = std::max(kernel.n_align, kTileElements / tile_rows / kernel.n_align * kernel.n_align);
   thread_local AlignedBuffer tile;
-  const size_t bytes = static_cast<size_t>(kTileRows * tile_cols) * sizeof(int32_t);
+  const size_t bytes = static_cast<size_t>(tile_rows * tile_cols) * sizeof(int32_t);
   if (tile.size() < bytes && !tile.reset(bytes)) std::abort();  // ~32 KiB per thread
-  for (int64_t i0 = m0; i0 < m1; i0 += kTileRows) {
+  for (int64_t i0 = m0; i0 < m1; i0 += tile_rows) {
     for (int64_t j0 = n0; j0 < n1; j0 += tile_cols) {
-      const int64_t i1 = std::min(m1, i0 + kTileRows), j1 = std::min(n1, j0 + tile_cols);
+      const int64_t i1 = std::min(m1, i0 + tile_rows), j1 = std::min(n1, j0 + tile_cols);
       const int64_t cols = j1 - j0;
       // The kernel addresses C(i, j) as c[i * ldc + j] with global (i, j):
       // shift the base so that (i0, j0) lands at the tile's start.

@@ -24,6 +24,7 @@
 #include "gemm/kernels/kernel.h"
 #include "gemm/packed_b.h"
 #include "gemm/reference.h"
+#include "quant/quantize.h"
 #include "threads/thread_pool.h"
 
 using namespace qgemm;
@@ -290,7 +291,25 @@ void check_zero_points(const Problem<TA, int8_t>& p) {
       char what[96];
       std::snprintf(what, sizeof(what), "zero points (isa cap %s%s)", isa_name(isa), prepack ? ", packed B" : "");
       EXPECT(compare(what, p, c.data(), want.data(), static_cast<int64_t>(want.size()), p.n));
-      ++cases_run;
+      // int8 out: the int32 tiles of the driver, then quantization.
+      Epilogue e8 = e;
+      e8.out_type = DType::kInt8;
+      e8.y_scale = 4096.0f;
+      e8.y_zero_point = 3;
+      std::vector<int8_t> c8(want.size(), 77);
+      d.epilogue = &e8;
+      d.c = c8.data();
+      d.c_type = DType::kInt8;
+      if (!EXPECT(gemm(d, Backend::kBuiltin).ok())) continue;
+      for (size_t idx = 0; idx < want.size(); ++idx) {
+        const int32_t q = quantize_value(static_cast<float>(want[idx]), e8.y_scale, e8.y_zero_point, -128, 127);
+        if (!EXPECT(c8[idx] == q)) {
+          std::fprintf(stderr, "%s, int8 out: m=%" PRId64 " n=%" PRId64 " k=%" PRId64 " element %zu got %d want %d\n",
+                       what, p.m, p.n, p.k, idx, c8[idx], q);
+          break;
+        }
+      }
+      cases_run += 2;
     }
   }
 }
