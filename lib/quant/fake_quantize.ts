@@ -17,7 +17,11 @@
  */
 import { rangeError, typeError } from '../errors';
 import { floatInput, normalizeAxis, type FloatInput } from './input';
-import { f32, roundHalfEven } from './round';
+import * as round from './round';
+
+// Bound once: a call through the module namespace per element is a getter call in CommonJS output.
+const f32 = Math.fround;
+const roundHalfEven = round.roundHalfEven;
 
 export interface FakeQuantizeParams {
   /** One scale, or one per channel along `axis`. */

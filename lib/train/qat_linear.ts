@@ -18,7 +18,7 @@ import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
 import type { Tensor } from '../tensor';
 import { addBias, Linear } from './linear';
 import type { Rng } from './rng';
-import { quantizeRows } from './symmetric';
+import { quantizeRows, type SymmetricInt8 } from './symmetric';
 
 export interface QATLinearOptions {
   /** The input observer (uint8 affine); default MovingAverageMinMaxObserver(). */
@@ -37,6 +37,7 @@ export class QATLinear extends Linear {
   readonly observer: MinMaxObserver;
   #xq: FakeQuantized | undefined;
   #wq: Float32Array | undefined;
+  #wInt8: SymmetricInt8 | undefined; // reused buffers
 
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'qat', options: QATLinearOptions = {}) {
     super(inFeatures, outFeatures, rng, name);
@@ -56,13 +57,15 @@ export class QATLinear extends Linear {
     return this.observer.calculateQParams();
   }
 
-  /** The weights after quantize-dequantize (per output channel). */
+  /** The weights after quantize-dequantize (per output channel): dequantizeLinear(quantizeWeights(W)), exactly. */
   fakeQuantizedWeights(): Float32Array {
-    const { q, scales } = quantizeRows(this.weight.data, this.outFeatures, this.inFeatures);
+    const { q, scales } = quantizeRows(this.weight.data, this.outFeatures, this.inFeatures, this.#wInt8);
+    this.#wInt8 = { q, scales };
     const w = new Float32Array(q.length);
+    const n = this.inFeatures;
     for (let o = 0; o < this.outFeatures; o++) {
       const s = scales[o];
-      for (let i = o * this.inFeatures; i < (o + 1) * this.inFeatures; i++) w[i] = Math.fround(q[i] * s);
+      for (let i = o * n; i < (o + 1) * n; i++) w[i] = Math.fround(q[i] * s);
     }
     return w;
   }

@@ -4,7 +4,10 @@
  * 1 for an all-zero slice; q = clamp(roundHalfEven(float32(x / scale))), as
  * quantizeLinear. Written as tight loops because training calls them every step.
  */
-import { roundHalfEven } from '../quant/round';
+import * as round from '../quant/round';
+
+// Bound once: a call through the module namespace per element is a getter call in CommonJS output.
+const roundHalfEven = round.roundHalfEven;
 
 export interface SymmetricInt8 {
   q: Int8Array;
