@@ -38,16 +38,18 @@ if ((${#files[@]} == 0)); then files=(test/*.test.ts); fi
 echo "=== node:test suite under ASan/UBSan (${#files[@]} files)"
 set +e
 (cd "$dir" && LD_PRELOAD="$libasan $libubsan" QGEMM_SANITIZED=1 QGEMM_PROPERTY_SCALE=${QGEMM_PROPERTY_SCALE:-0.5} \
-  node --import tsx --test --test-reporter=dot "${files[@]}" 2>&1 | tee -a "$log" | grep -vE '^\.+$|^$' | tail -40)
-js=${PIPESTATUS[0]}
+  node --import tsx --test --test-reporter=spec "${files[@]}" >>"$log" 2>&1)
+js=$?
 set -e
+grep -E "^(ℹ (tests|pass|fail|skipped|duration_ms)|✖)" "$log" | head -40
 findings=$(grep -cE '^==[0-9]+==ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" || true)
 
 echo "=== C++ core tests (ctest) with QGEMM_SANITIZE=ON"
 set +e
-(cd "$dir" && QGEMM_SANITIZE=ON QGEMM_WITH_ONEDNN=OFF node scripts/ctest.js 2>&1 | tee -a "$log" | tail -8)
-native=${PIPESTATUS[0]}
+(cd "$dir" && QGEMM_SANITIZE=ON QGEMM_WITH_ONEDNN=OFF node scripts/ctest.js >>"$log" 2>&1)
+native=$?
 set -e
+tail -6 "$log"
 findings=$(grep -cE '^==[0-9]+==ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" || true)
 
 echo "asan-test: node suite rc=$js, ctest rc=$native, sanitizer findings: $findings (log: $log)"
