@@ -213,11 +213,12 @@ void plain_block(const Int8KernelArgs& g, bool bt, int64_t m0, int64_t m1, int64
   }
 }
 
-// Row-major B: kc rows pairs at a time (contiguous memory, read
-// sequentially), a chunk of panels is packed into an L1 slab by interleaving
-// rows 2p and 2p+1 (vpunpck{l,h}bw), then run by the packed microkernel.
-// Reading the rows in place instead, 16 bytes per panel, was 3x slower: the
-// rows are n bytes apart (4 KiB: one L1 set) and prefetchers lose the streams.
+// Row-major B, 5..16 rows of A: kRowsKcPairs pairs of B rows at a time
+// (contiguous memory, read sequentially), a chunk of panels is packed into an
+// L1 slab by interleaving rows 2p and 2p+1 (vpunpck{l,h}bw), then run by the
+// packed microkernel. Feeding the microkernel from the rows in place, 16
+// bytes per panel, was up to 2.5x slower: the 32 rows in flight are n bytes
+// apart (4 KiB: one L1 set) and the prefetchers lose the streams.
 constexpr int64_t kRowsKcPairs = 16;
 constexpr int64_t kSlabBytes = 32768;
 constexpr int64_t kSlabPanels = kSlabBytes / (kRowsKcPairs * kNr * 2);
@@ -279,7 +280,7 @@ void rows_t(const Int8KernelArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t
 // A few rows of A do too little work per byte of B to pay for the slab
 // (and its per-panel microkernel calls), so they stream B's rows in place, 4
 // at a time (two pairs; sequential reads) and accumulate into C's rows, which
-// stay in L1. Full panels only: the last partial one goes to plain loops, as
+// stay in L1/L2. Full panels only: the last partial one goes to plain loops, as
 // a shifted panel would add its overlap twice.
 constexpr int64_t kAxpyMaxRows = 4;
 
