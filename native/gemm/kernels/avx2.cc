@@ -56,6 +56,30 @@ void pack_b(const int8_t* b, bool transposed, int64_t k, int64_t n, uint8_t* dst
     if (p >= k || j >= n) return 0;  // padding row / column
     return transposed ? b[j * k + p] : b[p * n + j];
   };
+  if (!transposed) {
+    // Rows 2p and 2p+1 read sequentially, interleaved 16 columns at a time
+    // (the element loop below took ~3 ns per element: 48 ms at 4096^2).
+    const int64_t full_panels = n / kNr;
+    for (int64_t p = 0; p < kp; ++p) {
+      const int8_t* r0 = b + 2 * p * n;
+      const bool odd = 2 * p + 1 >= k;
+      for (int64_t jp = 0; jp < full_panels; ++jp) {
+        const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + jp * kNr));
+        const __m128i x1 = odd ? _mm_setzero_si128() : _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + n + jp * kNr));
+        __m128i* d = reinterpret_cast<__m128i*>(out + (jp * kp + p) * kNr * 2);
+        _mm_store_si128(d, _mm_unpacklo_epi8(x0, x1));
+        _mm_store_si128(d + 1, _mm_unpackhi_epi8(x0, x1));
+      }
+      for (int64_t jp = full_panels; jp < panels_of(n); ++jp) {  // the partial last panel
+        int8_t* d = out + (jp * kp + p) * kNr * 2;
+        for (int64_t jj = 0; jj < kNr; ++jj) {
+          d[2 * jj] = at(2 * p, jp * kNr + jj);
+          d[2 * jj + 1] = at(2 * p + 1, jp * kNr + jj);
+        }
+      }
+    }
+    return;
+  }
   for (int64_t jp = 0; jp < panels_of(n); ++jp) {
     for (int64_t p = 0; p < kp; ++p) {
       for (int64_t jj = 0; jj < kNr; ++jj) {
