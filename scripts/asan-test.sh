@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 dir=${ASAN_DIR:-/tmp/qgemm-asan}
-log=$root/build-asan.log
+mkdir -p "$root/build-asan"
+log=$root/build-asan/asan.log
 : >"$log"
 
 cleanup() { git -C "$root" worktree remove --force "$dir" >/dev/null 2>&1 || rm -rf "$dir"; }
