@@ -30,6 +30,7 @@ void throw_status(Napi::Env env, const qgemm::Status& status) {
     case StatusCode::kOutOfBounds: throw_range_error(env, "ERR_QGEMM_OUT_OF_BOUNDS", status.message);
     case StatusCode::kUnsupported: throw_error(env, "ERR_QGEMM_UNSUPPORTED", status.message);
     case StatusCode::kOutOfMemory: throw_range_error(env, "ERR_QGEMM_OUT_OF_MEMORY", status.message);
+    case StatusCode::kNotFinite: throw_range_error(env, "ERR_QGEMM_NOT_FINITE", status.message);
     case StatusCode::kInexact: throw_error(env, "ERR_QGEMM_INEXACT_BACKEND", status.message);
     default: throw_error(env, "ERR_QGEMM_BACKEND", status.message);
   }

@@ -47,3 +47,12 @@ export function rangeError(code: ErrorCode, message: string): RangeError & Qgemm
 export function stateError(code: ErrorCode, message: string): Error & QgemmError {
   return withCode(new Error(message), code);
 }
+
+/** Any value as text for an error message, without throwing (Symbols, null-prototype objects). */
+export function show(value: unknown): string {
+  try {
+    return typeof value === 'symbol' ? value.toString() : String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

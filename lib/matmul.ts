@@ -6,7 +6,7 @@
  * All validation happens here, once; the native side only re-checks sizes
  * against buffer lengths so that even a raw call cannot go out of bounds.
  */
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError, show } from './errors';
 import { native, NativeAddon } from './native';
 import { PackedWeights } from './packed';
 import { checkTensor, maxByteLength, Tensor, zeros } from './tensor';
@@ -58,7 +58,7 @@ function checkOptions(options: unknown, extraKeys: ReadonlySet<string>): MatmulO
 function backendCode(backend: unknown, float: boolean, allowInexact: boolean): number {
   if (backend === undefined) return BACKEND_CODES.auto;
   if (typeof backend !== 'string' || !(backend in BACKEND_CODES)) {
-    throw typeError('ERR_QGEMM_OPTION', `backend must be 'auto', 'builtin' or 'onednn', got ${String(backend)}`);
+    throw typeError('ERR_QGEMM_OPTION', `backend must be 'auto', 'builtin' or 'onednn', got ${show(backend)}`);
   }
   if (backend === 'onednn') {
     const info = native().info();

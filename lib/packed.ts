@@ -74,7 +74,7 @@ export function planPack(b: Tensor, options: PackOptions = {}): { dtype: 'int8' 
   for (const key of Object.keys(options)) {
     if (key !== 'transpose') throw typeError('ERR_QGEMM_OPTION', `unknown option ${key}`);
   }
-  const transpose = options.transpose ?? false;
+  const transpose = options.transpose === undefined ? false : options.transpose;
   if (typeof transpose !== 'boolean') throw typeError('ERR_QGEMM_OPTION', 'options.transpose must be a boolean');
   const [k, n] = transpose ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   // An empty B may still name a huge K or N: its per-column sums and padded panels would not fit.

@@ -8,7 +8,7 @@
  *   float32:      f = float32(acc') * float32(aScale[m] * bScale[n]);  f += bias[n];  f = max(f, 0) if relu
  *   int8 / uint8: q = saturate(roundHalfEven(float32(f / yScale)) + yZeroPoint)   (NaN -> 0)
  */
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError, show } from './errors';
 import { MatmulOptions, planMatmul } from './matmul';
 import { native, NativeEpilogue } from './native';
 import { PackedWeights } from './packed';
@@ -47,7 +47,7 @@ function int32Values(v: unknown, name: string, count: number): Int32Array | unde
     throw rangeError('ERR_QGEMM_SHAPE', `${name} must hold 1 or ${count} values, got ${values.length}`);
   }
   for (const z of values) {
-    if (!Number.isInteger(z) || z < -(2 ** 31) || z >= 2 ** 31) throw rangeError('ERR_QGEMM_ZERO_POINT', `${name} must hold int32 integers, got ${z}`);
+    if (!Number.isInteger(z) || z < -(2 ** 31) || z >= 2 ** 31) throw rangeError('ERR_QGEMM_ZERO_POINT', `${name} must hold int32 integers, got ${show(z)}`);
   }
   return Int32Array.from(values as ArrayLike<number>);
 }
@@ -68,7 +68,7 @@ function float32Values(v: unknown, name: string, count: number, allowOne: boolea
   for (const s of Array.from(values as ArrayLike<number>)) {
     // Checked as float32, the type the kernels use: 1e-50 would become 0 and 1e39 Infinity.
     if (typeof s !== 'number' || !Number.isFinite(Math.fround(s)) || (positive && !(Math.fround(s) > 0))) {
-      throw rangeError('ERR_QGEMM_SCALE', `${name} must hold ${positive ? 'positive ' : ''}finite numbers, got ${s}`);
+      throw rangeError('ERR_QGEMM_SCALE', `${name} must hold ${positive ? 'positive ' : ''}finite numbers, got ${show(s)}`);
     }
   }
   return Float32Array.from(values as ArrayLike<number>);
@@ -84,7 +84,7 @@ export function quantizedMatmul(
   const scaled = options.aScale !== undefined || options.bScale !== undefined || options.bias !== undefined || options.relu !== undefined;
   const outputType = options.outputType ?? (scaled ? 'float32' : 'int32');
   if (!['int32', 'float32', 'int8', 'uint8'].includes(outputType)) {
-    throw typeError('ERR_QGEMM_OPTION', `outputType must be 'int32', 'float32', 'int8' or 'uint8', got ${String(outputType)}`);
+    throw typeError('ERR_QGEMM_OPTION', `outputType must be 'int32', 'float32', 'int8' or 'uint8', got ${show(outputType)}`);
   }
   if (outputType === 'int32' && scaled) throw typeError('ERR_QGEMM_OPTION', 'scales, bias and relu need a float32, int8 or uint8 output');
   checkTensor(a, 'a');
@@ -104,8 +104,8 @@ export function quantizedMatmul(
     const [lo, hi] = outputType === 'int8' ? [-128, 127] : [0, 255];
     const yScale = options.yScale ?? 1;
     const yZeroPoint = options.yZeroPoint ?? 0;
-    if (typeof yScale !== 'number' || !(yScale > 0) || !Number.isFinite(yScale)) throw rangeError('ERR_QGEMM_SCALE', `options.yScale must be positive and finite, got ${yScale}`);
-    if (!Number.isInteger(yZeroPoint) || yZeroPoint < lo || yZeroPoint > hi) throw rangeError('ERR_QGEMM_ZERO_POINT', `options.yZeroPoint must be an integer in [${lo}, ${hi}], got ${yZeroPoint}`);
+    if (typeof yScale !== 'number' || !(yScale > 0) || !Number.isFinite(yScale)) throw rangeError('ERR_QGEMM_SCALE', `options.yScale must be positive and finite, got ${show(yScale)}`);
+    if (!Number.isInteger(yZeroPoint) || yZeroPoint < lo || yZeroPoint > hi) throw rangeError('ERR_QGEMM_ZERO_POINT', `options.yZeroPoint must be an integer in [${lo}, ${hi}], got ${show(yZeroPoint)}`);
     epilogue.yScale = yScale;
     epilogue.yZeroPoint = yZeroPoint;
   }

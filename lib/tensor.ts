@@ -3,7 +3,7 @@
  * row-major order. The TypedArray is the data itself (no copy), so tensors are
  * ordinary garbage-collected objects with nothing to dispose.
  */
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError, show } from './errors';
 
 export type DType = 'int8' | 'uint8' | 'int32' | 'float32';
 
@@ -47,7 +47,7 @@ export function shapeSize(shape: readonly number[], name = 'shape'): number {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw rangeError('ERR_QGEMM_SHAPE', `${name}[${i}] must be a non-negative integer, got ${String(d)}`);
+      throw rangeError('ERR_QGEMM_SHAPE', `${name}[${i}] must be a non-negative integer, got ${show(d)}`);
     }
     size *= d;
     if (!Number.isSafeInteger(size)) throw rangeError('ERR_QGEMM_TOO_LARGE', `${name} [${shape.join(', ')}] has too many elements`);
@@ -80,8 +80,8 @@ export type DTypeOf<T> = T extends Int8Array
 
 /** A new zero-filled tensor. */
 export function zeros<D extends DType>(dtype: D, shape: readonly number[]): Tensor<D> {
-  const C = constructors[dtype];
-  if (C === undefined) throw typeError('ERR_QGEMM_DTYPE', `dtype must be one of ${DTYPES.join(', ')}, got ${String(dtype)}`);
+  const C = typeof dtype === 'string' && (DTYPES as readonly string[]).includes(dtype) ? constructors[dtype] : undefined;
+  if (C === undefined) throw typeError('ERR_QGEMM_DTYPE', `dtype must be one of ${DTYPES.join(', ')}, got ${show(dtype)}`);
   const size = shapeSize(shape);
   if (size * C.BYTES_PER_ELEMENT > maxByteLength()) {
     throw rangeError('ERR_QGEMM_TOO_LARGE', `a ${dtype} tensor of shape [${shape.join(', ')}] is too large to allocate`);
@@ -108,7 +108,7 @@ export function checkTensor(t: unknown, name: string): asserts t is Tensor {
   if (typeof t !== 'object' || t === null) throw typeError('ERR_QGEMM_ARG_TYPE', `${name} must be a tensor ({ dtype, shape, data })`);
   const { dtype, shape, data } = t as Record<string, unknown>;
   if (typeof dtype !== 'string' || !(DTYPES as readonly string[]).includes(dtype)) {
-    throw typeError('ERR_QGEMM_DTYPE', `${name}.dtype must be one of ${DTYPES.join(', ')}, got ${String(dtype)}`);
+    throw typeError('ERR_QGEMM_DTYPE', `${name}.dtype must be one of ${DTYPES.join(', ')}, got ${show(dtype)}`);
   }
   if (dtypeOf(data) !== dtype) {
     throw typeError('ERR_QGEMM_DTYPE', `${name}.data must be a ${constructors[dtype as DType].name} for dtype ${dtype}`);

@@ -10,7 +10,7 @@
  * exactly as ONNX DynamicQuantizeLinear, inside the same native call as the
  * GEMM. The epilogue is quantizedMatmul's (see lib/qmatmul.ts).
  */
-import { rangeError, typeError } from '../errors';
+import { rangeError, typeError, show } from '../errors';
 import { checkSignal, runJob, AsyncOptions } from '../async';
 import { native, QuantizedLinearArgs } from '../native';
 import { PackedWeights, packWeights } from '../packed';
@@ -96,7 +96,7 @@ export class QuantizedLinear {
       if (options.input !== undefined) throw typeError('ERR_QGEMM_OPTION', "options.input needs activation: 'static'");
       this.#mode = options.perRow === false ? 1 : 0;
     } else {
-      throw typeError('ERR_QGEMM_OPTION', `options.activation must be 'dynamic' or 'static', got ${String(activation)}`);
+      throw typeError('ERR_QGEMM_OPTION', `options.activation must be 'dynamic' or 'static', got ${show(activation)}`);
     }
     if (options.output !== undefined) this.#output = checkQParams(options.output, 'options.output');
     this.#relu = options.relu ?? false;

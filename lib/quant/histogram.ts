@@ -6,7 +6,7 @@
  * upsampled grid of _combine_histograms is walked, never materialised.
  * Other range searches ('percentile', 'entropy', 'mse') are in histogram_methods.ts.
  */
-import { rangeError, stateError } from '../errors';
+import { rangeError, stateError, show } from '../errors';
 import { minMaxNative } from './native_path';
 import { floatInput, type FloatInput } from './input';
 import { qparamsInto, resolveQSpec, type QParams, type QParamsOptions, type QSpec } from './qparams';
@@ -43,17 +43,17 @@ export class HistogramObserver implements Observer<QParams> {
 
   constructor(options: HistogramObserverOptions = {}) {
     const spec = resolveQSpec(options);
-    if (spec.perChannel) throw rangeError('ERR_QGEMM_OPTION', `HistogramObserver takes a per_tensor qscheme, got ${String(options.qscheme)}`);
+    if (spec.perChannel) throw rangeError('ERR_QGEMM_OPTION', `HistogramObserver takes a per_tensor qscheme, got ${show(options.qscheme)}`);
     this.spec = spec;
     this.bins = intOption(options.bins, 2048, 'bins', 1);
     this.upsampleRate = intOption(options.upsampleRate, 128, 'upsampleRate', 1);
     const method = options.method ?? 'l2';
     if (!['l2', 'percentile', 'entropy', 'mse'].includes(method)) {
-      throw rangeError('ERR_QGEMM_OPTION', `options.method must be 'l2', 'percentile', 'entropy' or 'mse', got ${String(method)}`);
+      throw rangeError('ERR_QGEMM_OPTION', `options.method must be 'l2', 'percentile', 'entropy' or 'mse', got ${show(method)}`);
     }
     this.method = method;
     const p = options.percentile ?? 99.99;
-    if (typeof p !== 'number' || !(p > 0 && p <= 100)) throw rangeError('ERR_QGEMM_OPTION', `options.percentile must be in (0, 100], got ${String(p)}`);
+    if (typeof p !== 'number' || !(p > 0 && p <= 100)) throw rangeError('ERR_QGEMM_OPTION', `options.percentile must be in (0, 100], got ${show(p)}`);
     this.percentile = p;
     if (method === 'entropy' && this.bins < 256) throw rangeError('ERR_QGEMM_OPTION', "method 'entropy' needs at least 256 bins");
     this.histogram = new Float32Array(this.bins);
@@ -250,6 +250,6 @@ export class HistogramObserver implements Observer<QParams> {
 
 function intOption(v: number | undefined, dflt: number, name: string, min: number): number {
   const x = v ?? dflt;
-  if (!Number.isInteger(x) || x < min || x > 2 ** 24) throw rangeError('ERR_QGEMM_OPTION', `options.${name} must be an integer >= ${min}, got ${String(v)}`);
+  if (!Number.isInteger(x) || x < min || x > 2 ** 24) throw rangeError('ERR_QGEMM_OPTION', `options.${name} must be an integer >= ${min}, got ${show(v)}`);
   return x;
 }

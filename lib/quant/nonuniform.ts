@@ -4,7 +4,7 @@
  * build the codebook: a logarithmic grid (power-of-two levels, optionally
  * finer), and seeded 1-D k-means (Lloyd) on the data.
  */
-import { rangeError } from '../errors';
+import { rangeError, show } from '../errors';
 import type { Tensor } from '../tensor';
 import { floatInput, type FloatInput } from './input';
 import { f32 } from './round';
@@ -148,7 +148,7 @@ export function kmeansQuantize(x: FloatInput, options: KMeansOptions = {}): Code
   const k = options.clusters ?? 256;
   const iterations = options.iterations ?? 100;
   const sampleSize = options.sampleSize ?? 131072;
-  if (!Number.isInteger(k) || k < 1 || k > 256) throw rangeError('ERR_QGEMM_OPTION', `options.clusters must be an integer in [1, 256], got ${String(k)}`);
+  if (!Number.isInteger(k) || k < 1 || k > 256) throw rangeError('ERR_QGEMM_OPTION', `options.clusters must be an integer in [1, 256], got ${show(k)}`);
   if (!Number.isInteger(iterations) || iterations < 0) throw rangeError('ERR_QGEMM_OPTION', 'options.iterations must be a non-negative integer');
   if (!Number.isInteger(sampleSize) || sampleSize < 1) throw rangeError('ERR_QGEMM_OPTION', 'options.sampleSize must be a positive integer');
   const sorted = data.filter((v) => v === v).sort();

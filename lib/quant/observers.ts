@@ -6,7 +6,7 @@
  * throws ERR_QGEMM_NOT_OBSERVED (PyTorch warns and returns scale 1, zero point 0);
  * a NaN or infinite range throws ERR_QGEMM_NOT_FINITE (PyTorch returns NaN/inf qparams).
  */
-import { rangeError, stateError, typeError } from '../errors';
+import { rangeError, stateError, typeError, show } from '../errors';
 import { floatInput, normalizeAxis, type FloatInput } from './input';
 import {
   qparamsInto,
@@ -41,7 +41,7 @@ export interface PerChannelOptions extends QParamsOptions {
 function averagingConstant(options: MovingAverageOptions): number {
   const c = options.averagingConstant ?? 0.01;
   if (typeof c !== 'number' || !(c >= 0 && c <= 1)) {
-    throw rangeError('ERR_QGEMM_OPTION', `options.averagingConstant must be in [0, 1], got ${String(c)}`);
+    throw rangeError('ERR_QGEMM_OPTION', `options.averagingConstant must be in [0, 1], got ${show(c)}`);
   }
   return f32(c); // PyTorch multiplies a float32 tensor by it
 }
@@ -69,7 +69,7 @@ function checkObserved(observed: boolean, min: number, max: number, name: string
 
 function perTensorSpec(options: QParamsOptions, name: string): QSpec {
   const spec = resolveQSpec(options);
-  if (spec.perChannel) throw rangeError('ERR_QGEMM_OPTION', `${name} takes a per_tensor qscheme, got ${String(options.qscheme)}`);
+  if (spec.perChannel) throw rangeError('ERR_QGEMM_OPTION', `${name} takes a per_tensor qscheme, got ${show(options.qscheme)}`);
   return spec;
 }
 
@@ -151,7 +151,7 @@ export class PerChannelMinMaxObserver implements Observer<PerChannelQParams> {
     }
     this.spec = spec;
     const axis = options.axis ?? options.chAxis ?? 0;
-    if (!Number.isInteger(axis)) throw typeError('ERR_QGEMM_OPTION', `options.axis must be an integer, got ${String(axis)}`);
+    if (!Number.isInteger(axis)) throw typeError('ERR_QGEMM_OPTION', `options.axis must be an integer, got ${show(axis)}`);
     this.axis = axis;
   }
 

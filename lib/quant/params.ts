@@ -3,7 +3,7 @@
  * dequantizeLinear: per-tensor (a number or a 0-d tensor) or per-axis (a 1-D
  * tensor or TypedArray whose length is x.shape[axis]), as ONNX.
  */
-import { rangeError, typeError } from '../errors';
+import { rangeError, typeError, show } from '../errors';
 import { checkTensor, dtypeOf, type Tensor } from '../tensor';
 import { normalizeAxis } from './input';
 import type { QDType } from './round';
@@ -103,7 +103,7 @@ export function resolveAxisParams(
       throw rangeError('ERR_QGEMM_AXIS', `zeroPoint has ${z.values.length} elements, x.shape[${axis}] is ${channels}`);
     }
   } else if (axisOpt !== undefined && !Number.isInteger(axisOpt)) {
-    throw typeError('ERR_QGEMM_OPTION', `options.axis must be an integer, got ${String(axisOpt)}`);
+    throw typeError('ERR_QGEMM_OPTION', `options.axis must be an integer, got ${show(axisOpt)}`);
   }
   const zeroPoints = new Int32Array(channels);
   if (z !== undefined) {

@@ -4,7 +4,7 @@
  * the ONNX Runtime / TFLite weight convention (symmetric int8 on [-127, 127],
  * scale = amax / 127).
  */
-import { rangeError, typeError } from '../errors';
+import { rangeError, typeError, show } from '../errors';
 import { f32, FLOAT32_EPS, roundHalfEven, type QDType } from './round';
 
 export type QScheme = 'per_tensor_affine' | 'per_tensor_symmetric' | 'per_channel_affine' | 'per_channel_symmetric';
@@ -54,9 +54,9 @@ const QSCHEMES: readonly QScheme[] = ['per_tensor_affine', 'per_tensor_symmetric
 export function resolveQSpec(options: QParamsOptions = {}, defaultQScheme: QScheme = 'per_tensor_affine'): QSpec {
   if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
   const dtype = options.dtype ?? 'uint8';
-  if (dtype !== 'int8' && dtype !== 'uint8') throw rangeError('ERR_QGEMM_OPTION', `options.dtype must be 'int8' or 'uint8', got ${String(dtype)}`);
+  if (dtype !== 'int8' && dtype !== 'uint8') throw rangeError('ERR_QGEMM_OPTION', `options.dtype must be 'int8' or 'uint8', got ${show(dtype)}`);
   const qscheme = options.qscheme ?? defaultQScheme;
-  if (!QSCHEMES.includes(qscheme)) throw rangeError('ERR_QGEMM_OPTION', `options.qscheme must be one of ${QSCHEMES.join(', ')}, got ${String(qscheme)}`);
+  if (!QSCHEMES.includes(qscheme)) throw rangeError('ERR_QGEMM_OPTION', `options.qscheme must be one of ${QSCHEMES.join(', ')}, got ${show(qscheme)}`);
   const symmetric = options.symmetric ?? qscheme.endsWith('symmetric');
   const reduceRange = options.reduceRange === true;
   let qmin: number;
@@ -74,7 +74,7 @@ export function resolveQSpec(options: QParamsOptions = {}, defaultQScheme: QSche
     const hi = options.quantMax;
     const [dlo, dhi] = dtype === 'int8' ? [-128, 127] : [0, 255];
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || (lo as number) > 0 || (hi as number) < 0 || (lo as number) >= (hi as number) || (lo as number) < dlo || (hi as number) > dhi) {
-      throw rangeError('ERR_QGEMM_OPTION', `options.quantMin/quantMax must be integers with ${dlo} <= quantMin <= 0 <= quantMax <= ${dhi} and quantMin < quantMax, got ${String(lo)}, ${String(hi)}`);
+      throw rangeError('ERR_QGEMM_OPTION', `options.quantMin/quantMax must be integers with ${dlo} <= quantMin <= 0 <= quantMax <= ${dhi} and quantMin < quantMax, got ${show(lo)}, ${show(hi)}`);
     }
     customRange = true;
     // PyTorch halves a custom range too (floor division).
@@ -89,7 +89,7 @@ export function resolveQSpec(options: QParamsOptions = {}, defaultQScheme: QSche
     throw rangeError('ERR_QGEMM_OPTION', 'reduceRange is not supported for symmetric uint8 quantization (as PyTorch)');
   }
   const eps = options.eps ?? FLOAT32_EPS;
-  if (!(eps > 0) || !Number.isFinite(eps)) throw rangeError('ERR_QGEMM_OPTION', `options.eps must be a finite number > 0, got ${String(eps)}`);
+  if (!(eps > 0) || !Number.isFinite(eps)) throw rangeError('ERR_QGEMM_OPTION', `options.eps must be a finite number > 0, got ${show(eps)}`);
   return { dtype, symmetric, perChannel: qscheme.startsWith('per_channel'), qmin, qmax, customRange, eps: f32(eps) };
 }
 

@@ -20,6 +20,7 @@ enum class StatusCode : int {
   kOutOfMemory,
   kBackendError,     // the backend library failed
   kInexact,          // the backend cannot give the exact answer on this CPU
+  kNotFinite,        // NaN or infinity where a finite value is needed
 };
 
 struct Status {

@@ -65,7 +65,7 @@ Status dynamic_params(const float* x, int64_t n, float* scale, int32_t* zero_poi
     else if (v > hi) hi = v;
   }
   if (std::isinf(lo) || std::isinf(hi)) {
-    return Status::Error(StatusCode::kInvalidArgument, "dynamic quantization needs finite values");
+    return Status::Error(StatusCode::kNotFinite, "dynamic quantization needs finite values in x");
   }
   float s = (hi - lo) / 255.0f;
   if (s == 0.0f) {
