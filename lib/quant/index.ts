@@ -22,3 +22,4 @@ export { sqnr, mse, meanAbsError, maxAbsError, cosineSimilarity } from './metric
 export type { MetricInput } from './metrics';
 export { codebookQuantize, codebookDequantize, logCodebook, logQuantize, kmeansQuantize } from './nonuniform';
 export type { CodebookQuantized, LogQuantizeOptions, KMeansOptions } from './nonuniform';
+export { fakeQuantize, fakeQuantizeBackward, lsqBackward } from './fake_quantize';
