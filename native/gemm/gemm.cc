@@ -7,6 +7,7 @@
 #include "gemm/epilogue.h"
 #include "gemm/packed_b.h"
 #include "onednn/onednn_gemm.h"
+#include "threads/thread_pool.h"
 
 namespace qgemm {
 
@@ -119,7 +120,11 @@ Status gemm(const GemmDesc& desc, Backend backend, bool allow_inexact) {
                            "oneDNN's int8 matmul saturates on this CPU (no AVX-512 VNNI or AMX) and would "
                            "return wrong results; use the builtin backend");
     }
-    return desc.epilogue != nullptr ? onednn_with_epilogue(desc) : onednn_gemm(desc);
+    // One product at a time across both backends: oneDNN's OpenMP team and
+    // qgemm's pool are each sized to the cores, so overlapping would oversubscribe.
+    ThreadPool::global().run_exclusive(
+        [&] { status = desc.epilogue != nullptr ? onednn_with_epilogue(desc) : onednn_gemm(desc); });
+    return status;
   }
   return builtin_gemm(desc);
 }

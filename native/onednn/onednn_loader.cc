@@ -47,6 +47,10 @@ std::string own_folder() {
 }
 
 bool try_open(const std::string& path, Plugin* plugin) {
+  // oneDNN's OpenMP threads would otherwise spin after each call, taking
+  // the cores from qgemm's pool; libgomp reads this when it is loaded below.
+  // A value the user set wins.
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* error = dlerror();

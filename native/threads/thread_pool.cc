@@ -93,6 +93,11 @@ void ThreadPool::set_num_threads(int n) {
   state_->wanted_threads = std::clamp(n, 1, 256);
 }
 
+void ThreadPool::run_exclusive(const std::function<void()>& fn) {
+  std::lock_guard<std::mutex> job_lock(state_->job_mutex);
+  fn();
+}
+
 void ThreadPool::parallel_for(int64_t tasks, const std::function<void(int64_t)>& fn) {
   if (tasks <= 0) return;
   State& s = *state_;

@@ -24,6 +24,10 @@ class ThreadPool {
   // throw and must not call parallel_for.
   void parallel_for(int64_t tasks, const std::function<void(int64_t)>& fn);
 
+  // Runs fn on the calling thread while no parallel_for runs, so another
+  // library's threads (oneDNN's OpenMP team) never compete with the pool.
+  void run_exclusive(const std::function<void()>& fn);
+
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
