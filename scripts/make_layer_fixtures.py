@@ -3,11 +3,12 @@
 the backend test cases that Debian's python3-onnx ships, captured by running
 their exporters. Run with Debian's python (it has onnx): /usr/bin/python3 scripts/make_layer_fixtures.py
 """
-import importlib
 import json
 import os
 
 import numpy as np
+
+from onnx_cases import run_exporters
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "layers")
 
@@ -18,17 +19,12 @@ def tensor(a):
 
 
 def backend_cases(mod_name, cls_name):
-    mod = importlib.import_module("onnx.backend.test.case.node." + mod_name)
     cases = []
 
-    def expect(node, inputs, outputs, name, **kw):
+    def on_case(node, inputs, outputs, name):
         cases.append({"op": node.op_type, "name": name,
                       "inputs": [tensor(i) for i in inputs], "outputs": [tensor(o) for o in outputs]})
-    mod.expect = expect
-    cls = getattr(mod, cls_name)
-    for attr in dir(cls):
-        if attr.startswith("export"):
-            getattr(cls, attr)()
+    run_exporters(mod_name, cls_name, on_case)
     return cases
 
 

@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 import torch
 
+from onnx_cases import run_exporters
+
 warnings.simplefilter("ignore")
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "quant")
 
@@ -36,22 +38,16 @@ def write(name, obj):
 # ---------------------------------------------------------------- ONNX ---
 
 def collect_onnx_examples():
-    """Runs onnx's backend case exporters with `expect` captured."""
-    import importlib
+    """The operator examples, with their node's axis attribute."""
     cases = []
+
+    def on_case(node, inputs, outputs, name):
+        attrs = {a.name: a.i for a in node.attribute}
+        cases.append({"op": node.op_type, "name": name, "inputs": [np.asarray(i) for i in inputs],
+                      "outputs": [np.asarray(o) for o in outputs], "axis": attrs.get("axis", 1)})
     for mod_name, cls_name in [("quantizelinear", "QuantizeLinear"), ("dequantizelinear", "DequantizeLinear"),
                                ("dynamicquantizelinear", "DynamicQuantizeLinear")]:
-        mod = importlib.import_module("onnx.backend.test.case.node." + mod_name)
-
-        def expect(node, inputs, outputs, name, **kw):
-            attrs = {a.name: a.i for a in node.attribute}
-            cases.append({"op": node.op_type, "name": name, "inputs": [np.asarray(i) for i in inputs],
-                          "outputs": [np.asarray(o) for o in outputs], "axis": attrs.get("axis", 1)})
-        mod.expect = expect
-        cls = getattr(mod, cls_name)
-        for attr in dir(cls):
-            if attr.startswith("export"):
-                getattr(cls, attr)()
+        run_exporters(mod_name, cls_name, on_case)
     return cases
 
 
