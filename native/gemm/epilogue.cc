@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace qgemm {
 
@@ -11,32 +12,53 @@ namespace {
 
 inline uint32_t u32(int32_t x) { return static_cast<uint32_t>(x); }
 
-// acc' with zero-point compensation, in wrapping int32 arithmetic.
-inline int32_t compensated(const EpilogueContext& c, int32_t acc, int64_t m, int64_t n) {
-  const Epilogue& e = *c.e;
-  uint32_t v = u32(acc);
-  const int32_t za = e.a_zero_point ? e.a_zero_point[e.a_zero_point_per_row ? c.row_offset + m : 0] : 0;
-  const int32_t zb = e.b_zero_point ? e.b_zero_point[e.b_zero_point_per_column ? n : 0] : 0;
-  if (za != 0) v -= u32(za) * u32(c.col_sums[n]);
-  if (zb != 0) v -= u32(zb) * u32(c.row_sums[m]);
-  if (za != 0 && zb != 0) v += u32(static_cast<int32_t>(c.k)) * u32(za) * u32(zb);
-  return static_cast<int32_t>(v);
+// Per-column values of one block, laid out flat so the row loops vectorize.
+struct ColumnTables {
+  std::vector<uint32_t> zb, col_sum;
+  std::vector<float> sb, bias;
+  void fill(const EpilogueContext& c, int64_t n0, int64_t n1) {
+    const Epilogue& e = *c.e;
+    const size_t cols = static_cast<size_t>(n1 - n0);
+    zb.resize(cols);
+    col_sum.resize(cols);
+    sb.resize(cols);
+    bias.resize(cols);
+    for (int64_t j = n0; j < n1; ++j) {
+      const size_t t = static_cast<size_t>(j - n0);
+      zb[t] = e.b_zero_point ? u32(e.b_zero_point[e.b_zero_point_per_column ? j : 0]) : 0;
+      col_sum[t] = e.a_zero_point && c.col_sums ? u32(c.col_sums[j]) : 0;
+      sb[t] = e.b_scale ? e.b_scale[e.b_scale_per_column ? j : 0] : 1.0f;
+      bias[t] = e.bias ? e.bias[j] : 0.0f;
+    }
+  }
+};
+
+// acc'[j] = acc - za * colsum[j] - zb[j] * rowsum + K * za * zb[j]
+//         = acc - za * colsum[j] + zb[j] * (K * za - rowsum)      (mod 2^32)
+inline void compensate_row(const int32_t* acc, const ColumnTables& t, uint32_t za, uint32_t k_za_minus_rowsum,
+                           int64_t cols, int32_t* out) {
+  for (int64_t j = 0; j < cols; ++j) {
+    out[j] = static_cast<int32_t>(u32(acc[j]) - za * t.col_sum[j] + t.zb[j] * k_za_minus_rowsum);
+  }
 }
 
-inline float to_float(const EpilogueContext& c, int32_t acc, int64_t m, int64_t n) {
-  const Epilogue& e = *c.e;
-  const float sa = e.a_scale ? e.a_scale[e.a_scale_per_row ? c.row_offset + m : 0] : 1.0f;
-  const float sb = e.b_scale ? e.b_scale[e.b_scale_per_column ? n : 0] : 1.0f;
-  const float s = sa * sb;
-  float f = static_cast<float>(acc) * s;
-  if (e.bias) f = f + e.bias[n];
-  if (e.relu && f < 0.0f) f = 0.0f;
-  return f;
+// f = float(acc') * (sa * sb[j]); f + bias[j] (only with a bias: -0 + 0 is +0); relu.
+template <bool kBias, bool kRelu>
+void to_float_row(const int32_t* v, const ColumnTables& t, float sa, int64_t cols, float* out) {
+  for (int64_t j = 0; j < cols; ++j) {
+    float f = static_cast<float>(v[j]) * (sa * t.sb[j]);
+    if (kBias) f = f + t.bias[j];
+    if (kRelu) f = f < 0.0f ? 0.0f : f;
+    out[j] = f;
+  }
 }
 
-template <typename T>
-inline T quantize(float f, float y_scale, int32_t y_zero_point, int32_t lo, int32_t hi) {
-  return static_cast<T>(quantize_value(f, y_scale, y_zero_point, lo, hi));
+void to_float_row(const Epilogue& e, const int32_t* v, const ColumnTables& t, float sa, int64_t cols, float* out) {
+  if (e.bias != nullptr) {
+    e.relu ? to_float_row<true, true>(v, t, sa, cols, out) : to_float_row<true, false>(v, t, sa, cols, out);
+  } else {
+    e.relu ? to_float_row<false, true>(v, t, sa, cols, out) : to_float_row<false, false>(v, t, sa, cols, out);
+  }
 }
 
 }  // namespace
@@ -44,27 +66,31 @@ inline T quantize(float f, float y_scale, int32_t y_zero_point, int32_t lo, int3
 void apply_epilogue(const EpilogueContext& c, const int32_t* acc, int64_t ld_acc, void* out, int64_t ld_out,
                     int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const Epilogue& e = *c.e;
+  const int64_t cols = n1 - n0;
+  thread_local ColumnTables tables;
+  thread_local std::vector<int32_t> ints;
+  thread_local std::vector<float> floats;
+  tables.fill(c, n0, n1);
+  ints.resize(static_cast<size_t>(cols));
+  floats.resize(static_cast<size_t>(cols));
+  const uint32_t k = u32(static_cast<int32_t>(c.k));
   for (int64_t i = m0; i < m1; ++i) {
-    const int32_t* arow = acc + (i - m0) * ld_acc;
-    for (int64_t j = n0; j < n1; ++j) {
-      const int32_t v = compensated(c, arow[j - n0], i, j);
-      const int64_t o = i * ld_out + j;
-      switch (e.out_type) {
-        case DType::kInt32:
-          static_cast<int32_t*>(out)[o] = v;
-          break;
-        case DType::kFloat32: {
-          const float f = to_float(c, v, i, j);
-          std::memcpy(static_cast<uint8_t*>(out) + o * 4, &f, 4);  // may alias acc: no typed store
-          break;
-        }
-        case DType::kInt8:
-          static_cast<int8_t*>(out)[o] = quantize<int8_t>(to_float(c, v, i, j), e.y_scale, e.y_zero_point, -128, 127);
-          break;
-        case DType::kUInt8:
-          static_cast<uint8_t*>(out)[o] = quantize<uint8_t>(to_float(c, v, i, j), e.y_scale, e.y_zero_point, 0, 255);
-          break;
-      }
+    const uint32_t za = e.a_zero_point ? u32(e.a_zero_point[e.a_zero_point_per_row ? c.row_offset + i : 0]) : 0;
+    const uint32_t rowsum = e.b_zero_point && c.row_sums ? u32(c.row_sums[i]) : 0;
+    const float sa = e.a_scale ? e.a_scale[e.a_scale_per_row ? c.row_offset + i : 0] : 1.0f;
+    // Rows are staged in thread-local buffers: acc and out may be the same memory.
+    compensate_row(acc + (i - m0) * ld_acc, tables, za, k * za - rowsum, cols, ints.data());
+    uint8_t* orow = static_cast<uint8_t*>(out) + (i * ld_out + n0) * static_cast<int64_t>(dtype_size(e.out_type));
+    if (e.out_type == DType::kInt32) {
+      std::memcpy(orow, ints.data(), static_cast<size_t>(cols) * 4);
+      continue;
+    }
+    to_float_row(e, ints.data(), tables, sa, cols, floats.data());
+    if (e.out_type == DType::kFloat32) {
+      std::memcpy(orow, floats.data(), static_cast<size_t>(cols) * 4);
+    } else {
+      // quantize_value's semantics, vectorized where the ISA allows.
+      quantize_linear(floats.data(), cols, e.y_scale, e.y_zero_point, e.out_type, orow);
     }
   }
 }
