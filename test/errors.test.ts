@@ -151,6 +151,17 @@ describe('raw native calls are bounds-checked', () => {
     throwsCode(() => (addon.gemm as (...x: unknown[]) => void)(new Int8Array(1)), 'ERR_QGEMM_ARG_TYPE', 'TypeError');
     throwsCode(() => addon.packWeights(new Int8Array(5), 2, 3, false), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError');
   });
+  it('an empty B with a huge K or N packs at once (no loop over the empty dimension)', async () => {
+    for (const [k, n] of [[2 ** 40, 0], [2 ** 45, 0]]) {
+      const pack = addon.packWeights(new Int8Array(0), k, n, false);
+      assert.equal(pack.bytes, 0);
+      const job = addon.packWeightsAsync(new Int8Array(0), k, n, true);
+      assert.equal((await job.promise).bytes, 0);
+    }
+    // K = 0 with a huge N needs N column sums: a clean out-of-memory error, never a crash or a hang.
+    assert.throws(() => addon.packWeights(new Int8Array(0), 0, 2 ** 50, false), { code: 'ERR_QGEMM_OUT_OF_MEMORY' });
+  });
+
   it('a detached buffer passed straight to the addon', () => {
     const a = new Int8Array(6);
     structuredClone(a.buffer, { transfer: [a.buffer] });

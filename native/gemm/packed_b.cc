@@ -1,5 +1,6 @@
 #include "gemm/packed_b.h"
 
+#include <stdexcept>
 #include <string>
 
 #include "cpu/cpu_features.h"
@@ -42,8 +43,18 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
     bytes = p->f32_kernel_->packed_bytes(k, n);
   }
   if (!p->buffer_.reset(bytes)) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate packed B");
+  try {
+    if (b.type == DType::kInt8) p->col_sums_.resize(static_cast<size_t>(n));  // zeros
+  } catch (const std::exception&) {  // bad_alloc, or length_error past max_size()
+    return Status::Error(StatusCode::kOutOfMemory, "cannot allocate the column sums of packed B");
+  }
+  // An empty B packs to nothing: skip the loops, which may still walk a huge
+  // K or N (a raw call may ask for K = 0 with N = 2^40).
+  if (k == 0 || n == 0) {
+    *out = std::move(p);
+    return Status::Ok();
+  }
   if (b.type == DType::kInt8) {
-    p->col_sums_.resize(static_cast<size_t>(n));
     int8_col_sums(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->col_sums_.data());
     p->int8_kernel_->pack_b(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->buffer_.data());
   } else {
