@@ -30,6 +30,9 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
     return Status::Error(StatusCode::kInvalidArgument,
                          std::string("cannot pack B of type ") + dtype_name(b.type));
   }
+  // Column sums take 4 bytes a column whatever K is: refuse what no machine holds
+  // before trying (an empty B may claim any N).
+  if (n > (int64_t{1} << 36)) return Status::Error(StatusCode::kOutOfMemory, "B has too many columns to pack");
   std::unique_ptr<PackedB> p(new PackedB());
   p->k_ = k;
   p->n_ = n;
