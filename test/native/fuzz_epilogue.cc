@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cpu/cpu_features.h"
+#include "fuzz_bytes.h"
 #include "gemm/epilogue.h"
 #include "gemm/gemm.h"
 #include "gemm/packed_b.h"
@@ -28,19 +29,7 @@ using namespace qgemm;
 
 namespace {
 
-struct Bytes {
-  const uint8_t* p;
-  size_t left;
-  uint8_t next() {
-    if (left == 0) return 0;
-    --left;
-    return *p++;
-  }
-  uint32_t u32() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = v << 8 | next();
-    return v;
-  }
+struct Bytes : FuzzBytes {
   // Mostly ordinary values, sometimes any bit pattern (NaN, inf, denormal, huge).
   float f32() {
     const uint8_t kind = next();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cpu/cpu_features.h"
+#include "fuzz_bytes.h"
 #include "gemm/gemm.h"
 #include "gemm/reference.h"
 #include "threads/thread_pool.h"
@@ -20,15 +21,7 @@ using namespace qgemm;
 
 namespace {
 
-struct Bytes {
-  const uint8_t* p;
-  size_t left;
-  uint8_t next() {
-    if (left == 0) return 0;
-    --left;
-    return *p++;
-  }
-};
+using Bytes = FuzzBytes;
 
 [[noreturn]] void fail(const char* what, int64_t m, int64_t n, int64_t k, int64_t i, int64_t j) {
   std::fprintf(stderr, "fuzz_gemm: %s at (%lld,%lld) for m=%lld n=%lld k=%lld\n", what, (long long)i,
