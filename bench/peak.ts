@@ -15,7 +15,7 @@ import type { Isa } from '../lib';
 import type { Precision } from './contenders/types';
 
 /** int8 multiply-accumulates per cycle per core of each ISA's GEMM instruction. */
-export const INT8_MACS_PER_CYCLE: Record<Isa, number> = {
+export const INT8_MACS_PER_CYCLE: Partial<Record<Isa, number>> = {
   amx: 1024, // TDPBUSD: 16x64 int8 x 64x16 per 16 cycles
   avx512_vnni: 128, // 2 ports x 64 (vpdpbusd zmm)
   avx_vnni: 64, // 2 ports x 32 (vpdpbusd ymm)
@@ -88,7 +88,7 @@ export function makePeakModel(clockGhz: number, int8Isa: Isa, cpuFlags: readonly
   return {
     clockGhz,
     int8Isa,
-    int8MacsPerCycle: INT8_MACS_PER_CYCLE[int8Isa],
+    int8MacsPerCycle: INT8_MACS_PER_CYCLE[int8Isa] ?? 1,
     f32FmasPerCycle: f32FmasPerCycle(cpuFlags),
     cores: (threads) => Math.min(threads, cpus),
   };

@@ -19,10 +19,13 @@ export function infoText(): string {
   return [
     `qgemm ${q.version}`,
     `cpu        ${m.cpuModel}, ${m.cpus} CPUs${m.hypervisor ? ' (VM)' : ''}`,
-    `features   avx2 ${yes(q.cpu.avx2)}, avx_vnni ${yes(q.cpu.avx_vnni)}, avx512_vnni ${yes(q.cpu.avx512_vnni)}, ` +
-      `amx_int8 ${yes(q.cpu.amx_int8)} (tile permission ${yes(q.cpu.amx_permitted)})`,
-    `isa        ${q.isa} (best ${q.bestIsa}, cap ${q.isaCap})`,
-    `kernels    int8 ${q.kernels.int8}, float32 ${q.kernels.float32}`,
+    `features   ${Object.entries(q.cpu).filter(([, v]) => v).map(([k]) => k).join(' ') || 'none'}` +
+      (q.cpu.amx_int8 && !q.cpu.amx_permitted ? ' (AMX tile permission refused)' : ''),
+    `isa        ${q.isa} (this CPU: ${q.isas.join(', ')}; cap ${q.isaCap})`,
+    `kernels    int8 ${q.kernels.int8}, float32 ${q.kernels.float32} (int8, few rows of unpacked B: ${q.kernels.int8Direct})`,
+    ...q.kernelList.map((k) =>
+      `  ${k.runnable ? '+' : '-'} ${k.kind.padEnd(11)} ${k.name.padEnd(13)} needs ${k.requires}` +
+        (k.runnable ? '' : ` -- ${k.reason}`)),
     `backends   builtin; oneDNN ${q.backends.onednn ? `${q.backends.onednnVersion} (int8 exact here: ${yes(q.backends.onednnInt8Exact)})` : 'not built in'}`,
     `threads    ${q.threads} (of ${q.availableCpus} available CPUs)`,
   ].join('\n');

@@ -13,7 +13,7 @@
 #include "gemm_call.h"
 #include "linear_call.h"
 #include "gemm/gemm.h"
-#include "gemm/kernels/kernel.h"
+#include "gemm/kernels/registry.h"
 #include "onednn/onednn_gemm.h"
 #include "packed_weights.h"
 #include "quantize_binding.h"
@@ -130,17 +130,45 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     const qgemm::CpuFeatures& f = qgemm::cpu_features();
     Napi::Object cpu = Napi::Object::New(env);
     cpu.Set("avx2", f.avx2);
+    cpu.Set("avx512", f.avx512);
     cpu.Set("avx512_vnni", f.avx512_vnni);
     cpu.Set("avx_vnni", f.avx_vnni);
     cpu.Set("amx_int8", f.amx_int8);
     cpu.Set("amx_permitted", f.amx_permitted);
+    cpu.Set("neon", f.neon);
+    cpu.Set("neon_dotprod", f.neon_dotprod);
+    cpu.Set("neon_i8mm", f.neon_i8mm);
     Napi::Object out = Napi::Object::New(env);
     out.Set("cpu", cpu);
-    out.Set("bestIsa", qgemm::isa_name(qgemm::best_supported_isa()));
+    // The ISAs this CPU has, in cap order, and the best one the cap allows.
+    Napi::Array isas = Napi::Array::New(env);
+    std::string active = "scalar";
+    for (int i = 0; i < static_cast<int>(qgemm::Isa::kAll); ++i) {
+      const qgemm::Isa isa = static_cast<qgemm::Isa>(i);
+      const qgemm::FeatureSet own = qgemm::isa_features(isa);
+      if ((own & ~f.set) != 0) continue;
+      isas.Set(isas.Length(), qgemm::isa_name(isa));
+      if ((own & ~qgemm::allowed_features()) == 0) active = qgemm::isa_name(isa);
+    }
+    out.Set("isas", isas);
     out.Set("isaCap", qgemm::isa_name(qgemm::isa_cap()));
-    out.Set("isa", qgemm::isa_name(qgemm::active_isa()));
-    out.Set("int8Kernel", qgemm::int8_kernel_for(qgemm::active_isa()).name);
-    out.Set("f32Kernel", qgemm::f32_kernel_for(qgemm::active_isa()).name);
+    out.Set("isa", active);
+    out.Set("int8Kernel", qgemm::int8_kernel_to_pack().name);
+    out.Set("int8DirectKernel", qgemm::int8_direct_kernel().name);
+    out.Set("f32Kernel", qgemm::f32_kernel_to_pack().name);
+    Napi::Array kernels = Napi::Array::New(env);
+    for (const qgemm::KernelStatus& k : qgemm::kernel_statuses()) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", k.name);
+      o.Set("kind", k.kind);
+      o.Set("requires", k.requires);
+      o.Set("layout", k.layout);
+      o.Set("runnable", k.runnable);
+      o.Set("selfChecked", k.self_checked);
+      if (!k.runnable) o.Set("reason", k.reason);
+      kernels.Set(kernels.Length(), o);
+    }
+    out.Set("kernelList", kernels);
     out.Set("onednn", qgemm::onednn_compiled());
     out.Set("onednnVersion", qgemm::onednn_version());
     out.Set("onednnInt8Exact", qgemm::onednn_int8_exact());
@@ -167,7 +195,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     qgemm::Isa isa;
     if (!qgemm::parse_isa(info[0].As<Napi::String>().Utf8Value(), &isa)) {
       throw_range_error(info.Env(), "ERR_QGEMM_OPTION",
-                        "isa must be one of scalar, avx2, avx_vnni, avx512_vnni, amx");
+                        "isa must be one of scalar, avx2, avx_vnni, avx512_vnni, amx, neon, neon_dotprod, neon_i8mm, all");
     }
     qgemm::set_isa_cap(isa);
     return info.Env().Undefined();

@@ -4,20 +4,50 @@ import { native, packageRoot } from './native';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type Isa = 'scalar' | 'avx2' | 'avx_vnni' | 'avx512_vnni' | 'amx';
-export const ISAS: readonly Isa[] = ['scalar', 'avx2', 'avx_vnni', 'avx512_vnni', 'amx'];
+/**
+ * ISA caps for setMaxIsa / QGEMM_MAX_ISA. A cap allows the features of that ISA and of the ISAs
+ * below it on the same architecture ('all': no cap); it never selects a kernel the CPU cannot run.
+ */
+export type Isa = 'scalar' | 'avx2' | 'avx_vnni' | 'avx512_vnni' | 'amx' | 'neon' | 'neon_dotprod' | 'neon_i8mm' | 'all';
+export const ISAS: readonly Isa[] = ['scalar', 'avx2', 'avx_vnni', 'avx512_vnni', 'amx', 'neon', 'neon_dotprod', 'neon_i8mm', 'all'];
+
+/** One kernel compiled into the addon, and whether dispatch may use it here. */
+export interface KernelStatus {
+  name: string;
+  kind: 'int8' | 'int8 direct' | 'float32';
+  /** CPU features it needs ('none' for the portable kernels). */
+  requires: string;
+  /** Its packed-weight layout; kernels sharing one run the same PackedWeights. */
+  layout: string;
+  /** The CPU has its features, the cap allows them, and its self-check passed. */
+  runnable: boolean;
+  /** Why not runnable: the CPU lacks a feature, the cap excludes it, or its self-check failed. */
+  reason?: string;
+  /** Its once-per-process check against the scalar reference has run (at first use). */
+  selfChecked: boolean;
+}
 
 export interface Info {
   version: string;
-  cpu: { avx2: boolean; avx512_vnni: boolean; avx_vnni: boolean; amx_int8: boolean; amx_permitted: boolean };
-  /** The best ISA the CPU and OS support. */
+  cpu: {
+    avx2: boolean; avx512: boolean; avx512_vnni: boolean; avx_vnni: boolean; amx_int8: boolean; amx_permitted: boolean;
+    neon: boolean; neon_dotprod: boolean; neon_i8mm: boolean;
+  };
+  /** The ISAs this CPU has, in cap order (each a valid setMaxIsa argument); always starts with 'scalar'. */
+  isas: Isa[];
+  /** The best ISA the CPU and OS support (the last of `isas`). */
   bestIsa: Isa;
-  /** The cap set by QGEMM_MAX_ISA or setMaxIsa() ('amx' = no cap). */
+  /** The cap set by QGEMM_MAX_ISA or setMaxIsa() ('all' = no cap). */
   isaCap: Isa;
-  /** The ISA the built-in kernels dispatch to: min(bestIsa, isaCap). */
+  /** The best of `isas` the cap allows. */
   isa: Isa;
-  /** The kernels in use for int8 and float32 GEMMs. */
-  kernels: { int8: string; float32: string };
+  /**
+   * The kernels dispatch picks now: for packing new int8 and float32 weights (many rows), and for a
+   * few rows of an unpacked int8 B.
+   */
+  kernels: { int8: string; int8Direct: string; float32: string };
+  /** Every kernel compiled in, with whether it can run here and why not. */
+  kernelList: KernelStatus[];
   backends: { builtin: true; onednn: boolean; onednnVersion: string | null; onednnInt8Exact: boolean; onednnUnavailableReason?: string };
   /** Threads of qgemm's pool (default: CPUs available to the process). */
   threads: number;
@@ -32,10 +62,12 @@ export function info(): Info {
   return {
     version,
     cpu: n.cpu,
-    bestIsa: n.bestIsa as Isa,
+    isas: n.isas as Isa[],
+    bestIsa: n.isas[n.isas.length - 1] as Isa,
     isaCap: n.isaCap as Isa,
     isa: n.isa as Isa,
-    kernels: { int8: n.int8Kernel, float32: n.f32Kernel },
+    kernels: { int8: n.int8Kernel, int8Direct: n.int8DirectKernel, float32: n.f32Kernel },
+    kernelList: n.kernelList,
     backends: { builtin: true, onednn: n.onednn, onednnVersion: n.onednn ? n.onednnVersion : null, onednnInt8Exact: n.onednnInt8Exact, ...(n.onednn ? {} : { onednnUnavailableReason: n.onednnUnavailableReason }) },
     threads: n.threads,
     availableCpus: n.availableCpus,

@@ -6,13 +6,28 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+export interface NativeKernelStatus {
+  name: string;
+  kind: 'int8' | 'int8 direct' | 'float32';
+  requires: string;
+  layout: string;
+  runnable: boolean;
+  selfChecked: boolean;
+  reason?: string;
+}
+
 export interface NativeInfo {
-  cpu: { avx2: boolean; avx512_vnni: boolean; avx_vnni: boolean; amx_int8: boolean; amx_permitted: boolean };
-  bestIsa: string;
+  cpu: {
+    avx2: boolean; avx512: boolean; avx512_vnni: boolean; avx_vnni: boolean; amx_int8: boolean; amx_permitted: boolean;
+    neon: boolean; neon_dotprod: boolean; neon_i8mm: boolean;
+  };
+  isas: string[];
   isaCap: string;
   isa: string;
   int8Kernel: string;
+  int8DirectKernel: string;
   f32Kernel: string;
+  kernelList: NativeKernelStatus[];
   onednn: boolean;
   onednnVersion: string;
   onednnInt8Exact: boolean;

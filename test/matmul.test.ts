@@ -5,15 +5,15 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { info, ISAS, matmul, packWeights, setMaxIsa, setNumThreads, tensor, Tensor } from '../lib';
+import { info, matmul, packWeights, setMaxIsa, setNumThreads, tensor, Tensor } from '../lib';
 import { randomFloats, randomInts, referenceMatmul, rng } from './helpers/reference';
 
 const machine = info();
-const isas = ISAS.slice(0, ISAS.indexOf(machine.bestIsa) + 1);
+const isas = machine.isas;
 const exactBackends = ['builtin', ...(machine.backends.onednnInt8Exact ? ['onednn'] : [])] as const;
 const floatBackends = ['builtin', ...(machine.backends.onednn ? ['onednn'] : [])] as const;
 
-after(() => setMaxIsa('amx'));
+after(() => setMaxIsa('all'));
 
 function int8Matrix(dtype: 'int8' | 'uint8', shape: number[], fill: number | (() => number)): Tensor<'int8'> | Tensor<'uint8'> {
   const size = shape.reduce((x, y) => x * y, 1);

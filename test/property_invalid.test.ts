@@ -24,7 +24,7 @@ const counts = { api: 0, raw: 0, rawOk: 0, rawThrew: 0, knownBadAlloc: 0 };
 const codes = new Map<string, number>();
 
 after(() => {
-  setMaxIsa('amx');
+  setMaxIsa('all');
   setNumThreads(machine.threads);
   const top = [...codes.entries()].sort((x, y) => y[1] - x[1]).map(([c, n]) => `${c.replace('ERR_QGEMM_', '')} ${n}`);
   console.log(
@@ -359,7 +359,7 @@ describe('property: raw addon calls with random arguments never crash', () => {
       runs(300),
     );
     setNumThreads(machine.threads);
-    setMaxIsa('amx');
+    setMaxIsa('all');
   });
 
   it('an allocation failure on the compute queue rejects with a code instead of ending the process', { skip: sanitized && 'ASan aborts on the deliberate 4 TiB allocation' }, () => {

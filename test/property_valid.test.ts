@@ -12,19 +12,19 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import {
-  dynamicQuantizeLinear, info, ISAS, matmul, matmulAsync, packWeights, QuantizedLinear, quantizedMatmul,
+  dynamicQuantizeLinear, info, matmul, matmulAsync, packWeights, QuantizedLinear, quantizedMatmul,
   quantizeLinear, roundHalfEven, setMaxIsa, setNumThreads, tensor, Tensor, zeros,
 } from '../lib';
 import { referenceMatmul, rng } from './helpers/reference';
 import { runs } from './property_support';
 
 const machine = info();
-const isas = ISAS.slice(0, ISAS.indexOf(machine.bestIsa) + 1);
+const isas = machine.isas;
 const f32 = Math.fround;
 const counts = { matmul: 0, quantizedMatmul: 0, quantizedLinear: 0, onednn: 0, async: 0, packed: 0 };
 
 after(() => {
-  setMaxIsa('amx');
+  setMaxIsa('all');
   setNumThreads(machine.threads);
   console.log(
     `property_valid: ${counts.matmul} matmul + ${counts.quantizedMatmul} quantizedMatmul + ${counts.quantizedLinear} ` +

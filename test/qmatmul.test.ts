@@ -9,15 +9,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import {
-  dynamicQuantizeLinear, info, ISAS, matmul, matmulInteger, packWeights, qlinearMatmul, QuantizedLinear, quantizedMatmul,
+  dynamicQuantizeLinear, info, matmul, matmulInteger, packWeights, qlinearMatmul, QuantizedLinear, quantizedMatmul,
   quantizeDynamic, quantizeLinear, roundHalfEven, setMaxIsa, tensor, Tensor,
 } from '../lib';
 import { randomInts, rng } from './helpers/reference';
 
 const f32 = Math.fround;
 const machine = info();
-const isas = ISAS.slice(0, ISAS.indexOf(machine.bestIsa) + 1);
-after(() => setMaxIsa('amx'));
+const isas = machine.isas;
+after(() => setMaxIsa('all'));
 
 interface EpilogueRef {
   za: Int32Array; zb: Int32Array; sa?: Float32Array; sb?: Float32Array; bias?: Float32Array; relu: boolean;

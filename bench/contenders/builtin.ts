@@ -2,14 +2,13 @@
  * qgemm's own kernels, one contender per ISA the CPU has (capped with
  * setMaxIsa), with B pre-packed; plus unpacked int8, s8s8 and fp32 at the best ISA.
  */
-import { info, ISAS, Isa, matmul, packWeights, setMaxIsa, setNumThreads, zeros } from '../../lib';
+import { info, Isa, matmul, packWeights, setMaxIsa, setNumThreads, zeros } from '../../lib';
 import { ops, SCALAR_MAX_OPS } from '../shapes';
 import type { Contender, Precision } from './types';
 
-/** The ISAs up to the best one this CPU and OS support. */
+/** The ISAs this CPU and OS support, scalar first. */
 export function availableIsas(): Isa[] {
-  const best = info().bestIsa;
-  return ISAS.slice(0, ISAS.indexOf(best) + 1).filter((isa) => isa !== 'avx_vnni' || info().cpu.avx_vnni);
+  return info().isas;
 }
 
 function builtin(isa: Isa, precision: Precision, packed: boolean): Contender {

@@ -1,12 +1,18 @@
 // The public C++ GEMM API: C[b] = A[b] x B[b] for a batch of row-major matrices.
 //
 //   int8 or uint8 A  x  int8 B     -> int32 C (exact; wraps modulo 2^32 past
-//                                     the K limit in gemm_limits.h)
+//                                     the K limit below)
 //   float32 A        x  float32 B  -> float32 C
 //
 // Every matrix is dense and row-major. A "transposed" operand is stored as its
 // transpose: A^T is [k][m], B^T is [n][k]. Batch strides are in elements; a
 // stride of 0 broadcasts one matrix over the whole batch.
+//
+// The K limit: the int32 result is exact for every input when
+//   s8 x s8: K <= floor((2^31 - 1) / (128 * 128)) = 131071
+//   u8 x s8: K <= floor(2^31 / (255 * 128))        = 65793
+// Past these, every built-in kernel wraps modulo 2^32 (two's complement),
+// identically on every ISA.
 #pragma once
 
 #include <cstdint>

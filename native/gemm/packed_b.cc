@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "cpu/cpu_features.h"
+#include "gemm/kernels/registry.h"
 
 namespace qgemm {
 
@@ -24,6 +24,24 @@ void int8_col_sums(const int8_t* b, bool transposed, int64_t k, int64_t n, int32
   }
 }
 
+namespace {
+
+// Every nonzero A shift of the kernels that can run `layout`.
+std::vector<int32_t> shifts_of(const PackLayout* layout) {
+  std::vector<int32_t> shifts;
+  for (const Int8Kernel* k : int8_kernels()) {
+    if (k->layout != layout) continue;
+    for (int32_t s : {k->shift_int8, k->shift_uint8}) {
+      bool seen = s == 0;
+      for (int32_t t : shifts) seen = seen || t == s;
+      if (!seen) shifts.push_back(s);
+    }
+  }
+  return shifts;
+}
+
+}  // namespace
+
 Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* out) {
   if (k < 0 || n < 0) return Status::Error(StatusCode::kInvalidArgument, "negative dimension");
   if (b.type != DType::kInt8 && b.type != DType::kFloat32) {
@@ -37,17 +55,24 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
   p->k_ = k;
   p->n_ = n;
   p->type_ = b.type;
-  size_t bytes;
-  if (b.type == DType::kInt8) {
-    p->int8_kernel_ = &int8_kernel_for(active_isa());
-    bytes = p->int8_kernel_->packed_bytes(k, n);
+  const bool int8 = b.type == DType::kInt8;
+  if (int8) {
+    const Int8Kernel& kernel = int8_kernel_to_pack();
+    p->layout_ = kernel.layout;
+    p->kernel_name_ = kernel.name;
   } else {
-    p->f32_kernel_ = &f32_kernel_for(active_isa());
-    bytes = p->f32_kernel_->packed_bytes(k, n);
+    const F32Kernel& kernel = f32_kernel_to_pack();
+    p->layout_ = kernel.layout;
+    p->kernel_name_ = kernel.name;
   }
-  if (!p->buffer_.reset(bytes)) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate packed B");
+  if (!p->buffer_.reset(p->layout_->bytes(k, n))) {
+    return Status::Error(StatusCode::kOutOfMemory, "cannot allocate packed B");
+  }
   try {
-    if (b.type == DType::kInt8) p->col_sums_.resize(static_cast<size_t>(n));  // zeros
+    if (int8) {
+      p->col_sums_.resize(static_cast<size_t>(n));  // zeros
+      for (int32_t shift : shifts_of(p->layout_)) p->compensations_.emplace_back(shift, std::vector<int32_t>(n));
+    }
   } catch (const std::exception&) {  // bad_alloc, or length_error past max_size()
     return Status::Error(StatusCode::kOutOfMemory, "cannot allocate the column sums of packed B");
   }
@@ -57,20 +82,24 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
     *out = std::move(p);
     return Status::Ok();
   }
-  if (b.type == DType::kInt8) {
+  p->layout_->pack(b.data, b.transposed, k, n, p->buffer_.data());
+  if (int8) {
     int8_col_sums(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->col_sums_.data());
-    p->int8_kernel_->pack_b(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->buffer_.data());
-  } else {
-    p->f32_kernel_->pack_b(static_cast<const float*>(b.data), b.transposed, k, n, p->buffer_.data());
+    for (auto& [shift, comp] : p->compensations_) {
+      for (int64_t j = 0; j < n; ++j) {
+        comp[j] = static_cast<int32_t>(0u - static_cast<uint32_t>(shift) * static_cast<uint32_t>(p->col_sums_[j]));
+      }
+    }
   }
   *out = std::move(p);
   return Status::Ok();
 }
 
-const char* PackedB::kernel_name() const {
-  return int8_kernel_ != nullptr ? int8_kernel_->name : f32_kernel_->name;
+const int32_t* PackedB::shift_compensation(int32_t shift) const {
+  for (const auto& [s, comp] : compensations_) {
+    if (s == shift) return comp.data();
+  }
+  return nullptr;
 }
-
-size_t PackedB::bytes() const { return buffer_.size(); }
 
 }  // namespace qgemm

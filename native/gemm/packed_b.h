@@ -1,6 +1,7 @@
-// B packed once into the layout of the kernel that will run it, reusable for
-// any M and any number of calls. Immutable after construction, so one PackedB
-// may be used by several threads at once.
+// B packed once into the layout of the best kernel for this CPU, reusable for
+// any M and any number of calls (every kernel of that layout can run it).
+// Immutable after construction, so one PackedB may be used by several
+// threads at once.
 #pragma once
 
 #include <cstdint>
@@ -19,31 +20,34 @@ void int8_col_sums(const int8_t* b, bool transposed, int64_t k, int64_t n, int32
 
 class PackedB {
  public:
-  // Packs b (k x n, or n x k when b.transposed) for the built-in kernel of the
-  // active ISA.
-  // b.type must be kInt8 (for int8 GEMMs) or kFloat32.
+  // Packs b (k x n, or n x k when b.transposed) for the kernel dispatch picks
+  // for new weights. b.type must be kInt8 (for int8 GEMMs) or kFloat32.
   static Status create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* out);
 
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
   DType type() const { return type_; }
-  const char* kernel_name() const;
-  size_t bytes() const;
-
-  const Int8Kernel* int8_kernel() const { return int8_kernel_; }
-  const F32Kernel* f32_kernel() const { return f32_kernel_; }
+  const PackLayout* layout() const { return layout_; }
+  // The kernel it was packed for.
+  const char* kernel_name() const { return kernel_name_; }
+  size_t bytes() const { return buffer_.size(); }
   const uint8_t* data() const { return buffer_.data(); }
   // sum_k b[k][n] for each column (int8 packs), for zero-point compensation.
   const int32_t* col_sums() const { return col_sums_.data(); }
+  // -shift * col_sums (int8 packs): what a kernel that adds `shift` to A must
+  // add to C. Null for shift 0 (nothing to add).
+  const int32_t* shift_compensation(int32_t shift) const;
 
  private:
   PackedB() = default;
   int64_t k_ = 0, n_ = 0;
   DType type_ = DType::kInt8;
-  const Int8Kernel* int8_kernel_ = nullptr;
-  const F32Kernel* f32_kernel_ = nullptr;
+  const PackLayout* layout_ = nullptr;
+  const char* kernel_name_ = "";
   AlignedBuffer buffer_;
   std::vector<int32_t> col_sums_;
+  // For each nonzero shift a kernel of this layout uses: (shift, -shift * col_sums).
+  std::vector<std::pair<int32_t, std::vector<int32_t>>> compensations_;
 };
 
 }  // namespace qgemm

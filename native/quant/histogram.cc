@@ -15,7 +15,7 @@ void min_max_avx2(const float* x, int64_t n, float* lo, float* hi);
 int64_t histc_indices_avx2(const float* x, int64_t n, int64_t bins, float left, float right, int32_t* idx);
 
 namespace {
-bool use_avx2() { return static_cast<int>(active_isa()) >= static_cast<int>(Isa::kAvx2); }
+bool use_avx2() { return features_allowed(kFeatAvx2); }
 }  // namespace
 #endif
 

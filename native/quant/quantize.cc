@@ -12,7 +12,7 @@ void dequantize_linear_avx2(const void* q, DType type, int64_t n, float scale, i
 namespace {
 bool use_avx2() {
 #ifdef QGEMM_X86_KERNELS
-  return static_cast<int>(active_isa()) >= static_cast<int>(Isa::kAvx2);
+  return features_allowed(kFeatAvx2);
 #else
   return false;
 #endif

@@ -2,12 +2,14 @@
 // the ISA cap, and gemm() against the reference on every backend compiled in.
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <random>
 #include <vector>
 
 #include "cpu/cpu_features.h"
 #include "gemm/bounds.h"
 #include "gemm/gemm.h"
+#include "gemm/kernels/registry.h"
 #include "gemm/reference.h"
 #include "onednn/onednn_gemm.h"
 
@@ -51,13 +53,26 @@ void test_validation() {
 }
 
 void test_isa_cap() {
-  const qgemm::Isa best = qgemm::best_supported_isa();
+  const qgemm::FeatureSet cpu = qgemm::cpu_features().set;
   qgemm::set_isa_cap(qgemm::Isa::kScalar);
-  EXPECT(qgemm::active_isa() == qgemm::Isa::kScalar);
-  qgemm::set_isa_cap(qgemm::Isa::kAmx);
-  EXPECT(qgemm::active_isa() == best);
+  EXPECT(qgemm::allowed_features() == 0);
+  EXPECT(std::string(qgemm::int8_kernel_to_pack().name) == "scalar");
+  qgemm::set_isa_cap(qgemm::Isa::kAll);
+  EXPECT(qgemm::allowed_features() == cpu);
+  // A cap never allows what the CPU lacks (no ladder): an Ice Lake server capped
+  // at avx_vnni, which it lacks, keeps only avx2.
+  for (int i = 0; i <= static_cast<int>(qgemm::Isa::kAll); ++i) {
+    qgemm::set_isa_cap(static_cast<qgemm::Isa>(i));
+    EXPECT((qgemm::allowed_features() & ~cpu) == 0);
+    EXPECT((qgemm::int8_kernel_to_pack().requires & ~cpu) == 0);
+    EXPECT((qgemm::int8_kernel_to_pack().requires & ~qgemm::isa_allows(static_cast<qgemm::Isa>(i))) == 0);
+  }
+  qgemm::set_isa_cap(qgemm::Isa::kAll);
+  EXPECT((qgemm::isa_allows(qgemm::Isa::kAvxVnni) & qgemm::kFeatAvx512Vnni) == 0);
+  EXPECT((qgemm::isa_allows(qgemm::Isa::kAvx512Vnni) & qgemm::kFeatAmxInt8) == 0);
   qgemm::Isa parsed;
   EXPECT(qgemm::parse_isa("avx512_vnni", &parsed) && parsed == qgemm::Isa::kAvx512Vnni);
+  EXPECT(qgemm::parse_isa("neon_i8mm", &parsed) && parsed == qgemm::Isa::kNeonI8mm);
   EXPECT(!qgemm::parse_isa("sse2", &parsed));
 }
 
@@ -80,7 +95,7 @@ void test_against_reference() {
     d.c = want.data();
     qgemm::reference_gemm(d);
     d.c = got.data();
-    for (int isa = 0; isa <= static_cast<int>(qgemm::best_supported_isa()); ++isa) {
+    for (int isa = 0; isa <= static_cast<int>(qgemm::Isa::kAll); ++isa) {
       qgemm::set_isa_cap(static_cast<qgemm::Isa>(isa));
       std::fill(got.begin(), got.end(), 0x5a5a5a5a);
       EXPECT(qgemm::gemm(d, qgemm::Backend::kBuiltin).ok());
@@ -97,7 +112,7 @@ void test_against_reference() {
       }
     }
   }
-  qgemm::set_isa_cap(qgemm::Isa::kAmx);
+  qgemm::set_isa_cap(qgemm::Isa::kAll);
   std::printf("core_api_test: %d random products checked\n", cases);
 }
 

@@ -151,7 +151,7 @@ void fuzz_gemm_epilogue(Bytes& in) {
   const int64_t m = in.next() % 41, n = in.next() % 41, k = in.next() % 41, batch = 1 + in.next() % 3;
   const uint8_t f1 = in.next(), f2 = in.next();
   const bool a_unsigned = f1 & 1, ta = f1 & 2, tb = f1 & 4, packed = f1 & 8;
-  set_isa_cap(f1 & 16 ? Isa::kAvx2 : Isa::kScalar);
+  set_isa_cap(f1 & 16 ? Isa::kAll : Isa::kScalar);
   ThreadPool::global().set_num_threads(f1 & 32 ? 2 : 1);
   const bool a_broadcast = f1 & 64, b_broadcast = packed || (f1 & 128);
   static const DType kOut[] = {DType::kInt32, DType::kFloat32, DType::kInt8, DType::kUInt8};
@@ -300,7 +300,7 @@ void fuzz_quantize(Bytes& in) {
 void fuzz_linear(Bytes& in) {
   const int64_t rows = in.next() % 17, inF = in.next() % 33, outF = 1 + in.next() % 33;
   const uint8_t f = in.next();
-  set_isa_cap(f & 1 ? Isa::kAvx2 : Isa::kScalar);
+  set_isa_cap(f & 1 ? Isa::kAll : Isa::kScalar);
   ThreadPool::global().set_num_threads(f & 2 ? 2 : 1);
   const bool x_float = f & 4, x_int8 = f & 8, per_channel = f & 16, relu = f & 32;
   static const DType kOut[] = {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kFloat32};

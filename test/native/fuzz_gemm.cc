@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t flags = in.next();
   const DType a_type = flags % 3 == 0 ? DType::kInt8 : flags % 3 == 1 ? DType::kUInt8 : DType::kFloat32;
   const bool ta = flags & 4, tb = flags & 8;
-  set_isa_cap(flags & 16 ? Isa::kAvx2 : Isa::kScalar);  // kAvx2 falls back to scalar without AVX2
+  set_isa_cap(flags & 16 ? Isa::kAll : Isa::kScalar);
   ThreadPool::global().set_num_threads(flags & 32 ? 2 : 1);
   const bool f32 = a_type == DType::kFloat32;
 

@@ -1,9 +1,11 @@
-// Randomized differential test of every kernel against the scalar reference.
+// Randomized differential test of qgemm::gemm() against the scalar reference.
 //
-// Each case runs qgemm::gemm() under each ISA cap and 1 or 2 threads, and each
-// kernel's compute() directly on a random sub-block of C with padded strides.
-// int8 results must match reference_gemm bit for bit (including wrap-around
-// modulo 2^32 past the K limits); fp32 within a summation-error bound.
+// Each case runs gemm() under each ISA cap this CPU has (so dispatch picks each
+// of its kernels), 1 and 2 threads, B plain and pre-packed, batched and
+// broadcast, transposed operands, and zero-point epilogues. int8 results must
+// match reference_gemm bit for bit (including wrap-around modulo 2^32 past the
+// K limits); fp32 within a summation-error bound. Each kernel on its own,
+// through the driver, is isa_test.cc's.
 //
 // QGEMM_TEST_SEED=<n> replays another seed; QGEMM_TEST_CASES=<n> sets the count.
 #include <cfloat>
@@ -18,10 +20,8 @@
 
 #include "check.h"
 #include "cpu/cpu_features.h"
-#include "gemm/aligned_buffer.h"
 #include "gemm/epilogue.h"
 #include "gemm/gemm.h"
-#include "gemm/kernels/kernel.h"
 #include "gemm/packed_b.h"
 #include "gemm/reference.h"
 #include "quant/quantize.h"
@@ -55,9 +55,13 @@ int32_t pick_int(int32_t lo, int32_t hi) {
   }
 }
 
+// The caps that select each ISA this CPU has.
 std::vector<Isa> isas_to_test() {
-  std::vector<Isa> isas{Isa::kScalar};
-  if (cpu_features().avx2) isas.push_back(Isa::kAvx2);
+  std::vector<Isa> isas;
+  for (int i = 0; i < static_cast<int>(Isa::kAll); ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    if ((isa_features(isa) & ~cpu_features().set) == 0) isas.push_back(isa);
+  }
   return isas;
 }
 
@@ -166,88 +170,6 @@ void check_through_gemm(const Problem<TA, TB>& p, const std::vector<TC>& want) {
   ThreadPool::global().set_num_threads(1);
 }
 
-// Row-major copy of item 0's A with `lda` elements per row.
-template <typename TA, typename TB>
-std::vector<TA> row_major_a(const Problem<TA, TB>& p, int64_t lda) {
-  std::vector<TA> a(static_cast<size_t>(p.m * lda), TA(0));
-  for (int64_t i = 0; i < p.m; ++i) {
-    for (int64_t q = 0; q < p.k; ++q) a[i * lda + q] = p.a_at(i, q);
-  }
-  return a;
-}
-
-// A random block [m0,m1) x [n0,n1) with n0 on the kernel's column alignment.
-struct Block {
-  int64_t m0, m1, n0, n1;
-};
-Block random_block(int64_t m, int64_t n, int64_t n_align) {
-  Block b;
-  b.m0 = uniform(0, m - 1);
-  b.m1 = uniform(b.m0 + 1, m);
-  b.n0 = uniform(0, (n - 1) / n_align) * n_align;
-  b.n1 = uniform(b.n0 + 1, n);
-  if (uniform(0, 3) == 0) b = Block{0, m, 0, n};
-  return b;
-}
-
-// Fills C (ldc-strided) with a sentinel, runs compute on the block, and checks
-// the block against the reference and that nothing else changed.
-template <typename TA, typename TB, typename TC, typename Kernel, typename Args, typename Run>
-void check_block(const char* name, const Kernel& kernel, const Problem<TA, TB>& p, const std::vector<TC>& want,
-                 Args args, std::vector<TC>& c, Run run) {
-  const TC sentinel = TC(-12345);
-  for (int rep = 0; rep < 2; ++rep) {
-    const Block bl = random_block(p.m, p.n, kernel.n_align);
-    std::fill(c.begin(), c.end(), sentinel);
-    run(args, bl.m0, bl.m1, bl.n0, bl.n1);
-    bool ok = true;
-    for (int64_t i = 0; i < p.m && ok; ++i) {
-      for (int64_t j = 0; j < args.ldc && ok; ++j) {
-        const TC got = c[i * args.ldc + j];
-        const bool inside = i >= bl.m0 && i < bl.m1 && j >= bl.n0 && j < bl.n1;
-        ok = inside ? same(got, want[i * p.n + j], p, i, j) : got == sentinel;
-        if (!ok) {
-          std::fprintf(stderr,
-                       "kernel %s: m=%" PRId64 " n=%" PRId64 " k=%" PRId64 " a_type=%s block [%" PRId64 ",%" PRId64
-                       ")x[%" PRId64 ",%" PRId64 "): %s (%" PRId64 ",%" PRId64 ") got %.9g\n",
-                       name, p.m, p.n, p.k, dtype_name(p.a_type), bl.m0, bl.m1, bl.n0, bl.n1,
-                       inside ? "wrong value at" : "wrote outside the block at", i, j, double(got));
-        }
-      }
-    }
-    EXPECT(ok);
-    ++cases_run;
-  }
-}
-
-template <typename TA>
-void check_kernels(const Problem<TA, int8_t>& p, const std::vector<int32_t>& want) {
-  const int64_t lda = p.k + uniform(0, 3), ldc = p.n + uniform(0, 3);
-  const std::vector<TA> a = row_major_a(p, lda);
-  std::vector<int32_t> c(static_cast<size_t>(p.m * ldc));
-  Operand b{p.b.data(), DType::kInt8, p.tb, 0};
-  for (Isa isa : isas_to_test()) {
-    const Int8Kernel& kernel = int8_kernel_for(isa);
-    AlignedBuffer packed(kernel.packed_bytes(p.k, p.n));
-    CHECK(packed.data() != nullptr);
-    kernel.pack_b(p.b.data(), p.tb, p.k, p.n, packed.data());
-    Int8KernelArgs args{reinterpret_cast<const uint8_t*>(a.data()), lda, p.a_type == DType::kUInt8,
-                        packed.data(), p.k, p.n, c.data(), ldc};
-    check_block(kernel.name, kernel, p, want, args, c, kernel.compute);
-    if (kernel.compute_unpacked == nullptr) continue;
-    // The caller's B as is, in an allocation of exactly k*n bytes so that
-    // ASan sees any read past its end.
-    std::vector<int8_t> plain(p.b.begin(), p.b.begin() + p.k * p.n);
-    args.packed_b = reinterpret_cast<const uint8_t*>(plain.data());
-    char name[64];
-    std::snprintf(name, sizeof(name), "%s unpacked%s", kernel.name, p.tb ? " B^T" : "");
-    check_block(name, kernel, p, want, args, c,
-                [&](const Int8KernelArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-                  kernel.compute_unpacked(g, p.tb, m0, m1, n0, n1);
-                });
-  }
-}
-
 // gemm() with an int32-out epilogue that subtracts zero points (per tensor for
 // A, per column for B), against sum_k (a - za) * (b - zb) computed directly:
 // exercises the column and row sums of packed and unpacked B.
@@ -314,20 +236,6 @@ void check_zero_points(const Problem<TA, int8_t>& p) {
   }
 }
 
-void check_kernels(const Problem<float, float>& p, const std::vector<float>& want) {
-  const int64_t lda = p.k + uniform(0, 3), ldc = p.n + uniform(0, 3);
-  const std::vector<float> a = row_major_a(p, lda);
-  std::vector<float> c(static_cast<size_t>(p.m * ldc));
-  for (Isa isa : isas_to_test()) {
-    const F32Kernel& kernel = f32_kernel_for(isa);
-    AlignedBuffer packed(kernel.packed_bytes(p.k, p.n));
-    CHECK(packed.data() != nullptr);
-    kernel.pack_b(p.b.data(), p.tb, p.k, p.n, packed.data());
-    F32KernelArgs args{a.data(), lda, packed.data(), p.k, p.n, c.data(), ldc};
-    check_block(kernel.name, kernel, p, want, args, c, kernel.compute);
-  }
-}
-
 template <typename TA, typename TB>
 void shape(Problem<TA, TB>& p, int64_t m, int64_t n, int64_t k) {
   p.m = m, p.n = n, p.k = k;
@@ -353,7 +261,6 @@ void int8_case(int64_t m, int64_t n, int64_t k, int a_fill = 1000, int b_fill = 
   for (int8_t& x : p.b) x = static_cast<int8_t>(b_fill == 1000 ? pick_int(-128, 127) : b_fill);
   const std::vector<int32_t> want = p.template reference<int32_t>();
   check_through_gemm(p, want);
-  check_kernels(p, want);
   check_zero_points(p);
 }
 
@@ -366,7 +273,6 @@ void f32_case(int64_t m, int64_t n, int64_t k) {
   for (float& x : p.b) x = dist(rng);
   const std::vector<float> want = p.reference<float>();
   check_through_gemm(p, want);
-  check_kernels(p, want);
 }
 
 uint64_t env_u64(const char* name, uint64_t fallback) {
@@ -380,8 +286,8 @@ int main() {
   const uint64_t seed = env_u64("QGEMM_TEST_SEED", 20240611);
   const uint64_t cases = env_u64("QGEMM_TEST_CASES", 120);
   rng.seed(seed);
-  std::printf("kernels_test: seed %" PRIu64 " (set QGEMM_TEST_SEED to replay), avx2 %s\n", seed,
-              cpu_features().avx2 ? "yes" : "no (scalar only)");
+  std::printf("kernels_test: seed %" PRIu64 " (set QGEMM_TEST_SEED to replay), CPU features %s\n", seed,
+              feature_names(cpu_features().set).c_str());
 
   // Edge shapes first: K = 0, K = 1, single rows and columns.
   for (int64_t k : {0, 1, 2, 3}) {

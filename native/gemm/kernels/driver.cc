@@ -1,0 +1,165 @@
+#include "gemm/kernels/driver.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "gemm/aligned_buffer.h"
+
+namespace qgemm {
+
+namespace {
+
+// Below this many multiply-adds a second thread costs more than it saves.
+constexpr int64_t kMinMacsPerThread = 1 << 18;
+
+// Packed A of a few rows spans the whole depth when it fits here, so B
+// streams through once in long runs.
+constexpr size_t kFewRowsScratchBytes = 128 * 1024;
+
+int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+// The calling thread's packed-A buffer. Bounded (mc * kc * a_bytes of a
+// kernel, or kFewRowsScratchBytes), so failing to get it means the process
+// is out of memory for good.
+uint8_t* a_scratch(size_t bytes) {
+  thread_local AlignedBuffer buffer;
+  if (buffer.size() < bytes && !buffer.reset(bytes)) std::abort();
+  return buffer.data();
+}
+
+template <typename TC>
+void zero_block(TC* c, int64_t ldc, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  for (int64_t i = m0; i < m1; ++i) std::memset(c + i * ldc + n0, 0, static_cast<size_t>(n1 - n0) * sizeof(TC));
+}
+
+}  // namespace
+
+void int8_block(const Int8Kernel& kn, const Int8Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (m0 >= m1 || n0 >= n1) return;
+  if (p.k == 0) return zero_block(p.c, p.ldc, m0, m1, n0, n1);
+  const PackLayout& layout = *kn.layout;
+  const int64_t kp = layout.padded_k(p.k);
+  const int64_t panel_bytes = static_cast<int64_t>(layout.panel_bytes(p.k));
+  const int64_t rows = m1 - m0;
+  // Few rows: one row block and the longest depth block that fits the scratch.
+  const bool few = rows <= kMaxDirectRows;
+  const int64_t mc = few ? rows : kn.mc;
+  const int64_t mc_pad = round_up(mc, kn.mr);
+  const int64_t kc_few = static_cast<int64_t>(kFewRowsScratchBytes) / (mc_pad * kn.a_bytes) / layout.k_pad * layout.k_pad;
+  const int64_t kc = std::min(kp, few ? std::max<int64_t>(kc_few, layout.k_pad) : kn.kc);
+  uint8_t* scratch = a_scratch(static_cast<size_t>(mc_pad * kc * kn.a_bytes));
+  const int32_t* c_init = p.c_init;
+
+  if (kn.begin != nullptr) kn.begin();
+  for (int64_t pc = 0; pc < kp; pc += kc) {
+    const int64_t kcl = std::min(kc, kp - pc);
+    const int64_t a_panel = kn.mr * kcl * kn.a_bytes;
+    for (int64_t ic = m0; ic < m1; ic += mc) {
+      const int64_t mrows = std::min(mc, m1 - ic);
+      for (int64_t ir = 0; ir < mrows; ir += kn.mr) {
+        const int r = static_cast<int>(std::min<int64_t>(kn.mr, mrows - ir));
+        kn.pack_a(p.a + (ic + ir) * p.lda, p.lda, p.a_unsigned, r, pc, kcl, p.k, scratch + ir / kn.mr * a_panel);
+      }
+      for (int64_t j0 = n0; j0 < n1; j0 += kn.nr) {
+        MicroArgs<int32_t> args;
+        args.lda = 0;
+        args.b = p.packed_b + layout.offset(p.k, j0, pc);
+        args.b_panel_bytes = panel_bytes;
+        args.kc = kcl;
+        args.ldc = p.ldc;
+        args.cols = static_cast<int>(std::min<int64_t>(kn.nr, n1 - j0));
+        args.accumulate = pc > 0;
+        args.c_init = c_init != nullptr ? c_init + j0 : nullptr;
+        for (int64_t ir = 0; ir < mrows; ir += kn.mr) {
+          args.a = scratch + ir / kn.mr * a_panel;
+          args.c = p.c + (ic + ir) * p.ldc + j0;
+          args.rows = static_cast<int>(std::min<int64_t>(kn.mr, mrows - ir));
+          kn.micro(args);
+        }
+      }
+    }
+  }
+  if (kn.end != nullptr) kn.end();
+}
+
+void f32_block(const F32Kernel& kn, const F32Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (m0 >= m1 || n0 >= n1) return;
+  if (p.k == 0) return zero_block(p.c, p.ldc, m0, m1, n0, n1);
+  const PackLayout& layout = *kn.layout;
+  const int64_t panel_bytes = static_cast<int64_t>(layout.panel_bytes(p.k));
+  // Few rows: one depth block, so B streams through once.
+  const int64_t kc = m1 - m0 <= kMaxDirectRows ? p.k : kn.kc;
+  for (int64_t pc = 0; pc < p.k; pc += kc) {
+    const int64_t kcl = std::min(kc, p.k - pc);
+    for (int64_t ic = m0; ic < m1; ic += kn.mc) {
+      const int64_t mrows = std::min(kn.mc, m1 - ic);
+      for (int64_t j0 = n0; j0 < n1; j0 += kn.nr) {
+        MicroArgs<float> args;
+        args.lda = p.lda;
+        args.b = p.packed_b + layout.offset(p.k, j0, pc);
+        args.b_panel_bytes = panel_bytes;
+        args.kc = kcl;
+        args.ldc = p.ldc;
+        args.cols = static_cast<int>(std::min<int64_t>(kn.nr, n1 - j0));
+        args.accumulate = pc > 0;
+        args.c_init = nullptr;
+        for (int64_t ir = 0; ir < mrows; ir += kn.mr) {
+          args.a = reinterpret_cast<const uint8_t*>(p.a + (ic + ir) * p.lda + pc);
+          args.c = p.c + (ic + ir) * p.ldc + j0;
+          args.rows = static_cast<int>(std::min<int64_t>(kn.mr, mrows - ir));
+          kn.micro(args);
+        }
+      }
+    }
+  }
+}
+
+Blocking choose_blocking(int64_t m, int64_t n, int64_t k, int64_t n_align, bool wide) {
+  const int64_t macs = m * n * std::max<int64_t>(k, 1);
+  const int64_t threads = std::max<int64_t>(
+      1, std::min<int64_t>(ThreadPool::global().num_threads(), macs / kMinMacsPerThread));
+  Blocking b;
+  if (wide) {
+    b.m_block = m;
+    b.m_blocks = 1;
+    b.n_block = std::max(n_align, round_up((n + threads - 1) / threads, n_align));
+    b.n_blocks = (n + b.n_block - 1) / b.n_block;
+    return b;
+  }
+  b.m_block = std::min<int64_t>(m, 64);
+  b.n_block = std::max<int64_t>(n_align, 256 / n_align * n_align);
+  b.m_blocks = (m + b.m_block - 1) / b.m_block;
+  b.n_blocks = (n + b.n_block - 1) / b.n_block;
+  // Too few blocks for the threads: cut columns finer, then rows.
+  while (b.m_blocks * b.n_blocks < threads * 4 && b.n_block > n_align) {
+    b.n_block = std::max(n_align, round_up(b.n_block / 2, n_align));
+    b.n_blocks = (n + b.n_block - 1) / b.n_block;
+  }
+  while (b.m_blocks * b.n_blocks < threads * 4 && b.m_block > 1) {
+    b.m_block = (b.m_block + 1) / 2;
+    b.m_blocks = (m + b.m_block - 1) / b.m_block;
+  }
+  if (threads == 1) {  // one task: no pool round trip
+    b.m_block = m;
+    b.n_block = n;
+    b.m_blocks = b.n_blocks = 1;
+  }
+  return b;
+}
+
+void int8_run(const Int8Kernel& kernel, const Int8Problem& p) {
+  run_blocks(choose_blocking(p.m, p.n, p.k, kernel.layout->panel), p.m, p.n,
+             [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) { int8_block(kernel, p, m0, m1, n0, n1); });
+}
+
+void f32_run(const F32Kernel& kernel, const F32Problem& p) {
+  run_blocks(choose_blocking(p.m, p.n, p.k, kernel.layout->panel), p.m, p.n,
+             [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) { f32_block(kernel, p, m0, m1, n0, n1); });
+}
+
+void int8_direct_run(const Int8DirectKernel& kernel, const Int8DirectArgs& args, int64_t m) {
+  run_blocks(choose_blocking(m, args.n, args.k, kernel.n_align, !args.b_transposed), m, args.n,
+             [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) { kernel.compute(args, m0, m1, n0, n1); });
+}
+
+}  // namespace qgemm
