@@ -1,0 +1,129 @@
+// AVX-512 VNNI int8 microkernel (vpdpbusd zmm: 64 multiply-adds per
+// instruction), compiled with -mavx512{f,bw,vl,dq,vnni}, or against SIMDe for
+// the emulated tests (x86_simd.h).
+//
+// vpdpbusd multiplies unsigned bytes of its first source by signed bytes of
+// its second and adds each group of four products to an int32 lane, wrapping
+// modulo 2^32 (not the saturating vpdpbusds). B is packed in quads of k
+// (layout s8_quads16: one zmm holds 16 columns x 4 k), A's quads are broadcast.
+// uint8 A runs as is; int8 A is shifted by +128 into uint8 when packed
+// (a ^ 0x80), and the driver starts C at -128 * colsum(B), so
+//   sum (a + 128) b - 128 sum b = sum a b   (mod 2^32, exactly).
+//
+// Tile: 8 rows x 32 columns (two panels), 16 zmm accumulators in named
+// variables; partial columns by masked loads and stores.
+#include "gemm/kernels/kernel.h"
+#include "gemm/kernels/layouts.h"
+#include "gemm/kernels/x86_simd.h"
+
+namespace qgemm {
+
+namespace {
+
+constexpr int kMr = 8, kNr = 32;
+constexpr int64_t kPrefetchBytes = 1024;
+
+// dst[(p/4) * rows * 4 + r * 4 + p % 4] = A[r][k0 + p] (+128 for int8), 0 past k.
+void pack_a(const uint8_t* a, int64_t lda, bool a_unsigned, int rows, int64_t k0, int64_t kc, int64_t k,
+            uint8_t* dst) {
+  const uint8_t flip = a_unsigned ? 0 : 0x80;
+  const int64_t avail = k - k0 < kc ? k - k0 : kc;
+  for (int r = 0; r < rows; ++r) {
+    const uint8_t* src = a + r * lda + k0;
+    uint8_t* d = dst + r * 4;
+    int64_t p = 0;
+    for (; p + 4 <= avail; p += 4) {
+      for (int t = 0; t < 4; ++t) d[p * rows + t] = src[p + t] ^ flip;
+    }
+    for (; p < kc; p += 4) {
+      for (int t = 0; t < 4; ++t) d[p * rows + t] = p + t < avail ? src[p + t] ^ flip : 0;
+    }
+  }
+}
+
+inline __mmask16 mask_of(int cols) { return cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1); }
+
+// Row r of the tile: (up to) two zmm of int32 -> C (=, += or + c_init), cols columns.
+template <int V>
+inline void store_row(int32_t* c, __m512i x0, __m512i x1, int cols, bool accumulate, const int32_t* init) {
+  const __mmask16 m0 = mask_of(cols), m1 = mask_of(cols - 16 > 0 ? cols - 16 : 0);
+  const int32_t* base = accumulate ? c : init;
+  if (base != nullptr) {
+    x0 = _mm512_add_epi32(x0, _mm512_maskz_loadu_epi32(m0, base));
+    if constexpr (V == 2) x1 = _mm512_add_epi32(x1, _mm512_maskz_loadu_epi32(m1, base + 16));
+  }
+  _mm512_mask_storeu_epi32(c, m0, x0);
+  if constexpr (V == 2) _mm512_mask_storeu_epi32(c + 16, m1, x1);
+}
+
+#define QGEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+template <int R, int V>
+void micro_tile(const MicroArgs<int32_t>& g) {
+  const int32_t* a = reinterpret_cast<const int32_t*>(g.a);
+  const uint8_t* b0p = g.b;
+  const uint8_t* b1p = g.b + g.b_panel_bytes;
+#define QGEMM_DECLARE(r) __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = _mm512_setzero_si512();
+  QGEMM_ROWS(QGEMM_DECLARE)
+#undef QGEMM_DECLARE
+  const int64_t quads = g.kc / 4;
+  for (int64_t q = 0; q < quads; ++q) {
+    _mm_prefetch(reinterpret_cast<const char*>(b0p + kPrefetchBytes), _MM_HINT_T0);
+    const __m512i b0 = _mm512_loadu_si512(b0p);
+    __m512i b1 = b0;
+    if constexpr (V == 2) {
+      _mm_prefetch(reinterpret_cast<const char*>(b1p + kPrefetchBytes), _MM_HINT_T0);
+      b1 = _mm512_loadu_si512(b1p);
+    }
+#define QGEMM_STEP(r)                                          \
+  if constexpr (R > r) {                                       \
+    const __m512i av = _mm512_set1_epi32(a[r]);                \
+    c##r##0 = _mm512_dpbusd_epi32(c##r##0, av, b0);            \
+    if constexpr (V == 2) c##r##1 = _mm512_dpbusd_epi32(c##r##1, av, b1); \
+  }
+    QGEMM_ROWS(QGEMM_STEP)
+#undef QGEMM_STEP
+    a += R;
+    b0p += 64;
+    b1p += 64;
+  }
+#define QGEMM_STORE(r) \
+  if constexpr (R > r) store_row<V>(g.c + r * g.ldc, c##r##0, c##r##1, g.cols, g.accumulate, g.c_init);
+  QGEMM_ROWS(QGEMM_STORE)
+#undef QGEMM_STORE
+}
+
+#undef QGEMM_ROWS
+
+template <int R>
+void micro_rows(const MicroArgs<int32_t>& g) {
+  if (g.cols > 16) {
+    micro_tile<R, 2>(g);
+  } else {
+    micro_tile<R, 1>(g);
+  }
+}
+
+void micro(const MicroArgs<int32_t>& g) {
+  switch (g.rows) {
+    case 1: return micro_rows<1>(g);
+    case 2: return micro_rows<2>(g);
+    case 3: return micro_rows<3>(g);
+    case 4: return micro_rows<4>(g);
+    case 5: return micro_rows<5>(g);
+    case 6: return micro_rows<6>(g);
+    case 7: return micro_rows<7>(g);
+    default: return micro_rows<8>(g);
+  }
+}
+
+}  // namespace
+
+// Many rows: blocks of 64 rows x 512 k of A (32 KiB packed, in L2); a
+// 32-column slice of B (16 KiB) stays in L1 across the block's 8 tiles.
+extern const Int8Kernel kS8Avx512VnniKernel = {
+    "avx512_vnni", kFeatAvx512 | kFeatAvx512Vnni, 30, 0, &kLayoutS8Quads16, kMr, kNr, 64, 512, 1,
+    128, 0, pack_a, micro, nullptr, nullptr,
+};
+
+}  // namespace qgemm

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Reads the code the compiler made for the microkernels and fails if a hot
+// loop in one of them moves a vector register to or from the stack: one
+// spilled accumulator can halve a kernel (GCC 12 did it to an array of AVX2
+// accumulators). A hot loop is an innermost loop (a backward branch with no
+// other loop inside) that runs the kernel's multiply-add instruction; every
+// function whose name contains "micro" in the kernel object files is checked.
+//
+//   node scripts/check-spills.js [build dir]      (default: build-native-tests)
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const buildDir = path.resolve(root, process.argv[2] ?? 'build-native-tests');
+
+function objects(dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...objects(p));
+    else if (/kernels[/\\](s8|f32)_\w+\.cc\.o$/.test(p) && !/_scalar\./.test(p)) out.push(p);
+  }
+  return out;
+}
+
+// { name, lines: [{ addr, text }] } per function of an object file.
+function functions(file) {
+  const dump = execFileSync('objdump', ['-d', '--no-show-raw-insn', '-C', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const fns = [];
+  let fn = null;
+  for (const line of dump.split('\n')) {
+    const head = /^[0-9a-f]+ <(.*)>:$/.exec(line);
+    if (head) {
+      fn = { name: head[1], lines: [] };
+      fns.push(fn);
+      continue;
+    }
+    const ins = /^\s*([0-9a-f]+):\s+(.*)$/.exec(line);
+    if (fn && ins) fn.lines.push({ addr: parseInt(ins[1], 16), text: ins[2] });
+  }
+  return fns;
+}
+
+const vectorReg = /%[xyz]mm\d+/;
+// The multiply-add of each kernel family (x86 and AArch64 mnemonics).
+const multiplyAdd = /\b(vpmaddwd|vfmadd\w+|vpdpbusds?|tdpb\w+|sdot|udot|usdot|smmla|ummla|usmmla|fmla)\b/;
+const stackRef = /\((%rsp|%rbp)\)/;
+
+function spillsInLoops(fn) {
+  const loops = [];
+  for (const [i, l] of fn.lines.entries()) {
+    const m = /^j\w+\s+([0-9a-f]+)/.exec(l.text);
+    if (!m) continue;
+    const target = parseInt(m[1], 16);
+    if (target < l.addr) loops.push({ from: target, to: l.addr, end: i });
+  }
+  const innermost = loops.filter((a) => !loops.some((b) => b !== a && b.from >= a.from && b.to <= a.to && (b.from !== a.from || b.to !== a.to)));
+  const found = [];
+  for (const loop of innermost) {
+    const body = fn.lines.filter((l) => l.addr >= loop.from && l.addr <= loop.to);
+    if (!body.some((l) => multiplyAdd.test(l.text))) continue;
+    hotLoops++;
+    const bad = body.filter((l) => vectorReg.test(l.text) && stackRef.test(l.text));
+    if (bad.length) found.push({ loop, bad });
+  }
+  return found;
+}
+
+let problems = 0, checked = 0, hotLoops = 0;
+for (const file of objects(buildDir)) {
+  for (const fn of functions(file)) {
+    if (!/micro/.test(fn.name)) continue;
+    checked++;
+    for (const { loop, bad } of spillsInLoops(fn)) {
+      problems++;
+      console.log(`${path.basename(file)}: ${fn.name}: loop ${loop.from.toString(16)}..${loop.to.toString(16)} touches the stack:`);
+      for (const l of bad.slice(0, 6)) console.log(`    ${l.addr.toString(16)}: ${l.text}`);
+    }
+  }
+}
+if (checked === 0) {
+  console.error(`check-spills: no microkernel objects under ${buildDir} (build the native tests first)`);
+  process.exit(2);
+}
+console.log(`check-spills: ${checked} microkernel functions, ${hotLoops} hot loops, ${problems} with vector stack traffic`);
+process.exit(problems === 0 && hotLoops > 0 ? 0 : 1);
