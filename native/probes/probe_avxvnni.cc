@@ -15,7 +15,7 @@ int64_t avx_vnni(int64_t iterations) {
       ".irp acc, 0,1,2,3,4,5,6,7,8,9,10,11\n vpxor %%ymm\\acc, %%ymm\\acc, %%ymm\\acc\n .endr\n"
       ".p2align 6\n"
       "1:\n"
-      ".irp acc, 0,1,2,3,4,5,6,7,8,9,10,11\n {vex} vpdpbusd %%ymm12, %%ymm13, %%ymm\\acc\n .endr\n"
+      ".irp acc, 0,1,2,3,4,5,6,7,8,9,10,11\n %{vex%} vpdpbusd %%ymm12, %%ymm13, %%ymm\\acc\n .endr\n"
       "dec %0\n"
       "jnz 1b\n"
       "vzeroupper\n"

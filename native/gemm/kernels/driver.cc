@@ -1,6 +1,7 @@
 #include "gemm/kernels/driver.h"
 
 #include <cstdlib>
+#include <numeric>
 #include <cstring>
 
 #include "gemm/aligned_buffer.h"
@@ -41,24 +42,27 @@ void int8_block(const Int8Kernel& kn, const Int8Problem& p, int64_t m0, int64_t 
   const int64_t kp = layout.padded_k(p.k);
   const int64_t panel_bytes = static_cast<int64_t>(layout.panel_bytes(p.k));
   const int64_t rows = m1 - m0;
+  // Depth blocks are multiples of both the layout's k padding and A's.
+  const int64_t k_step = std::lcm<int64_t>(layout.k_pad, kn.a_k_pad);
   // Few rows: one row block and the longest depth block that fits the scratch.
   const bool few = rows <= kMaxDirectRows;
   const int64_t mc = few ? rows : kn.mc;
   const int64_t mc_pad = round_up(mc, kn.mr);
-  const int64_t kc_few = static_cast<int64_t>(kFewRowsScratchBytes) / (mc_pad * kn.a_bytes) / layout.k_pad * layout.k_pad;
-  const int64_t kc = std::min(kp, few ? std::max<int64_t>(kc_few, layout.k_pad) : kn.kc);
-  uint8_t* scratch = a_scratch(static_cast<size_t>(mc_pad * kc * kn.a_bytes));
+  const int64_t kc_few = static_cast<int64_t>(kFewRowsScratchBytes) / (mc_pad * kn.a_bytes) / k_step * k_step;
+  const int64_t kc = std::min(kp, few ? std::max(kc_few, k_step) : round_up(kn.kc, k_step));
+  uint8_t* scratch = a_scratch(static_cast<size_t>(mc_pad * round_up(kc, kn.a_k_pad) * kn.a_bytes));
   const int32_t* c_init = p.c_init;
 
   if (kn.begin != nullptr) kn.begin();
   for (int64_t pc = 0; pc < kp; pc += kc) {
     const int64_t kcl = std::min(kc, kp - pc);
-    const int64_t a_panel = kn.mr * kcl * kn.a_bytes;
+    const int64_t kca = round_up(kcl, kn.a_k_pad);  // packed A's depth (zero past kcl)
+    const int64_t a_panel = kn.mr * kca * kn.a_bytes;
     for (int64_t ic = m0; ic < m1; ic += mc) {
       const int64_t mrows = std::min(mc, m1 - ic);
       for (int64_t ir = 0; ir < mrows; ir += kn.mr) {
         const int r = static_cast<int>(std::min<int64_t>(kn.mr, mrows - ir));
-        kn.pack_a(p.a + (ic + ir) * p.lda, p.lda, p.a_unsigned, r, pc, kcl, p.k, scratch + ir / kn.mr * a_panel);
+        kn.pack_a(p.a + (ic + ir) * p.lda, p.lda, p.a_unsigned, r, pc, kca, p.k, scratch + ir / kn.mr * a_panel);
       }
       for (int64_t j0 = n0; j0 < n1; j0 += kn.nr) {
         MicroArgs<int32_t> args;
@@ -68,6 +72,7 @@ void int8_block(const Int8Kernel& kn, const Int8Problem& p, int64_t m0, int64_t 
         args.kc = kcl;
         args.ldc = p.ldc;
         args.cols = static_cast<int>(std::min<int64_t>(kn.nr, n1 - j0));
+        args.a_unsigned = p.a_unsigned;
         args.accumulate = pc > 0;
         args.c_init = c_init != nullptr ? c_init + j0 : nullptr;
         for (int64_t ir = 0; ir < mrows; ir += kn.mr) {
@@ -101,6 +106,7 @@ void f32_block(const F32Kernel& kn, const F32Problem& p, int64_t m0, int64_t m1,
         args.kc = kcl;
         args.ldc = p.ldc;
         args.cols = static_cast<int>(std::min<int64_t>(kn.nr, n1 - j0));
+        args.a_unsigned = false;
         args.accumulate = pc > 0;
         args.c_init = nullptr;
         for (int64_t ir = 0; ir < mrows; ir += kn.mr) {

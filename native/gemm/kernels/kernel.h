@@ -52,6 +52,7 @@ struct MicroArgs {
   int64_t ldc;
   int rows;               // 1..mr
   int cols;               // 1..nr
+  bool a_unsigned;        // A's type before pack_a (int8 kernels)
   bool accumulate;
   // With !accumulate, added to column j of every row (null: nothing). The
   // int8 driver passes -shift * colsum(B) here when pack_a shifted A.
@@ -67,12 +68,13 @@ struct Int8Kernel {
   int mr, nr;             // nr is a multiple of layout->panel
   int64_t mc, kc;         // cache blocking: rows of A and depth per block
   int a_bytes;            // bytes of packed A per row per k (padding included)
+  int a_k_pad;            // packed A's depth per block is a multiple of this (AMX: 64), zero-filled
   // Added to each A element by pack_a (so that A fits the instruction's
   // operand type: +128 makes int8 A unsigned for vpdpbusd), by A's type.
   int32_t shift_int8, shift_uint8;
   // Packs rows [0, rows) of A (lda bytes apart; int8 or uint8) over depth
   // [k0, k0 + kc) into dst, zero beyond k (and, if the kernel needs whole
-  // tiles, zero rows up to mr).
+  // tiles, zero rows up to mr). kc is a multiple of a_k_pad.
   void (*pack_a)(const uint8_t* a, int64_t lda, bool a_unsigned, int rows, int64_t k0, int64_t kc, int64_t k,
                  uint8_t* dst);
   void (*micro)(const MicroArgs<int32_t>& args);

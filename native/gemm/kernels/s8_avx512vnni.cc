@@ -14,6 +14,7 @@
 // variables; partial columns by masked loads and stores.
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/pack_a.h"
 #include "gemm/kernels/x86_simd.h"
 
 namespace qgemm {
@@ -22,24 +23,6 @@ namespace {
 
 constexpr int kMr = 8, kNr = 32;
 constexpr int64_t kPrefetchBytes = 1024;
-
-// dst[(p/4) * rows * 4 + r * 4 + p % 4] = A[r][k0 + p] (+128 for int8), 0 past k.
-void pack_a(const uint8_t* a, int64_t lda, bool a_unsigned, int rows, int64_t k0, int64_t kc, int64_t k,
-            uint8_t* dst) {
-  const uint8_t flip = a_unsigned ? 0 : 0x80;
-  const int64_t avail = k - k0 < kc ? k - k0 : kc;
-  for (int r = 0; r < rows; ++r) {
-    const uint8_t* src = a + r * lda + k0;
-    uint8_t* d = dst + r * 4;
-    int64_t p = 0;
-    for (; p + 4 <= avail; p += 4) {
-      for (int t = 0; t < 4; ++t) d[p * rows + t] = src[p + t] ^ flip;
-    }
-    for (; p < kc; p += 4) {
-      for (int t = 0; t < 4; ++t) d[p * rows + t] = p + t < avail ? src[p + t] ^ flip : 0;
-    }
-  }
-}
 
 inline __mmask16 mask_of(int cols) { return cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1); }
 
@@ -122,8 +105,8 @@ void micro(const MicroArgs<int32_t>& g) {
 // Many rows: blocks of 64 rows x 512 k of A (32 KiB packed, in L2); a
 // 32-column slice of B (16 KiB) stays in L1 across the block's 8 tiles.
 extern const Int8Kernel kS8Avx512VnniKernel = {
-    "avx512_vnni", kFeatAvx512 | kFeatAvx512Vnni, 30, 0, &kLayoutS8Quads16, kMr, kNr, 64, 512, 1,
-    128, 0, pack_a, micro, nullptr, nullptr,
+    "avx512_vnni", kFeatAvx512 | kFeatAvx512Vnni, 30, 0, &kLayoutS8Quads16, kMr, kNr, 64, 512, 1, 1,
+    128, 0, pack_a_quads_u8, micro, nullptr, nullptr,
 };
 
 }  // namespace qgemm

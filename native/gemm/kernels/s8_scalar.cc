@@ -5,31 +5,13 @@
 
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/pack_a.h"
 
 namespace qgemm {
 
 namespace {
 
 constexpr int kMr = 4, kNr = 16;
-
-template <typename TA>
-void pack_a_t(const uint8_t* a, int64_t lda, int rows, int64_t k0, int64_t kc, int64_t k, int32_t* dst) {
-  for (int r = 0; r < rows; ++r) {
-    const TA* src = reinterpret_cast<const TA*>(a + r * lda);
-    for (int64_t p = 0; p < kc; ++p) dst[p * rows + r] = k0 + p < k ? src[k0 + p] : 0;
-  }
-}
-
-// dst[p * rows + r] = A[r][k0 + p] as int32.
-void pack_a(const uint8_t* a, int64_t lda, bool a_unsigned, int rows, int64_t k0, int64_t kc, int64_t k,
-            uint8_t* dst) {
-  int32_t* d = reinterpret_cast<int32_t*>(dst);
-  if (a_unsigned) {
-    pack_a_t<uint8_t>(a, lda, rows, k0, kc, k, d);
-  } else {
-    pack_a_t<int8_t>(a, lda, rows, k0, kc, k, d);
-  }
-}
 
 void micro(const MicroArgs<int32_t>& g) {
   const int32_t* a = reinterpret_cast<const int32_t*>(g.a);
@@ -91,8 +73,9 @@ void direct(const Int8DirectArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t
 
 }  // namespace
 
+// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin, end
 extern const Int8Kernel kS8ScalarKernel = {
-    "scalar", 0, 0, 0, &kLayoutS8Plain16, kMr, kNr, 64, 256, 4, 0, 0, pack_a, micro, nullptr, nullptr,
+    "scalar", 0, 0, 0, &kLayoutS8Plain16, kMr, kNr, 64, 256, 4, 1, 0, 0, pack_a_int32, micro, nullptr, nullptr,
 };
 
 extern const Int8DirectKernel kS8ScalarDirectKernel = {"scalar", 0, 0, 1, direct};

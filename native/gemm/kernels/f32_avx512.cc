@@ -1,0 +1,122 @@
+// AVX-512F float32 microkernel (compiled with -mavx512{f,bw,vl,dq} -mfma, or
+// against SIMDe for the emulated tests).
+//
+// 12 x 32 tile: 24 zmm accumulators in named variables, two panels of layout
+// f32_x16, A broadcast from its row-major rows, partial columns by masked
+// loads and stores. For R <= 3 even and odd k go to separate accumulators,
+// so at least 8 FMA chains hide FMA latency.
+#include "gemm/kernels/kernel.h"
+#include "gemm/kernels/layouts.h"
+#include "gemm/kernels/x86_simd.h"
+
+namespace qgemm {
+
+namespace {
+
+constexpr int kMr = 12, kNr = 32;
+
+inline __mmask16 mask_of(int cols) { return cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1); }
+
+template <int V>
+inline void store_row(float* c, __m512 x0, __m512 x1, int cols, bool accumulate) {
+  const __mmask16 m0 = mask_of(cols), m1 = mask_of(cols - 16 > 0 ? cols - 16 : 0);
+  if (accumulate) {
+    x0 = _mm512_add_ps(x0, _mm512_maskz_loadu_ps(m0, c));
+    if constexpr (V == 2) x1 = _mm512_add_ps(x1, _mm512_maskz_loadu_ps(m1, c + 16));
+  }
+  _mm512_mask_storeu_ps(c, m0, x0);
+  if constexpr (V == 2) _mm512_mask_storeu_ps(c + 16, m1, x1);
+}
+
+#define QGEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+
+template <int R, int V>
+void micro_tile(const MicroArgs<float>& g) {
+  constexpr bool kSplit = R <= 3;
+  const float* a = reinterpret_cast<const float*>(g.a);
+  const float* b0p = reinterpret_cast<const float*>(g.b);
+  const float* b1p = reinterpret_cast<const float*>(g.b + g.b_panel_bytes);
+  const int64_t lda = g.lda;
+#define QGEMM_DECLARE(r)                                                  \
+  __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();    \
+  __m512 d##r##0 = _mm512_setzero_ps(), d##r##1 = _mm512_setzero_ps();
+  QGEMM_ROWS(QGEMM_DECLARE)
+#undef QGEMM_DECLARE
+#define QGEMM_STEP(r, acc, q)                                                    \
+  if constexpr (R > r) {                                                         \
+    const __m512 av = _mm512_set1_ps(a[r * lda + (q)]);                          \
+    acc##r##0 = _mm512_fmadd_ps(av, b0, acc##r##0);                              \
+    if constexpr (V == 2) acc##r##1 = _mm512_fmadd_ps(av, b1, acc##r##1);        \
+  }
+#define QGEMM_STEP_C(r) QGEMM_STEP(r, c, p)
+#define QGEMM_STEP_D(r) QGEMM_STEP(r, d, p + 1)
+#define QGEMM_LOAD_B(q)                                                          \
+  const __m512 b0 = _mm512_loadu_ps(b0p + (q) * 16);                             \
+  const __m512 b1 = V == 2 ? _mm512_loadu_ps(b1p + (q) * 16) : b0;
+  int64_t p = 0;
+  if constexpr (kSplit) {
+    for (; p + 2 <= g.kc; p += 2) {
+      {
+        QGEMM_LOAD_B(p)
+        QGEMM_ROWS(QGEMM_STEP_C)
+      }
+      {
+        QGEMM_LOAD_B(p + 1)
+        QGEMM_ROWS(QGEMM_STEP_D)
+      }
+    }
+  }
+  for (; p < g.kc; ++p) {
+    QGEMM_LOAD_B(p)
+    QGEMM_ROWS(QGEMM_STEP_C)
+  }
+#undef QGEMM_LOAD_B
+#undef QGEMM_STEP_C
+#undef QGEMM_STEP_D
+#undef QGEMM_STEP
+#define QGEMM_STORE(r)                                                                                   \
+  if constexpr (R > r) {                                                                                 \
+    if constexpr (kSplit) c##r##0 = _mm512_add_ps(c##r##0, d##r##0), c##r##1 = _mm512_add_ps(c##r##1, d##r##1); \
+    store_row<V>(g.c + r * g.ldc, c##r##0, c##r##1, g.cols, g.accumulate);                               \
+  }
+  QGEMM_ROWS(QGEMM_STORE)
+#undef QGEMM_STORE
+}
+
+#undef QGEMM_ROWS
+
+template <int R>
+void micro_rows(const MicroArgs<float>& g) {
+  if (g.cols > 16) {
+    micro_tile<R, 2>(g);
+  } else {
+    micro_tile<R, 1>(g);
+  }
+}
+
+void micro(const MicroArgs<float>& g) {
+  switch (g.rows) {
+    case 1: return micro_rows<1>(g);
+    case 2: return micro_rows<2>(g);
+    case 3: return micro_rows<3>(g);
+    case 4: return micro_rows<4>(g);
+    case 5: return micro_rows<5>(g);
+    case 6: return micro_rows<6>(g);
+    case 7: return micro_rows<7>(g);
+    case 8: return micro_rows<8>(g);
+    case 9: return micro_rows<9>(g);
+    case 10: return micro_rows<10>(g);
+    case 11: return micro_rows<11>(g);
+    default: return micro_rows<12>(g);
+  }
+}
+
+}  // namespace
+
+// Blocks of 96 rows x 384 k: a 32-column slice of B (48 KiB) in L1/L2, A's
+// block (144 KiB) in L2.
+extern const F32Kernel kF32Avx512Kernel = {
+    "avx512", kFeatAvx512, 20, &kLayoutF32x16, kMr, kNr, 96, 384, micro,
+};
+
+}  // namespace qgemm
