@@ -3,7 +3,7 @@
 # each for a bounded time over its corpus in test/fuzz/corpus/<target>.
 #
 #   scripts/fuzz.sh [seconds per target]      run (default 60 s each); the repo corpus is read, not written
-#   FUZZ_TARGETS="gemm" scripts/fuzz.sh 30    only some targets (default: gemm epilogue)
+#   FUZZ_TARGETS="gemm" scripts/fuzz.sh 30    only some targets (default: gemm epilogue kernels)
 #   scripts/fuzz.sh --merge [seconds]         fuzz, then minimize the new inputs into the repo corpus
 #
 # Targets: test/native/fuzz_<target>.cc. Build output: build-fuzz/ (ignored).
@@ -15,7 +15,7 @@ root=$PWD
 merge=0
 if [[ "${1:-}" == "--merge" ]]; then merge=1; shift; fi
 seconds=${1:-60}
-targets=${FUZZ_TARGETS:-gemm epilogue}
+targets=${FUZZ_TARGETS:-gemm epilogue kernels}
 out=$root/build-fuzz
 mkdir -p "$out"
 
@@ -25,46 +25,18 @@ if [[ -z "$CXX" ]]; then
   exit 1
 fi
 
-F=(-std=c++17 -O1 -g -ffp-contract=off -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -I"$root/native")
-
-# The portable core, as CMakeLists.txt globs it, with the oneDNN stub (no oneDNN in fuzz builds).
-shopt -s nullglob
-all=(native/cpu/*.cc native/gemm/*.cc native/threads/*.cc native/quant/*.cc native/layers/*.cc
-     native/gemm/kernels/*.cc)
-
-# Per-ISA files and their flags, as CMakeLists.txt lists them ("avx2.cc|-mavx2 -mfma", a bare
-# name being under native/gemm/kernels/); any other *avx2*.cc gets -mavx2 -mfma.
-declare -A isa_flags=()
-while IFS='|' read -r file flags; do
-  [[ $file == */* ]] || file=native/gemm/kernels/$file
-  isa_flags[$file]=$flags
-done < <(sed -n 's/^[[:space:]]*"\([a-zA-Z0-9_/.]*\.cc\)|\([^"]*\)".*/\1|\2/p' CMakeLists.txt)
-core=() isa_objs=()
-for src in "${all[@]}"; do
-  flags=${isa_flags[$src]:-}
-  [[ -z $flags && $src == *avx2*.cc ]] && flags="-mavx2 -mfma"
-  if [[ -z $flags ]]; then core+=("$src"); continue; fi
-  obj=$out/$(echo "${src%.cc}" | tr / _).o
-  # shellcheck disable=SC2086
-  "$CXX" "${F[@]}" $flags -c "$src" -o "$obj"
-  isa_objs+=("$obj")
-done
-defs=()
-if ((${#isa_objs[@]} > 0)); then defs=(-DQGEMM_X86_KERNELS=1); fi
-stub=(native/onednn/*stub*.cc)
-shopt -u nullglob
-if ((${#stub[@]} == 0)); then
-  echo "fuzz.sh: no oneDNN stub under native/onednn/ (restructured?): adapt the source list here" >&2
-  exit 1
-fi
+# CMake builds the targets (QGEMM_FUZZ: clang, ASan + UBSan, libFuzzer) against
+# the emulated core, so fuzz_kernels reaches every x86 kernel on any x86 CPU.
+cmake -S "$root" -B "$out" -DQGEMM_FUZZ=ON -DQGEMM_WITH_ONEDNN=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER="$CXX" >"$out/cmake.log" 2>&1 || { tail -30 "$out/cmake.log"; exit 1; }
 
 status=0
 for t in $targets; do
   src=test/native/fuzz_$t.cc
   bin=$out/fuzz_$t
   echo "=== fuzz_$t: build"
-  "$CXX" "${F[@]}" "${defs[@]}" -fsanitize=fuzzer,address,undefined "$src" "${core[@]}" "${stub[@]}" \
-    "${isa_objs[@]}" -lpthread -o "$bin"
+  [[ -f $src ]] || { echo "fuzz.sh: no $src" >&2; exit 1; }
+  cmake --build "$out" -j "$(nproc)" --target "fuzz_$t" >"$out/build-$t.log" 2>&1 || { tail -30 "$out/build-$t.log"; exit 1; }
   corpus=$root/test/fuzz/corpus/$t
   mkdir -p "$corpus"
   fresh=$out/new-$t

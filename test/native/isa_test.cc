@@ -17,6 +17,7 @@
 // sub-blocks with a check that nothing outside is written, 1 and 2 threads.
 //
 //   isa_test [--mode native|emulated|qemu] [--only name] [--cases n]
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -190,7 +191,9 @@ bool run_direct(const Int8DirectKernel& kn, const Int8Case& c) {
   const Shape& s = c.s;
   bool ok = true;
   for (bool transposed : {false, true}) {
-    std::vector<int8_t> b((transposed ? c.bt : c.b).begin(), (transposed ? c.bt : c.b).begin() + s.k * s.n);
+    const std::vector<int8_t>& src = transposed ? c.bt : c.b;
+    std::vector<int8_t> b(static_cast<size_t>(s.k * s.n));
+    std::copy(src.begin(), src.begin() + s.k * s.n, b.begin());
     b.reserve(1);
     const Int8DirectArgs args{c.a.data(), c.lda, c.a_unsigned, b.data(), transposed, s.k, s.n, nullptr, 0};
     const Block bl = random_block(s, kn.n_align);
