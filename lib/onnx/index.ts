@@ -6,3 +6,7 @@ export { OnnxModel } from './model';
 export type { OnnxLayer, OnnxDim, OnnxModelInfo } from './model';
 export { Flatten, Transpose, Quantize, Dequantize } from './layers';
 export type { QParamsSpec } from './layers';
+export { quantizeOnnx, quantizeStatic, readCalibrationData, CALIBRATION_METHODS } from './quantize';
+export type { QuantizeOnnxOptions, CalibrationMethod } from './quantize';
+export { parseNpy, encodeNpy } from './npy';
+export type { NpyArray } from './npy';

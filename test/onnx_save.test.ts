@@ -1,0 +1,91 @@
+/**
+ * saveOnnx: every exported model runs in onnxruntime-node (graph
+ * optimizations off: ONNX's float semantics) to qgemm's numbers: fp32 and
+ * dynamic within float rounding, static int8 chains on the same int8 values
+ * for >= 99.9% of elements and never more than one step apart. save -> load
+ * -> save gives the same bytes. The optimized run's differences are measured
+ * by scripts/onnx_ort_table.ts (docs/ONNX.md), not asserted: they depend on the CPU.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { Linear, loadOnnx, QATLinear, QuantizedLinear, ReLU, Rng, saveOnnx, Sequential, tensor } from '../lib';
+import { decodeModel } from '../lib/onnx/proto';
+import { exportCases, type ExportCase } from './onnx_models';
+import { maxRelDiff, runOrt, stepDiff } from './onnx_support';
+
+const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
+
+describe('saveOnnx -> onnxruntime-node', () => {
+  let cases: ExportCase[];
+  let test: ReturnType<typeof exportCases>['test'];
+  before(() => ({ cases, test } = exportCases()));
+
+  for (let i = 0; i < 7; i++) {
+    it(`model ${i}: runs in onnxruntime-node to qgemm's outputs`, async (t) => {
+      const c = cases[i];
+      const bytes = saveOnnx(c.model, { format: c.format });
+      const ours = c.model.forward(test);
+      const ort = await runOrt(bytes, 'input', test);
+      if (ort === null) return t.skip('onnxruntime-node is not installed');
+      assert.deepEqual(ort.shape, ours.shape, c.name);
+      if (c.compare === 'float') {
+        assert.equal(ours.dtype, 'float32');
+        assert.ok(maxRelDiff(ours.data, ort.data) < 1e-5, `${c.name}: ${maxRelDiff(ours.data, ort.data)}`);
+      } else {
+        assert.equal(ours.dtype, 'uint8', c.name);
+        const d = stepDiff(ours.data, ort.data);
+        assert.ok(d.maxSteps <= 1 && d.differing / d.total <= 0.001, `${c.name}: ${JSON.stringify(d)}`);
+      }
+    });
+  }
+
+  it('save -> load -> save is byte-identical, and the loaded model computes the same', () => {
+    for (const c of cases) {
+      const bytes = saveOnnx(c.model, { format: c.format });
+      const loaded = loadOnnx(bytes);
+      assert.deepEqual(saveOnnx(loaded, { format: c.format }), bytes, c.name);
+      assert.deepEqual(loaded.forward(test).data, c.model.forward(test).data, c.name);
+    }
+  });
+
+  it('states opset 13 and a symbolic batch dimension on the input and output', () => {
+    const m = decodeModel(saveOnnx(cases[1].model));
+    assert.equal(Number(m.opsetImport.find((o) => !o.domain)?.version), 13);
+    for (const vi of [m.graph!.input[0], m.graph!.output[0]]) assert.equal(vi.type!.tensorType!.shape!.dim[0].dimParam, 'batch');
+    assert.deepEqual(m.graph!.input[0].type!.tensorType!.shape!.dim.slice(1).map((d) => Number(d.dimValue)), [1, 28, 28]);
+  });
+
+  it('writes the forms its options name', () => {
+    const ops = (bytes: Uint8Array) => decodeModel(bytes).graph!.node.map((n) => n.opType);
+    assert.ok(ops(saveOnnx(cases[1].model, { format: 'qdq' })).includes('DequantizeLinear'));
+    assert.ok(!ops(saveOnnx(cases[1].model, { format: 'qoperator' })).includes('DequantizeLinear'));
+    assert.equal(ops(saveOnnx(cases[3].model, { format: 'qoperator' })).filter((o) => o === 'QLinearMatMul').length, 2);
+    assert.ok(ops(saveOnnx(cases[6].model)).includes('DynamicQuantizeLinear'));
+    assert.ok(ops(saveOnnx(cases[5].model)).includes('DynamicQuantizedLinearPerRow'));
+  });
+});
+
+describe('saveOnnx takes Sequential and layer arrays, and refuses what it cannot write', () => {
+  const rng = new Rng(3);
+  const l1 = new Linear(6, 4, rng), l2 = new Linear(4, 3, rng);
+
+  it('a lib/train Sequential and a QuantizedLinear array', () => {
+    const x = tensor(Float32Array.from({ length: 12 }, (_, i) => i / 7 - 0.5), [2, 6]);
+    const seq = new Sequential([l1, new ReLU(), l2]);
+    assert.deepEqual(loadOnnx(saveOnnx(seq)).forward(x).data, seq.forward(x, false).data);
+    const q = [new QuantizedLinear(l1.weightTensor(), l1.bias.data, { relu: true }), new QuantizedLinear(l2.weightTensor(), l2.bias.data)];
+    assert.deepEqual(loadOnnx(saveOnnx(q)).forward(x).data, q[1].forward(q[0].forward(x)).data);
+  });
+
+  it('coded errors', () => {
+    assert.throws(() => saveOnnx([QATLinear.fromLinear(l1, rng)]), code('ERR_QGEMM_ONNX_UNSUPPORTED'));
+    assert.throws(() => saveOnnx([{ forward: (x: unknown) => x }]), code('ERR_QGEMM_ONNX_UNSUPPORTED'));
+    assert.throws(() => saveOnnx([l1, l1]), code('ERR_QGEMM_ONNX_UNSUPPORTED')); // 4 features into a 6-input layer
+    const int8Out = new QuantizedLinear(l1.weightTensor(), undefined, { output: { scale: 0.1, zeroPoint: 0 } });
+    assert.throws(() => saveOnnx([int8Out, l2]), code('ERR_QGEMM_ONNX_UNSUPPORTED')); // uint8 into a float layer
+    assert.throws(() => saveOnnx([l1], { format: 'tflite' as 'qdq' }), code('ERR_QGEMM_OPTION'));
+    assert.throws(() => saveOnnx(42 as unknown as []), code('ERR_QGEMM_ARG_TYPE'));
+    assert.throws(() => saveOnnx([]), code('ERR_QGEMM_ONNX_UNSUPPORTED'));
+  });
+});
