@@ -56,6 +56,7 @@ def fashion_mlp():
                           dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, opset_version=13)
         logits = model(xt[:8])
         accuracy = (model(xt).argmax(1) == yt).float().mean().item()
+    np.save(os.path.join(OUT, "calibration_sample.npy"), xt[:4].numpy())  # numpy's own .npy writer, for the reader's test
     with open(os.path.join(OUT, "mlp_fashion.json"), "w") as f:
         json.dump({"inputShape": [8, 1, 28, 28], "input": xt[:8].reshape(-1).tolist(),
                    "logits": logits.reshape(-1).tolist(), "torchTestAccuracy": accuracy,
