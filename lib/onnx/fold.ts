@@ -108,7 +108,11 @@ function index(dims: readonly number[], shape: readonly number[], flat: number):
 export function elementwiseConst(op: 'Mul' | 'Add', a: ConstTensor, b: ConstTensor, what: string): ConstTensor {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') throw onnxError('ERR_QGEMM_ONNX_UNSUPPORTED', `${what}: ${op} of constants is folded for float only, got ${a.dtype} and ${b.dtype}`);
   const dims = broadcast(a.dims, b.dims, what);
-  const out = new Float32Array(elementCount(dims, what));
+  const count = elementCount(dims, what);
+  // Only broadcasts where one side already has the result's size (a scalar or a vector against a tensor):
+  // an outer product of two declared vectors could otherwise ask for a huge result from a tiny file.
+  if (count > Math.max(a.data.length, b.data.length)) throw onnxError('ERR_QGEMM_ONNX_UNSUPPORTED', `${what}: ${op} of constants [${a.dims.join(', ')}] and [${b.dims.join(', ')}] is not folded (an outer broadcast)`);
+  const out = new Float32Array(count);
   for (let i = 0; i < out.length; i++) {
     const x = a.data[index(a.dims, dims, i)], y = b.data[index(b.dims, dims, i)];
     out[i] = op === 'Mul' ? x * y : x + y;

@@ -8,6 +8,13 @@ export const SUPPORTED_OPS = new Set([
   'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'QLinearMatMul',
 ]);
 
+/** [fewest, most] inputs of each operator (ONNX's schemas); the fewest must be named. */
+export const ARITY: Record<string, [number, number]> = {
+  MatMul: [2, 2], Gemm: [2, 3], Add: [2, 2], Mul: [2, 2], Relu: [1, 1], Flatten: [1, 1], Reshape: [2, 2], Transpose: [1, 1],
+  Identity: [1, 1], Constant: [0, 0], Cast: [1, 1], QuantizeLinear: [2, 3], DequantizeLinear: [2, 3], DynamicQuantizeLinear: [1, 1],
+  MatMulInteger: [2, 4], QLinearMatMul: [8, 8], DynamicQuantizedLinearPerRow: [4, 4],
+};
+
 /** qgemm's own function (a model-local ONNX function that saveOnnx writes for per-row dynamic layers). */
 export const QGEMM_DOMAIN = 'qgemm';
 export const PER_ROW_FUNCTION = 'DynamicQuantizedLinearPerRow';

@@ -6,7 +6,7 @@
  */
 import { onnxError } from './proto';
 import type { onnx } from './proto';
-import { attrFloat, attrInt, attrInts, constantValue, describeNode, PER_ROW_FUNCTION, QGEMM_DOMAIN } from './ops';
+import { ARITY, attrFloat, attrInt, attrInts, constantValue, describeNode, PER_ROW_FUNCTION, QGEMM_DOMAIN } from './ops';
 import { dequantizeConst, elementwiseConst, quantizeConst, qparamsOf, reshapeDims, scalarOf, transpose2d, type Folded, type QuantInfo } from './fold';
 import type { QParamsSpec } from './layers';
 import type { OnnxDim } from './model';
@@ -114,6 +114,9 @@ export class Walker {
     const what = describeNode(node, index);
     const ins = node.input ?? [];
     const outs = node.output ?? [];
+    const [fewest, most] = ARITY[node.opType ?? ''] ?? [0, Infinity];
+    if (ins.length < fewest || ins.length > most || ins.slice(0, fewest).some((n) => !n)) throw invalid(what, `takes ${fewest === most ? fewest : `${fewest} to ${most}`} inputs, got ${ins.length}`);
+    if (outs.length === 0 || !outs[0]) throw invalid(what, 'has no output');
     const results = node.domain === QGEMM_DOMAIN ? [this.#perRow(node, ins, what)] : this.#op(node, ins, what);
     if (results.length > outs.length && node.opType !== 'DynamicQuantizeLinear') throw invalid(what, `needs ${results.length} outputs`);
     results.forEach((v, i) => {
