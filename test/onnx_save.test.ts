@@ -8,9 +8,14 @@
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 import { Linear, loadOnnx, QATLinear, QuantizedLinear, ReLU, Rng, saveOnnx, Sequential, tensor } from '../lib';
 import { decodeModel } from '../lib/onnx/proto';
+import { exportModels, onnxFileName } from '../examples/fashion-mnist/export';
+import { Int8Mlp } from '../examples/fashion-mnist/deploy';
 import { exportCases, type ExportCase } from './onnx_models';
 import { maxRelDiff, runOrt, stepDiff } from './onnx_support';
 
@@ -87,5 +92,23 @@ describe('saveOnnx takes Sequential and layer arrays, and refuses what it cannot
     assert.throws(() => saveOnnx([l1], { format: 'tflite' as 'qdq' }), code('ERR_QGEMM_OPTION'));
     assert.throws(() => saveOnnx(42 as unknown as []), code('ERR_QGEMM_ARG_TYPE'));
     assert.throws(() => saveOnnx([]), code('ERR_QGEMM_ONNX_UNSUPPORTED'));
+  });
+});
+
+describe("the Fashion-MNIST demo's --export (examples/fashion-mnist/export.ts)", () => {
+  it('writes one ONNX file per model, each loading back to the same outputs', () => {
+    const rng = new Rng(9);
+    const fc1 = new Linear(784, 16, rng), fc2 = new Linear(16, 10, rng);
+    const models = {
+      'fp32 baseline': new Sequential([fc1, new ReLU(), fc2]),
+      'QAT -> int8 dynamic': new Int8Mlp([new QuantizedLinear(fc1.weightTensor(), fc1.bias.data, { relu: true }), new QuantizedLinear(fc2.weightTensor(), fc2.bias.data)]),
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qgemm-export-'));
+    const files = exportModels(models, dir);
+    assert.deepEqual(files.map((f) => path.basename(f)), ['fp32-baseline.onnx', 'qat-int8-dynamic.onnx']);
+    const x = tensor(Float32Array.from({ length: 3 * 784 }, (_, i) => (i % 17) / 17), [3, 784]);
+    assert.deepEqual(loadOnnx(files[0]).forward(x).data, models['fp32 baseline'].forward(x, false).data);
+    assert.deepEqual(loadOnnx(files[1]).forward(x).data, models['QAT -> int8 dynamic'].predict(x.data as Float32Array, 3).data);
+    assert.equal(onnxFileName('PTQ min-max (static)'), 'ptq-min-max-static.onnx');
   });
 });
