@@ -112,3 +112,30 @@ describe("the Fashion-MNIST demo's --export (examples/fashion-mnist/export.ts)",
     assert.equal(onnxFileName('PTQ min-max (static)'), 'ptq-min-max-static.onnx');
   });
 });
+
+describe('QuantizedLinear from int8 weights (what loadOnnx builds and saveOnnx reads)', () => {
+  const rng = new Rng(11);
+  const fc = new Linear(5, 3, rng);
+  const x = tensor(Float32Array.from({ length: 10 }, (_, i) => Math.cos(i)), [2, 5]);
+
+  it('weightInt8 and options rebuild the same layer', () => {
+    for (const options of [{}, { perRow: false, relu: true }, { activation: 'static' as const, input: { scale: 0.01, zeroPoint: 3 }, output: { scale: 0.02, zeroPoint: -1, dtype: 'int8' as const }, weights: 'per-tensor' as const }]) {
+      const a = new QuantizedLinear(fc.weightTensor(), fc.bias.data, options);
+      const b = new QuantizedLinear({ q: a.weightInt8, scales: a.weightScales }, a.bias, a.options);
+      assert.deepEqual(b.options, a.options);
+      assert.deepEqual(b.forward(x).data, a.forward(x).data);
+      assert.equal(a.weightInt8.data.length, 15);
+    }
+  });
+
+  it('checks the int8 weights it is given', () => {
+    const q = tensor(new Int8Array(15), [3, 5]);
+    assert.throws(() => new QuantizedLinear({ q: tensor(new Float32Array(15), [3, 5]) as never, scales: Float32Array.of(1) }), code('ERR_QGEMM_DTYPE'));
+    assert.throws(() => new QuantizedLinear({ q, scales: new Float32Array(2).fill(1) }), code('ERR_QGEMM_SHAPE'));
+    assert.throws(() => new QuantizedLinear({ q, scales: Float32Array.of(0) }), code('ERR_QGEMM_SCALE'));
+    const data = Int8Array.of(1, 2, 3, 4, 5);
+    const layer = new QuantizedLinear({ q: tensor(data, [1, 5]), scales: Float32Array.of(0.5) });
+    data[0] = 100; // the layer keeps its own copy
+    assert.equal(layer.weightInt8.data[0], 1);
+  });
+});
