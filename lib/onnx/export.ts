@@ -52,9 +52,7 @@ function layersOf(model: SaveableModel): readonly unknown[] {
 }
 
 function inFeatures(layer: unknown): number | undefined {
-  if (layer instanceof Linear || layer instanceof QuantizedLinear) return layer.inFeatures;
-  if (layer instanceof Flatten) return undefined;
-  return undefined;
+  return layer instanceof Linear || layer instanceof QuantizedLinear ? layer.inFeatures : undefined;
 }
 
 function defaultInputDims(model: SaveableModel, layers: readonly unknown[], options: SaveOnnxOptions): OnnxDim[] {

@@ -7,9 +7,10 @@
 import { onnxError } from './proto';
 import type { onnx } from './proto';
 import { ARITY, attrFloat, attrInt, attrInts, constantValue, describeNode, PER_ROW_FUNCTION, QGEMM_DOMAIN } from './ops';
-import { dequantizeConst, elementwiseConst, quantizeConst, qparamsOf, reshapeDims, scalarOf, transpose2d, type Folded, type QuantInfo } from './fold';
+import { dequantizeConst, elementwiseConst, quantizeConst, qparamsOf, reshapeDims, scalarOf, transpose2d, type Folded } from './fold';
 import type { QParamsSpec } from './layers';
 import type { OnnxDim } from './model';
+import { int8Weights, intWeights } from './weights';
 import type { QLinearSpec, Spec } from './specs';
 import { fromTensorProto, type ConstTensor } from './tensor_proto';
 
@@ -41,24 +42,6 @@ type Val =
 
 const unsupported = (what: string, why: string) => onnxError('ERR_QGEMM_ONNX_UNSUPPORTED', `${what}: ${why}`);
 const invalid = (what: string, why: string) => onnxError('ERR_QGEMM_ONNX_INVALID', `${what}: ${why}`);
-
-/** Symmetric int8 [out, in] from quantized weights W ([K, N], or [N, K] with transB), or undefined when W has no such form. */
-function int8Weights(info: QuantInfo, transB: boolean): { q: Int8Array; scales: Float32Array } | undefined {
-  const { q, scales, zeroPoints, axis } = info;
-  if (q.dtype === 'int32' || q.dims.length !== 2) return undefined;
-  const outAxis = transB ? 0 : 1;
-  if (axis !== undefined && axis !== outAxis) return undefined;
-  const [r, c] = q.dims;
-  const shifted = new Int8Array(q.data.length);
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j < c; j++) {
-      const v = q.data[i * c + j] - zeroPoints[axis === undefined ? 0 : outAxis === 0 ? i : j];
-      if (v < -128 || v > 127) return undefined; // a zero point that int8 cannot absorb
-      shifted[i * c + j] = v;
-    }
-  }
-  return { q: transB ? shifted : transpose2d(shifted, r, c), scales: Float32Array.from(scales) };
-}
 
 export class Walker {
   readonly vals = new Map<string, Val>();
@@ -356,16 +339,6 @@ export class Walker {
     return { dtype: (zp?.dtype ?? 'uint8') as 'int8' | 'uint8', scale: p.scales[0], zeroPoint: p.zeroPoints[0] };
   }
 
-  /** B - bZeroPoint as int8 [out, in]: the zero point must be absorbable (the values fit int8). */
-  #intWeights(b: ConstTensor, bzp: ConstTensor | undefined, what: string): { q: Int8Array; out: number; in: number } {
-    if ((b.dtype !== 'int8' && b.dtype !== 'uint8') || b.dims.length !== 2) throw unsupported(what, `B must be a 2-D int8 or uint8 constant, got ${b.dtype} [${b.dims.join(', ')}]`);
-    if (bzp !== undefined && (bzp.dtype !== b.dtype || (bzp.data.length !== 1 && bzp.data.length !== b.dims[1]))) throw invalid(what, "B's zero point must match B's type, per tensor or per column");
-    const zps = Int32Array.from(bzp?.data ?? [0]);
-    const w = int8Weights({ q: b as QuantInfo['q'], scales: new Float32Array(zps.length).fill(1), zeroPoints: zps, axis: zps.length > 1 ? 1 : undefined }, false);
-    if (w === undefined) throw unsupported(what, "B minus its zero point does not fit int8 (qgemm's QuantizedLinear takes symmetric int8 weights)");
-    return { q: w.q, in: b.dims[0], out: b.dims[1] };
-  }
-
   #checkK(ch: Chain, k: number, what: string): void {
     if (ch.dims.length !== 2) throw unsupported(what, `activations of rank ${ch.dims.length}: qgemm reads [batch, features]`);
     if (typeof ch.dims[1] === 'number' && ch.dims[1] !== k) throw invalid(what, `the activation has ${ch.dims[1]} features, B ${k} rows`);
@@ -374,7 +347,7 @@ export class Walker {
   #matmulInteger(ins: string[], what: string): Val {
     const a = this.#get(ins[0], what);
     const bf = this.#needConst(ins[1], what).c;
-    const w = this.#intWeights(bf, this.#const(ins[3], what)?.c, what);
+    const w = intWeights(bf, this.#const(ins[3], what)?.c, what);
     if (a.t === 'dynq' && a.part === 'y') {
       const zp = ins[2] ? this.#get(ins[2], what) : undefined;
       if (zp?.t !== 'dynq' || zp.part !== 'zp' || zp.id !== a.id) throw unsupported(what, "A from DynamicQuantizeLinear needs that node's zero point as a_zero_point");
@@ -393,7 +366,7 @@ export class Walker {
     const ch = this.#act(ins[0], what);
     if (ch.dtype === 'float32') throw invalid(what, 'QLinearMatMul takes int8 or uint8 A, got float');
     const [as, azp, b, bs, bzp, ys, yzp] = ins.slice(1, 8).map((n) => this.#needConst(n, what).c);
-    const w = this.#intWeights(b, bzp, what);
+    const w = intWeights(b, bzp, what);
     this.#checkK(ch, w.in, what);
     if (azp.dtype !== ch.dtype) throw invalid(what, `a_zero_point is ${azp.dtype}, A ${ch.dtype}`);
     if (yzp.dtype !== 'int8' && yzp.dtype !== 'uint8') throw invalid(what, 'y_zero_point must be int8 or uint8');
@@ -416,7 +389,7 @@ export class Walker {
     if (node.opType !== PER_ROW_FUNCTION) throw unsupported(what, 'unknown qgemm function');
     const ch = this.#act(ins[0], what);
     if (ch.dtype !== 'float32') throw invalid(what, 'takes a float activation');
-    const w = this.#intWeights(this.#needConst(ins[1], what).c, undefined, what);
+    const w = intWeights(this.#needConst(ins[1], what).c, undefined, what);
     this.#checkK(ch, w.in, what);
     const ws = this.#needConst(ins[2], what).c;
     const bias = this.#needConst(ins[3], what).c;
