@@ -190,6 +190,28 @@ def qlinearmatmul_graph(rng):
                            [io("logits", TensorProto.FLOAT, ["batch", n2])], inits), "qlinear_matmul.onnx")
 
 
+def projection_graph(rng):
+    """Transformer projections on [batch, seq, hidden]: MatMul + Add (bias [1, 1, N]), Relu, then
+    quantize_dynamic's DynamicQuantizeLinear + MatMulInteger on the 3-D activation."""
+    h, n1, n2 = 16, 24, 8
+    w1 = f32(rng.standard_normal((h, n1)) * 0.3)
+    w2 = np.clip(np.round(rng.standard_normal((n1, n2)) * 40), -127, 127).astype(np.int8)
+    nodes = [helper.make_node("MatMul", ["input", "w1"], ["mm"], name="q_proj"),
+             helper.make_node("Add", ["mm", "b1"], ["h"], name="q_bias"),
+             helper.make_node("Relu", ["h"], ["r"], name="act"),
+             helper.make_node("DynamicQuantizeLinear", ["r"], ["rq", "rs", "rz"], name="dql"),
+             helper.make_node("MatMulInteger", ["rq", "w2", "rz"], ["acc"], name="o_proj"),
+             helper.make_node("Cast", ["acc"], ["accf"], name="cast", to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["rs", "w2s"], ["s"], name="scale"),
+             helper.make_node("Mul", ["accf", "s"], ["y"], name="mul"),
+             helper.make_node("Add", ["y", "b2"], ["out"], name="o_bias")]
+    inits = [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(f32(rng.standard_normal((1, 1, n1)) * 0.1), "b1"),
+             numpy_helper.from_array(w2, "w2"), numpy_helper.from_array(f32(rng.uniform(0.002, 0.006, n2)), "w2s"),
+             numpy_helper.from_array(f32(rng.standard_normal(n2) * 0.1), "b2")]
+    save(helper.make_graph(nodes, "projection", [io("input", TensorProto.FLOAT, ["batch", "seq", h])],
+                           [io("out", TensorProto.FLOAT, ["batch", "seq", n2])], inits), "projection_3d.onnx")
+
+
 def refused_graphs(rng):
     """Graphs loadOnnx must refuse: several unsupported operators (one error lists them all), and external data."""
     w = f32(rng.standard_normal((8, 4)))
@@ -224,5 +246,6 @@ if __name__ == "__main__":
     matmulinteger_graph(rng)
     qlinearmatmul_graph(rng)
     refused_graphs(rng)
+    projection_graph(rng)
     fashion_mlp()
     print("wrote", sorted(os.listdir(OUT)))

@@ -22,6 +22,7 @@ const seeds: [string, Uint8Array][] = [
   ['matmul_integer', fixture('matmul_integer.onnx')],
   ['qlinear_matmul', fixture('qlinear_matmul.onnx')],
   ['gemm_attrs', fixture('gemm_attrs.onnx')],
+  ['projection_3d', fixture('projection_3d.onnx')],
   ['qgemm per-row dynamic', saveOnnx([new QuantizedLinear(l1.weightTensor(), l1.bias.data, { relu: true }), new QuantizedLinear(l2.weightTensor(), l2.bias.data)])],
   ['qgemm static QOperator', saveOnnx([new QuantizedLinear(l1.weightTensor(), l1.bias.data, { activation: 'static', input: { scale: 0.02, zeroPoint: 128 }, output: { scale: 0.05, zeroPoint: 0 }, relu: true }), new QuantizedLinear(l2.weightTensor(), undefined, { activation: 'static', input: { scale: 0.05, zeroPoint: 0 }, output: { scale: 0.1, zeroPoint: 0 } })], { format: 'qoperator' })],
   ['qgemm fp32', saveOnnx([l1, new ReLU(), l2])],

@@ -50,6 +50,8 @@ describe('loadOnnx: one graph per operator form, against onnxruntime-node', () =
     { file: 'qdq_per_tensor.onnx', shape: [512, 20], layers: ['QuantizedLinear', 'QuantizedLinear'] },
     { file: 'qdq_per_axis.onnx', shape: [512, 20], layers: ['QuantizedLinear', 'QuantizedLinear'] },
     { file: 'matmul_integer.onnx', shape: [512, 20], layers: ['QuantizedLinear', 'QuantizedLinear'] },
+    // A transformer's projections: [batch, sequence, hidden], the leading dims as rows.
+    { file: 'projection_3d.onnx', shape: [3, 7, 16], layers: ['Linear', 'ReLU', 'QuantizedLinear'] },
   ];
   for (const { file, shape, layers } of cases) {
     it(`${file}: ${layers.join(', ')}, float outputs within float rounding`, async (t) => {

@@ -95,6 +95,36 @@ describe('saveOnnx takes Sequential and layer arrays, and refuses what it cannot
   });
 });
 
+describe('saveOnnx on [batch, sequence, hidden] activations (MatMul + Add where Gemm is 2-D only)', () => {
+  const rng = new Rng(21);
+  const fc = new Linear(16, 12, rng), fc2 = new Linear(12, 6, rng);
+  const x = tensor(Float32Array.from({ length: 2 * 5 * 16 }, (_, i) => Math.sin(i * 0.37) * 2), [2, 5, 16]);
+  const q = (l: Linear, options: ConstructorParameters<typeof QuantizedLinear>[2]) => new QuantizedLinear(l.weightTensor(), l.bias.data, options);
+  const models: [string, unknown[], 'qdq' | 'qoperator'][] = [
+    ['fp32', [fc, new ReLU(), fc2], 'qdq'],
+    ['dynamic per row', [q(fc, { relu: true }), q(fc2, {})], 'qdq'],
+    ['dynamic per batch', [q(fc, { relu: true, perRow: false }), q(fc2, { perRow: false })], 'qdq'],
+    ['static QDQ', [q(fc, { activation: 'static', input: { scale: 0.016, zeroPoint: 128 }, output: { scale: 0.02, zeroPoint: 0 }, relu: true }), q(fc2, { activation: 'static', input: { scale: 0.02, zeroPoint: 0 }, output: { scale: 0.03, zeroPoint: 120 } })], 'qdq'],
+    ['static QOperator', [q(fc, { activation: 'static', input: { scale: 0.016, zeroPoint: 128 }, output: { scale: 0.02, zeroPoint: 0 }, relu: true }), q(fc2, { activation: 'static', input: { scale: 0.02, zeroPoint: 0 }, output: { scale: 0.03, zeroPoint: 120 } })], 'qoperator'],
+  ];
+  for (const [name, layers, format] of models) {
+    it(`${name}: runs in onnxruntime-node, loads back to the same bytes`, async (t) => {
+      const bytes = saveOnnx(layers, { format, inputDims: ['seq', 16] });
+      const model = loadOnnx(bytes);
+      assert.deepEqual(model.inputShape, ['batch', 'seq', 16]);
+      assert.deepEqual(saveOnnx(model, { format }), bytes);
+      const ours = model.forward(x);
+      assert.deepEqual(ours.shape, [2, 5, 6]);
+      const ort = await runOrt(bytes, 'input', x);
+      if (ort === null) return t.skip('onnxruntime-node is not installed');
+      assert.deepEqual(ort.shape, [2, 5, 6]);
+      if (ours.dtype === 'float32') assert.ok(maxRelDiff(ours.data, ort.data) < 1e-5, `${name}: ${maxRelDiff(ours.data, ort.data)}`);
+      else assert.ok(stepDiff(ours.data, ort.data).maxSteps <= 1, name);
+      assert.deepEqual((await model.forwardAsync(x)).data, ours.data);
+    });
+  }
+});
+
 describe("the Fashion-MNIST demo's --export (examples/fashion-mnist/export.ts)", () => {
   it('writes one ONNX file per model, each loading back to the same outputs', () => {
     const rng = new Rng(9);

@@ -28,8 +28,8 @@ export interface SaveOnnxOptions {
   outputName?: string;
   /** The symbolic batch dimension's name; default 'batch'. */
   batchName?: string;
-  /** The input's dims after the batch; default the loaded model's, else the first layer's input features. */
-  inputDims?: readonly number[];
+  /** The input's dims after the batch (numbers, or names for symbolic ones such as a sequence length); default the loaded model's, else the first layer's input features. */
+  inputDims?: readonly (number | string)[];
 }
 
 /** A model saveOnnx takes: an OnnxModel, a Sequential (or anything with `layers`), or an array of layers. */
@@ -168,9 +168,16 @@ class LayerWriter {
       if (layer.constructor !== Linear) throw unsupported(this.what, `a ${layer.constructor.name} is a training layer: convert it (e.g. toQuantized()) before saving`);
       this.#needFloat();
       this.#checkFeatures(layer.inFeatures);
-      const w = this.#init('weight', { dtype: 'float32', dims: [layer.outFeatures, layer.inFeatures], data: Float32Array.from(layer.weight.data) });
-      const b = this.#init('bias', f32Vector(Float32Array.from(layer.bias.data)));
-      return this.#set(this.#node('Gemm', 'gemm', [cur.name, w, b], { transB: 1 })[0], 'float32', [cur.dims[0], layer.outFeatures]);
+      const [out, inF] = [layer.outFeatures, layer.inFeatures];
+      const bias = Float32Array.from(layer.bias.data);
+      if (cur.dims.length === 2) {
+        const w = this.#init('weight', { dtype: 'float32', dims: [out, inF], data: Float32Array.from(layer.weight.data) });
+        return this.#set(this.#node('Gemm', 'gemm', [cur.name, w, this.#init('bias', f32Vector(bias))], { transB: 1 })[0], 'float32', this.#outDims(out));
+      }
+      // Gemm is 2-D only: [..., K] activations (a transformer's [batch, sequence, hidden]) take MatMul + Add.
+      const wT = this.#init('weight_t', { dtype: 'float32', dims: [inF, out], data: transpose2d(layer.weight.data, out, inF) });
+      this.#set(this.#node('MatMul', 'matmul', [cur.name, wT])[0], 'float32', this.#outDims(out));
+      return this.#addBias(bias), this.cur;
     }
     if (layer instanceof QuantizedLinear) return this.#quantizedLinear(layer);
     throw unsupported(this.what, 'not a layer saveOnnx writes (Linear, ReLU, QuantizedLinear, Flatten, Transpose, Quantize, Dequantize)');
@@ -178,15 +185,20 @@ class LayerWriter {
 
   #checkFeatures(k: number): void {
     const d = this.cur.dims;
-    if (d.length !== 2) throw unsupported(this.what, `takes [batch, ${k}], the layer before gives rank ${d.length} (add a Flatten)`);
-    if (typeof d[1] === 'number' && d[1] !== k) throw unsupported(this.what, `takes ${k} features, the layer before gives ${d[1]}`);
+    if (d.length < 2) throw unsupported(this.what, `takes [batch, ..., ${k}], the layer before gives rank ${d.length}`);
+    if (typeof d[d.length - 1] === 'number' && d[d.length - 1] !== k) throw unsupported(this.what, `takes ${k} features, the layer before gives ${d[d.length - 1]}`);
+  }
+
+  /** The current dims with the last one replaced by `out`. */
+  #outDims(out: number): OnnxDim[] {
+    return [...this.cur.dims.slice(0, -1), out];
   }
 
   #quantizedLinear(layer: QuantizedLinear): Current {
     const o = layer.options;
     const { outFeatures: out, inFeatures: inF } = layer;
     this.#checkFeatures(inF);
-    const rows = this.cur.dims[0];
+    const dims = this.#outDims(out);
     const perChannel = layer.weightScales.length > 1;
     const ws = this.#init('weight_scale', perChannel ? f32Vector(layer.weightScales) : f32(layer.weightScales[0]));
     const wT = () => this.#init('weight_t', { dtype: 'int8', dims: [inF, out], data: transpose2d(layer.weightInt8.data, out, inF) });
@@ -195,10 +207,10 @@ class LayerWriter {
       if (o.perRow) {
         const bias = this.#init('bias', f32Vector(layer.bias ? Float32Array.from(layer.bias) : new Float32Array(out)));
         this.usesFunction = true;
-        this.#set(this.#node(PER_ROW_FUNCTION, 'linear', [this.cur.name, wT(), ws, bias], {}, 1, QGEMM_DOMAIN)[0], 'float32', [rows, out]);
+        this.#set(this.#node(PER_ROW_FUNCTION, 'linear', [this.cur.name, wT(), ws, bias], {}, 1, QGEMM_DOMAIN)[0], 'float32', dims);
       } else {
         const [xq, xs, xzp] = this.#node('DynamicQuantizeLinear', 'quantize_x', [this.cur.name], {}, 3);
-        this.#integerTail(this.#node('MatMulInteger', 'matmul', [xq, wT(), xzp])[0], this.#node('Mul', 'scale', [xs, ws])[0], rows, out);
+        this.#integerTail(this.#node('MatMulInteger', 'matmul', [xq, wT(), xzp])[0], this.#node('Mul', 'scale', [xs, ws])[0], dims);
         this.#addBias(layer.bias);
       }
     } else {
@@ -212,18 +224,24 @@ class LayerWriter {
         const zps = perChannel ? { dtype: 'int8' as const, dims: [out], data: new Int8Array(out) } : zeroPoint('int8', 0);
         const ins = [this.cur.name, this.#init('x_scale', f32(qp.scale)), this.#init('x_zero_point', zeroPoint(qp.dtype, qp.zeroPoint)), wT(), ws, this.#init('weight_zero_point', zps),
           this.#init('y_scale', f32(output.scale)), this.#init('y_zero_point', zeroPoint(output.dtype, output.zeroPoint))];
-        return this.#set(this.#node('QLinearMatMul', 'matmul', ins)[0], output.dtype, [rows, out]);
+        return this.#set(this.#node('QLinearMatMul', 'matmul', ins)[0], output.dtype, dims);
       }
       if (this.format === 'qoperator') {
         const acc = this.#node('MatMulInteger', 'matmul', [this.cur.name, wT(), this.#init('x_zero_point', zeroPoint(qp.dtype, qp.zeroPoint))])[0];
-        this.#integerTail(acc, this.#node('Mul', 'scale', [this.#init('x_scale', f32(qp.scale)), ws])[0], rows, out);
+        this.#integerTail(acc, this.#node('Mul', 'scale', [this.#init('x_scale', f32(qp.scale)), ws])[0], dims);
         this.#addBias(layer.bias);
       } else {
         this.#dequantize(qp, 'dequantize_x');
-        const wq = this.#init('weight', { dtype: 'int8', dims: [out, inF], data: Int8Array.from(layer.weightInt8.data) });
-        const wdq = this.#node('DequantizeLinear', 'dequantize_weight', [wq, ws], perChannel ? { axis: 0 } : {})[0];
-        const ins = [this.cur.name, wdq, ...(layer.bias ? [this.#init('bias', f32Vector(Float32Array.from(layer.bias)))] : [])];
-        this.#set(this.#node('Gemm', 'gemm', ins, { transB: 1 })[0], 'float32', [rows, out]);
+        if (this.cur.dims.length === 2) {
+          const wq = this.#init('weight', { dtype: 'int8', dims: [out, inF], data: Int8Array.from(layer.weightInt8.data) });
+          const wdq = this.#node('DequantizeLinear', 'dequantize_weight', [wq, ws], perChannel ? { axis: 0 } : {})[0];
+          const ins = [this.cur.name, wdq, ...(layer.bias ? [this.#init('bias', f32Vector(Float32Array.from(layer.bias)))] : [])];
+          this.#set(this.#node('Gemm', 'gemm', ins, { transB: 1 })[0], 'float32', dims);
+        } else {
+          const wdq = this.#node('DequantizeLinear', 'dequantize_weight', [wT(), ws], perChannel ? { axis: 1 } : {})[0];
+          this.#set(this.#node('MatMul', 'matmul', [this.cur.name, wdq])[0], 'float32', dims);
+          this.#addBias(layer.bias);
+        }
       }
     }
     if (o.relu) this.#set(this.#node('Relu', 'relu', [this.cur.name])[0], 'float32');
@@ -232,9 +250,9 @@ class LayerWriter {
   }
 
   /** int32 accumulators -> float32(acc) * scale (qgemm's epilogue order). */
-  #integerTail(acc: string, scale: string, rows: OnnxDim, out: number): void {
+  #integerTail(acc: string, scale: string, dims: OnnxDim[]): void {
     const accF = this.#node('Cast', 'acc_float', [acc], { to: onnx.TensorProto.DataType.FLOAT })[0];
-    this.#set(this.#node('Mul', 'scaled', [accF, scale])[0], 'float32', [rows, out]);
+    this.#set(this.#node('Mul', 'scaled', [accF, scale])[0], 'float32', dims);
   }
 
   #addBias(bias: Float32Array | undefined): void {

@@ -1,6 +1,6 @@
 /**
  * qgemm's per-row dynamic QuantizedLinear as a model-local ONNX function
- * (domain "qgemm"), in standard opset-13 operators: each row quantized to
+ * (domain "qgemm"), in standard opset-13 operators: each row (the last axis) quantized to
  * uint8 exactly as DynamicQuantizeLinear does (min/max including 0, scale =
  * range / 255, zero point rounded half to even; a zero range gives scale 1,
  * as ONNX Runtime does), then MatMulInteger with the zero point taken out
@@ -17,8 +17,8 @@ const T = onnx.TensorProto.DataType;
 export function perRowFunction(): onnx.IFunctionProto {
   const g = new GraphBuilder();
   const zero = g.constant('zero', f32(0)), c255 = g.constant('c255', f32(255)), one = g.constant('one', f32(1));
-  const [lo0] = g.node('ReduceMin', 'row_min', ['x'], { axes: [1], keepdims: 1 });
-  const [hi0] = g.node('ReduceMax', 'row_max', ['x'], { axes: [1], keepdims: 1 });
+  const [lo0] = g.node('ReduceMin', 'row_min', ['x'], { axes: [-1], keepdims: 1 });
+  const [hi0] = g.node('ReduceMax', 'row_max', ['x'], { axes: [-1], keepdims: 1 });
   const [lo] = g.node('Min', 'lo', [lo0, zero]);
   const [hi] = g.node('Max', 'hi', [hi0, zero]);
   const [range] = g.node('Sub', 'range', [hi, lo]);

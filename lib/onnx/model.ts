@@ -49,7 +49,11 @@ export class OnnxModel {
   /** Runs the chain on x ([batch, ...] as the model's input states). */
   forward(x: Tensor): Tensor {
     this.#checkInput(x);
-    for (const layer of this.layers) x = layer instanceof Linear || layer instanceof ReLU ? layer.forward(asFloat(x), false) : layer.forward(x);
+    for (const layer of this.layers) {
+      if (layer instanceof Linear) x = onRows(x, (r) => layer.forward(asFloat(r), false));
+      else if (layer instanceof QuantizedLinear) x = onRows(x, (r) => layer.forward(r));
+      else x = layer instanceof ReLU ? layer.forward(asFloat(x), false) : layer.forward(x);
+    }
     return x;
   }
 
@@ -57,11 +61,13 @@ export class OnnxModel {
   async forwardAsync(x: Tensor, options: AsyncOptions = {}): Promise<Tensor> {
     this.#checkInput(x);
     for (const layer of this.layers) {
-      if (layer instanceof QuantizedLinear) x = await layer.forwardAsync(x, options);
+      if (layer instanceof QuantizedLinear) x = await onRowsAsync(x, (r) => layer.forwardAsync(r, options));
       else if (layer instanceof Linear) {
-        const y = (await matmulAsync(asFloat(x), layer.weightTensor(), { ...options, transposeB: true })) as Tensor<'float32'>;
-        addBias(y.data, layer.bias.data);
-        x = y;
+        x = await onRowsAsync(x, async (r) => {
+          const y = (await matmulAsync(asFloat(r), layer.weightTensor(), { ...options, transposeB: true })) as Tensor<'float32'>;
+          addBias(y.data, layer.bias.data);
+          return y;
+        });
       } else x = layer instanceof ReLU ? layer.forward(asFloat(x), false) : layer.forward(x);
     }
     return x;
@@ -75,6 +81,27 @@ export class OnnxModel {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/** [..., K] as [rows, K] for a 2-D layer, and its [rows, N] result back as [..., N] (no copies): MatMul on 3-D activations. */
+function rowsOf(x: Tensor): { rows: Tensor; lead: readonly number[] } | undefined {
+  if (x.shape.length <= 2) return undefined;
+  const lead = x.shape.slice(0, -1);
+  return { rows: { ...x, shape: [lead.reduce((a, b) => a * b, 1), x.shape[x.shape.length - 1]] } as Tensor, lead };
+}
+
+function onRows(x: Tensor, f: (rows: Tensor) => Tensor): Tensor {
+  const r = rowsOf(x);
+  if (r === undefined) return f(x);
+  const y = f(r.rows);
+  return { ...y, shape: [...r.lead, y.shape[1]] } as Tensor;
+}
+
+async function onRowsAsync(x: Tensor, f: (rows: Tensor) => Promise<Tensor>): Promise<Tensor> {
+  const r = rowsOf(x);
+  if (r === undefined) return f(x);
+  const y = await f(r.rows);
+  return { ...y, shape: [...r.lead, y.shape[1]] } as Tensor;
 }
 
 function asFloat(x: Tensor): Tensor<'float32'> {

@@ -146,7 +146,7 @@ export class Walker {
         return [this.#dequantize(node, ins, what)];
       case 'DynamicQuantizeLinear': {
         const base = this.#act(ins[0], what);
-        if (base.dtype !== 'float32' || base.dims.length !== 2) throw unsupported(what, 'DynamicQuantizeLinear is read on a 2-D float activation');
+        if (base.dtype !== 'float32' || base.dims.length < 2) throw unsupported(what, 'DynamicQuantizeLinear is read on a float activation of rank 2 or more');
         const id = this.#nextId++;
         return (['y', 'scale', 'zp'] as const).map((part) => ({ t: 'dynq', part, base, id }));
       }
@@ -162,15 +162,14 @@ export class Walker {
   /** A float MatMul / Gemm of the activation with constant weights: Linear, or a static QuantizedLinear when both sides are dequantized int8. */
   #dense(ch: Chain, wf: Folded, transB: boolean, alpha: number, bias: Float32Array | undefined, what: string): Chain {
     if (ch.dtype !== 'float32') throw invalid(what, `the activation is ${ch.dtype}; MatMul and Gemm take float`);
-    if (ch.dims.length !== 2) throw unsupported(what, `activations of rank ${ch.dims.length}: qgemm reads MatMul and Gemm on [batch, features] (add a Flatten)`);
     const w = wf.c;
     if (w.dtype !== 'float32' || w.dims.length !== 2) throw invalid(what, `the weights must be a 2-D float tensor, got ${w.dtype} [${w.dims.join(', ')}]`);
     const [inF, out] = transB ? [w.dims[1], w.dims[0]] : w.dims;
-    if (typeof ch.dims[1] === 'number' && ch.dims[1] !== inF) throw invalid(what, `the activation has ${ch.dims[1]} features, the weights ${inF} rows`);
+    this.#checkK(ch, inF, what);
     if (bias !== undefined && bias.length !== out) throw invalid(what, `the bias has ${bias.length} values, the layer ${out} outputs`);
     const last = ch.specs[ch.specs.length - 1];
     const int8 = wf.quant && alpha === 1 && last?.kind === 'dequantize' ? int8Weights(wf.quant, transB) : undefined;
-    const dims: OnnxDim[] = [ch.dims[0], out];
+    const dims: OnnxDim[] = [...ch.dims.slice(0, -1), out];
     if (int8 && last?.kind === 'dequantize') {
       const spec: QLinearSpec = { kind: 'qlinear', q: int8.q, out, in: inF, scales: int8.scales, bias, relu: false, input: last.qp, floatInput: false };
       return { specs: [...ch.specs.slice(0, -1), spec], dtype: 'float32', dims };
@@ -184,8 +183,8 @@ export class Walker {
     const transA = attrInt(node, 'transA', 0, what), transB = attrInt(node, 'transB', 0, what);
     const alpha = attrFloat(node, 'alpha', 1, what), beta = attrFloat(node, 'beta', 1, what);
     let ch = this.#act(ins[0], what);
+    if (ch.dims.length !== 2) throw invalid(what, `Gemm takes 2-D inputs, got rank ${ch.dims.length}`);
     if (transA) {
-      if (ch.dims.length !== 2) throw invalid(what, 'Gemm takes 2-D inputs');
       ch = { ...ch, specs: [...ch.specs, { kind: 'transpose' }], dims: [ch.dims[1], ch.dims[0]] };
     }
     const w = this.#needConst(ins[1], what);
@@ -214,7 +213,7 @@ export class Walker {
     if ((last?.kind !== 'linear' && last?.kind !== 'qlinear') || last.bias !== undefined || (last.kind === 'qlinear' && (last.relu || last.output))) {
       throw unsupported(what, 'Add is read as the bias of the MatMul right before it');
     }
-    const rowVector = c.dims.length === 1 || (c.dims.length === 2 && c.dims[0] === 1);
+    const rowVector = c.dims.length >= 1 && c.dims.slice(0, -1).every((d) => d === 1);
     if (c.dtype !== 'float32' || !rowVector || c.data.length !== last.out) throw unsupported(what, `the bias must be ${last.out} floats, got ${c.dtype} [${c.dims.join(', ')}]`);
     return { t: 'act', ch: { ...ch, specs: [...ch.specs.slice(0, -1), { ...last, bias: Float32Array.from(c.data as Float32Array) }] } };
   }
@@ -302,7 +301,7 @@ export class Walker {
     if (ws.length !== 1 && ws.length !== acc.out) throw unsupported(what, `${ws.length} weight scales for ${acc.out} outputs`);
     for (const s of ws) if (!(s > 0) || !Number.isFinite(s)) throw unsupported(what, `weight scales must be positive and finite, got ${s}`);
     const spec: QLinearSpec = { kind: 'qlinear', q: acc.q, out: acc.out, in: acc.in, scales: ws, relu: false, dynamic, input, floatInput: dynamic !== undefined };
-    return { t: 'act', ch: { specs: [...acc.base.specs, spec], dtype: 'float32', dims: [acc.base.dims[0], acc.out] } };
+    return { t: 'act', ch: { specs: [...acc.base.specs, spec], dtype: 'float32', dims: [...acc.base.dims.slice(0, -1), acc.out] } };
   }
 
   #quantize(node: onnx.INodeProto, ins: string[], what: string): Val {
@@ -339,9 +338,11 @@ export class Walker {
     return { dtype: (zp?.dtype ?? 'uint8') as 'int8' | 'uint8', scale: p.scales[0], zeroPoint: p.zeroPoints[0] };
   }
 
+  /** [..., K] activations (the leading dims are rows) against K weight rows. */
   #checkK(ch: Chain, k: number, what: string): void {
-    if (ch.dims.length !== 2) throw unsupported(what, `activations of rank ${ch.dims.length}: qgemm reads [batch, features]`);
-    if (typeof ch.dims[1] === 'number' && ch.dims[1] !== k) throw invalid(what, `the activation has ${ch.dims[1]} features, B ${k} rows`);
+    if (ch.dims.length < 2) throw unsupported(what, `activations of rank ${ch.dims.length}: qgemm reads [rows..., features]`);
+    const last = ch.dims[ch.dims.length - 1];
+    if (typeof last === 'number' && last !== k) throw invalid(what, `the activation has ${last} features, the weights ${k} rows`);
   }
 
   #matmulInteger(ins: string[], what: string): Val {
