@@ -110,9 +110,10 @@ describe('loadOnnx fuzz: damaged structure', () => {
   });
 
   it('wrong element types and shapes that do not fit are named', () => {
-    const double = damaged(seeds[3][1], (m) => (m.graph!.initializer.find((t) => t.name === 'w3')!.dataType = 11));
+    const seed = (name: string) => seeds.find(([n]) => n === name)![1];
+    const double = damaged(seed('gemm_attrs'), (m) => (m.graph!.initializer.find((t) => t.name === 'w3')!.dataType = 11));
     assert.throws(() => loadOnnx(double), /element type double/);
-    const narrow = damaged(seeds[6][1], (m) => {
+    const narrow = damaged(seed('qgemm fp32'), (m) => {
       const w = m.graph!.initializer.find((t) => t.name === 'l2.weight')!;
       w.dims = [3, 7];
       w.rawData = w.rawData.subarray(0, 3 * 7 * 4);
