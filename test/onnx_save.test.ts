@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { Linear, loadOnnx, QATLinear, QuantizedLinear, ReLU, Rng, saveOnnx, Sequential, tensor } from '../lib';
-import { decodeModel } from '../lib/onnx/proto';
+import { decodeModel, type onnx } from '../lib/onnx/proto';
 import { exportModels, onnxFileName } from '../examples/fashion-mnist/export';
 import { Int8Mlp } from '../examples/fashion-mnist/deploy';
 import { exportCases, type ExportCase } from './onnx_models';
@@ -57,12 +57,13 @@ describe('saveOnnx -> onnxruntime-node', () => {
   it('states opset 13 and a symbolic batch dimension on the input and output', () => {
     const m = decodeModel(saveOnnx(cases[1].model));
     assert.equal(Number(m.opsetImport.find((o) => !o.domain)?.version), 13);
-    for (const vi of [m.graph!.input[0], m.graph!.output[0]]) assert.equal(vi.type!.tensorType!.shape!.dim[0].dimParam, 'batch');
-    assert.deepEqual(m.graph!.input[0].type!.tensorType!.shape!.dim.slice(1).map((d) => Number(d.dimValue)), [1, 28, 28]);
+    const dims = (vi: onnx.IValueInfoProto) => vi.type!.tensorType!.shape!.dim!;
+    for (const vi of [m.graph!.input![0], m.graph!.output![0]]) assert.equal(dims(vi)[0].dimParam, 'batch');
+    assert.deepEqual(dims(m.graph!.input![0]).slice(1).map((d) => Number(d.dimValue)), [1, 28, 28]);
   });
 
   it('writes the forms its options name', () => {
-    const ops = (bytes: Uint8Array) => decodeModel(bytes).graph!.node.map((n) => n.opType);
+    const ops = (bytes: Uint8Array) => decodeModel(bytes).graph!.node!.map((n) => n.opType);
     assert.ok(ops(saveOnnx(cases[1].model, { format: 'qdq' })).includes('DequantizeLinear'));
     assert.ok(!ops(saveOnnx(cases[1].model, { format: 'qoperator' })).includes('DequantizeLinear'));
     assert.equal(ops(saveOnnx(cases[3].model, { format: 'qoperator' })).filter((o) => o === 'QLinearMatMul').length, 2);
