@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The qgemm command line: `qgemm info` and `qgemm bench`. Runs from source
+ * The qgemm command line: `qgemm info`, `qgemm bench` and `qgemm quantize`. Runs from source
  * (node --import tsx bin/qgemm.ts) and compiled (dist/bin/qgemm.js).
  */
 import * as fs from 'node:fs';
@@ -11,6 +11,7 @@ import { runBench } from '../bench/run';
 import type { BenchRun } from '../bench/results';
 import { BenchArgs, parseArgs, ReportArgs, USAGE, UsageError } from './args';
 import { infoReport, infoText } from './info_text';
+import { QUANTIZE_USAGE, quantizeCommand } from './quantize';
 
 /** bench/results in a source checkout; ./qgemm-bench-results elsewhere (an installed package). */
 function defaultOutDir(): string {
@@ -46,6 +47,7 @@ async function report(args: ReportArgs): Promise<void> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'quantize') return quantizeCommand(argv.slice(1));
   let args;
   try {
     args = parseArgs(argv);
@@ -54,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`qgemm: ${err.message}\n${USAGE}\n`);
     return 2;
   }
-  if (args.command === 'help') process.stdout.write(`${USAGE}\n`);
+  if (args.command === 'help') process.stdout.write(`${USAGE}\n${QUANTIZE_USAGE}\n`);
   else if (args.command === 'info') process.stdout.write((args.json ? JSON.stringify(infoReport(), null, 2) : infoText()) + '\n');
   else if (args.command === 'report') await report(args);
   else await bench(args);

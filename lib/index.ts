@@ -20,3 +20,4 @@ export type { QuantizedLinearOptions, QParamsLike, LinearWeights } from './layer
 export { fakeQuantize, fakeQuantizeBackward, lsqBackward } from './quant/fake_quantize';
 export type { FakeQuantizeParams, FakeQuantized, LsqGradients } from './quant/fake_quantize';
 export * from './train';
+export * from './onnx';

@@ -1,6 +1,6 @@
 /**
- * The bench's code path on tiny shapes: every contender runs, the protobuf
- * ONNX models load, and the JSON, Markdown and SVG reports come out. Nothing
+ * The bench's code path on tiny shapes: every contender runs, the ONNX
+ * models load, and the JSON, Markdown and SVG reports come out. Nothing
  * here looks at a time: speed is for the bench itself to report.
  */
 import { describe, it, before } from 'node:test';
@@ -19,7 +19,6 @@ import { allContenders, runBench } from '../bench/run';
 import { jsMatmul } from '../bench/contenders/js';
 import { loadOrt } from '../bench/contenders/ort';
 import { matmulModel } from '../bench/onnx_model';
-import { varint } from '../bench/protobuf';
 import { parseShapes } from '../bench/shapes';
 
 describe('bench smoke', () => {
@@ -74,12 +73,6 @@ describe('bench smoke', () => {
 });
 
 describe('ONNX model writer', () => {
-  it('encodes varints', () => {
-    assert.deepEqual(varint(0), [0]);
-    assert.deepEqual(varint(300), [0xac, 0x02]);
-    assert.deepEqual(varint(2 ** 35), [0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
-  });
-
   it('builds models that onnxruntime-node runs to the right answer', async (t) => {
     const ort = loadOrt();
     if (ort === null) return t.skip('onnxruntime-node is not installed');

@@ -49,6 +49,24 @@ function checkQParams(q: unknown, name: string): Required<QParamsLike> {
   return { scale, zeroPoint, dtype };
 }
 
+/** Weights already quantized: int8 [out, in] with zero point 0, and their scales (out values, or 1 per tensor). */
+export interface Int8Weights {
+  q: Tensor<'int8'>;
+  scales: Float32Array;
+}
+
+function checkInt8Weights(w: Int8Weights): Int8Weights {
+  checkTensor(w.q, 'weight.q');
+  if (w.q.dtype !== 'int8' || w.q.shape.length !== 2) throw typeError('ERR_QGEMM_DTYPE', 'weight.q must be a 2-D int8 tensor [out, in]');
+  const out = w.q.shape[0];
+  if (!(w.scales instanceof Float32Array) || (w.scales.length !== 1 && w.scales.length !== out)) {
+    throw rangeError('ERR_QGEMM_SHAPE', `weight.scales must be a Float32Array of 1 or ${out} values`);
+  }
+  for (const s of w.scales) if (!(s > 0) || !Number.isFinite(s)) throw rangeError('ERR_QGEMM_SCALE', 'weight.scales must be positive and finite');
+  // Copied: the layer keeps its own int8 weights (saveOnnx writes them out).
+  return { q: { dtype: 'int8', shape: Object.freeze([...w.q.shape]), data: Int8Array.from(w.q.data) }, scales: Float32Array.from(w.scales) };
+}
+
 /** Per-channel (rows of w) or per-tensor symmetric narrow-range int8 weights. */
 export function quantizeWeights(w: Tensor<'float32'>, perChannel: boolean): { q: Tensor<'int8'>; scales: Float32Array } {
   const [out, inF] = w.shape;
@@ -71,6 +89,8 @@ export class QuantizedLinear {
   readonly outFeatures: number;
   /** The int8 weights' scales (outFeatures values, or 1 per tensor). */
   readonly weightScales: Float32Array;
+  /** The int8 weights [out, in] (kept beside the packed copy so the layer can be saved, e.g. by saveOnnx). */
+  readonly weightInt8: Tensor<'int8'>;
   readonly bias: Float32Array | undefined;
   readonly #packed: PackedWeights;
   readonly #mode: number;
@@ -78,11 +98,14 @@ export class QuantizedLinear {
   readonly #output: Required<QParamsLike> | undefined;
   readonly #relu: boolean;
 
-  /** Quantizes and packs float32 weights [out, in] and an optional bias [out]. */
-  constructor(weight: Tensor<'float32'>, bias?: Float32Array | Tensor<'float32'>, options: QuantizedLinearOptions = {}) {
-    checkTensor(weight, 'weight');
-    if (weight.dtype !== 'float32' || weight.shape.length !== 2) throw typeError('ERR_QGEMM_DTYPE', 'weight must be a 2-D float32 tensor [out, in]');
-    [this.outFeatures, this.inFeatures] = weight.shape;
+  /** Quantizes and packs float32 weights [out, in] (or takes int8 ones as they are) and an optional bias [out]. */
+  constructor(weight: Tensor<'float32'> | Int8Weights, bias?: Float32Array | Tensor<'float32'>, options: QuantizedLinearOptions = {}) {
+    const int8 = typeof weight === 'object' && weight !== null && 'q' in weight ? checkInt8Weights(weight) : undefined;
+    if (int8 === undefined) {
+      checkTensor(weight, 'weight');
+      if ((weight as Tensor).dtype !== 'float32' || (weight as Tensor).shape.length !== 2) throw typeError('ERR_QGEMM_DTYPE', 'weight must be a 2-D float32 tensor [out, in]');
+    }
+    [this.outFeatures, this.inFeatures] = (int8?.q ?? (weight as Tensor<'float32'>)).shape;
     if (bias !== undefined) {
       const b = bias instanceof Float32Array ? bias : (checkTensor(bias, 'bias'), bias.data);
       if (!(b instanceof Float32Array) || b.length !== this.outFeatures) throw rangeError('ERR_QGEMM_SHAPE', `bias must be ${this.outFeatures} float32 values`);
@@ -100,9 +123,22 @@ export class QuantizedLinear {
     }
     if (options.output !== undefined) this.#output = checkQParams(options.output, 'options.output');
     this.#relu = options.relu ?? false;
-    const { q, scales } = quantizeWeights(weight, (options.weights ?? 'per-channel') === 'per-channel');
+    const { q, scales } = int8 ?? quantizeWeights(weight as Tensor<'float32'>, (options.weights ?? 'per-channel') === 'per-channel');
     this.weightScales = scales;
+    this.weightInt8 = q;
     this.#packed = packWeights(q, { transpose: true });
+  }
+
+  /** The options that rebuild this layer from its int8 weights: new QuantizedLinear({ q, scales }, bias, layer.options). */
+  get options(): QuantizedLinearOptions {
+    const mode = this.#mode;
+    return {
+      activation: mode >= 2 ? 'static' : 'dynamic',
+      ...(mode < 2 ? { perRow: mode === 0 } : { input: { ...this.#input! } }),
+      ...(this.#output ? { output: { ...this.#output } } : {}),
+      weights: this.weightScales.length === 1 && this.outFeatures !== 1 ? 'per-tensor' : 'per-channel',
+      relu: this.#relu,
+    };
   }
 
   /** The output dtype: float32, or the `output` qparams' dtype. */
