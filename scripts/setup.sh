@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh Debian 12 machine needs before `npm test` or `npm run demo`:
-# the build tools, oneDNN (optional backend), the arm64 cross compiler and qemu
+# the build tools, oneDNN (optional backend), SIMDe (the emulated ISA tests),
+# the arm64 cross compiler and qemu
 # (packaging tests), the Fashion-MNIST data set (the demo; without it the demo
 # uses the subset shipped in the repo), then the npm packages (which build the
 # addon from source when no prebuilt binary fits).
@@ -8,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in cmake g++ make libdnnl-dev g++-aarch64-linux-gnu qemu-user-static dataset-fashion-mnist; do
+for pkg in cmake g++ make libdnnl-dev libsimde-dev g++-aarch64-linux-gnu qemu-user-static dataset-fashion-mnist; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
