@@ -6,7 +6,7 @@ import { info, setMaxIsa } from '../lib';
 import type { Contender, Precision } from './contenders/types';
 import { makeOperands } from './data';
 import { Budget, measure } from './measure';
-import { PeakModel, peakGops } from './peak';
+import { bandwidthLimit, instructionLimit, isSmallM, Limits, probeFor, weightBytes } from './limits';
 import type { Progress } from './progress';
 import type { GemmResult, Mismatches } from './results';
 import { ops, Shape, shapeName } from './shapes';
@@ -34,7 +34,7 @@ export async function runGrid(
   threadCounts: readonly number[],
   contenders: readonly Contender[],
   budget: Budget,
-  peak: PeakModel,
+  limits: Limits,
   referenceIds: Partial<Record<Precision, string>>,
   progress: Progress,
 ): Promise<GemmResult[]> {
@@ -57,7 +57,15 @@ export async function runGrid(
           const kernel = c.family === 'builtin' ? (c.precision === 'f32' ? info().kernels.float32 : info().kernels.int8) : undefined;
           const timing = await measure(`${c.id} ${shapeName(shape)} t${threads}`, prepared.run, budget);
           const gops = ops(shape) / (timing.medianMs * 1e6);
-          const result: GemmResult = { ...base, kernel, gops, peakFraction: gops / peakGops(peak, c.precision, threads), timing };
+          // Peers are held to the best kernel's instruction limit of their precision on this machine.
+          const probe = probeFor(c.precision, kernel);
+          const limit = instructionLimit(limits, probe, threads);
+          const result: GemmResult = { ...base, kernel, gops, probe, limitFraction: limit ? gops / limit : undefined, timing };
+          if (isSmallM(shape)) {
+            result.weightGBps = weightBytes(shape, c.precision) / (timing.medianMs * 1e6);
+            const bw = bandwidthLimit(limits, shape, c.precision, threads);
+            result.bandwidthFraction = bw ? result.weightGBps / bw : undefined;
+          }
           if (c.precision !== 'f32') {
             const out = prepared.output() as Int32Array;
             if (referenceIds[c.precision] === c.id) references[c.precision] = out.slice();

@@ -2,7 +2,7 @@
 import type { Precision } from './contenders/types';
 import type { MachineInfo } from './machine';
 import type { Budget, Timing } from './measure';
-import type { ClockMeasurement, PeakModel } from './peak';
+import type { Limits } from './limits';
 import type { Shape } from './shapes';
 
 export interface Mismatches {
@@ -26,8 +26,14 @@ export interface GemmResult {
   /** The builtin kernel that actually ran (a cap may still dispatch to a lower kernel). */
   kernel?: string;
   gops?: number;
-  /** gops over the peak model's GOPS for this precision and thread count. */
-  peakFraction?: number;
+  /** The probe whose measured GOPS this result is compared with (its kernel's, or the best of its precision). */
+  probe?: string;
+  /** gops over that probe's GOPS at this thread count. */
+  limitFraction?: number;
+  /** Small M: bytes of the weights (packed, as the precision stores them) per second. */
+  weightGBps?: number;
+  /** Small M: weightGBps over the measured read bandwidth over as many bytes. */
+  bandwidthFraction?: number;
   timing?: Timing;
   mismatches?: Mismatches;
 }
@@ -54,8 +60,7 @@ export interface FirstCallResult {
 export interface BenchRun {
   kind: 'quick' | 'full' | 'custom';
   machine: MachineInfo;
-  clock: ClockMeasurement;
-  peak: Omit<PeakModel, 'cores'> & { peakGops: Record<string, Record<string, number>> };
+  limits: Limits;
   budget: Budget;
   threads: number[];
   gemm: GemmResult[];

@@ -1,5 +1,5 @@
 /**
- * A whole bench run: machine and clock, the GEMM grid, per-call overhead,
+ * A whole bench run: machine, measured limits, the GEMM grid, per-call overhead,
  * packing and first-call costs. Returns the results; reports are written by
  * report/ (the CLI decides which).
  */
@@ -14,7 +14,7 @@ import { firstCallCount, packShapes, runFirstCalls, runPacking } from './extras'
 import { gridSize, runGrid } from './grid';
 import { machineInfo } from './machine';
 import { FULL_BUDGET, QUICK_BUDGET } from './measure';
-import { makePeakModel, measureClock, peakGops } from './peak';
+import { measureLimits, probeFor } from './limits';
 import { Progress } from './progress';
 import type { BenchRun } from './results';
 import { DEFAULT_SHAPES, OVERHEAD_SHAPES, QUICK_SHAPES, Shape } from './shapes';
@@ -45,10 +45,19 @@ export async function runBench(options: RunOptions = {}): Promise<BenchRun> {
   const threads = options.threads ?? defaultThreads();
   const budget = quick ? QUICK_BUDGET : FULL_BUDGET;
   const machine = machineInfo();
-  const clock = measureClock(quick ? 15 : 40);
   const bestIsa: Isa = info().bestIsa;
-  const peak = makePeakModel(clock.ghz, bestIsa, machine.cpuFlags, machine.cpus);
   const contenders = allContenders();
+  // The probe of every builtin kernel the grid runs (one per ISA cap), and the best fp32 one.
+  const probes: string[] = [];
+  for (const isa of info().isas) {
+    setMaxIsa(isa);
+    for (const p of ['u8s8', 'f32'] as const) {
+      const probe = probeFor(p);
+      if (probe !== undefined) probes.push(probe);
+    }
+  }
+  setMaxIsa(bestIsa);
+  const limits = measureLimits(probes, threads, shapes);
   const refs = { u8s8: referenceId(), s8s8: referenceId().replace('u8s8', 's8s8') };
   const maxThreads = Math.max(...threads);
 
@@ -57,22 +66,15 @@ export async function runBench(options: RunOptions = {}): Promise<BenchRun> {
     gridSize(shapes, threads, contenders) + gridSize(OVERHEAD_SHAPES, [1], contenders) + 2 * packShapes(shapes).length + firstCallCount();
   const progress = new Progress(total, options.progressStream);
   try {
-    const gemm = await runGrid(shapes, threads, contenders, budget, peak, refs, progress);
-    const overhead = await runGrid(OVERHEAD_SHAPES, [1], contenders, budget, peak, refs, progress);
+    const gemm = await runGrid(shapes, threads, contenders, budget, limits, refs, progress);
+    const overhead = await runGrid(OVERHEAD_SHAPES, [1], contenders, budget, limits, refs, progress);
     const packing = await runPacking(shapes, maxThreads, budget, progress);
     const fc = quick ? 256 : 1024;
     const firstCall = await runFirstCalls(fc, fc, maxThreads, trials, progress);
-    const { cores: _cores, ...peakFields } = peak;
-    void _cores;
-    const peakTable: Record<string, Record<string, number>> = {};
-    for (const p of ['u8s8', 'f32'] as const) {
-      peakTable[p] = Object.fromEntries(threads.map((t) => [String(t), peakGops(peak, p, t)]));
-    }
     return {
       kind: options.shapes || options.threads ? 'custom' : quick ? 'quick' : 'full',
       machine,
-      clock,
-      peak: { ...peakFields, peakGops: peakTable },
+      limits,
       budget,
       threads: [...threads],
       gemm,

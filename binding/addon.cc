@@ -16,6 +16,7 @@
 #include "gemm/kernels/registry.h"
 #include "onednn/onednn_gemm.h"
 #include "packed_weights.h"
+#include "probes/probes.h"
 #include "quantize_binding.h"
 #include "threads/thread_pool.h"
 
@@ -39,6 +40,8 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::minmax>("minMax"),
                              InstanceMethod<&QgemmAddon::histogram>("histc"),
                              InstanceMethod<&QgemmAddon::set_max_isa>("setMaxIsa"),
+                             InstanceMethod<&QgemmAddon::probe>("probe"),
+                             InstanceMethod<&QgemmAddon::read_bandwidth>("readBandwidth"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
                          });
   }
@@ -165,10 +168,20 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
       o.Set("layout", k.layout);
       o.Set("runnable", k.runnable);
       o.Set("selfChecked", k.self_checked);
+      if (!k.probe.empty()) o.Set("probe", k.probe);
       if (!k.runnable) o.Set("reason", k.reason);
       kernels.Set(kernels.Length(), o);
     }
     out.Set("kernelList", kernels);
+    Napi::Array probes = Napi::Array::New(env);
+    for (const qgemm::Probe* p : qgemm::probes()) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", p->name);
+      o.Set("instruction", p->instruction);
+      o.Set("runnable", (p->requires & ~f.set) == 0);
+      probes.Set(probes.Length(), o);
+    }
+    out.Set("probes", probes);
     out.Set("onednn", qgemm::onednn_compiled());
     out.Set("onednnVersion", qgemm::onednn_version());
     out.Set("onednnInt8Exact", qgemm::onednn_int8_exact());
@@ -199,6 +212,34 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     }
     qgemm::set_isa_cap(isa);
     return info.Env().Undefined();
+  }
+
+  // probe(name, threads) -> ops per second of the named instruction loop (about 0.25 s).
+  Napi::Value probe(const Napi::CallbackInfo& info) {
+    if (!info[0].IsString()) throw_type_error(info.Env(), "ERR_QGEMM_ARG_TYPE", "probe name must be a string");
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    const int64_t threads = arg_size(info, 1, "threads");
+    if (threads < 1 || threads > 256) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "threads must be in 1..256");
+    for (const qgemm::Probe* p : qgemm::probes()) {
+      if (name != p->name) continue;
+      if ((p->requires & ~qgemm::cpu_features().set) != 0) {
+        throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "probe " + name + " needs " +
+                                                              qgemm::feature_names(p->requires) + ", which this CPU lacks");
+      }
+      return Napi::Number::New(info.Env(), qgemm::probe_ops_per_second(*p, static_cast<int>(threads)));
+    }
+    throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "no probe named " + name);
+  }
+
+  // readBandwidth(threads, megabytes) -> bytes per second reading that much memory.
+  Napi::Value read_bandwidth(const Napi::CallbackInfo& info) {
+    const int64_t threads = arg_size(info, 0, "threads");
+    const int64_t megabytes = arg_size(info, 1, "megabytes");
+    if (threads < 1 || threads > 256) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "threads must be in 1..256");
+    if (megabytes < 1 || megabytes > 4096) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "megabytes must be in 1..4096");
+    const double bps = qgemm::read_bytes_per_second(static_cast<int>(threads), static_cast<size_t>(megabytes) << 20);
+    if (bps <= 0) throw_range_error(info.Env(), "ERR_QGEMM_OUT_OF_MEMORY", "cannot allocate the buffer to read");
+    return Napi::Number::New(info.Env(), bps);
   }
 
   Napi::FunctionReference packed_weights_;

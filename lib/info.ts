@@ -25,6 +25,8 @@ export interface KernelStatus {
   reason?: string;
   /** Its once-per-process check against the scalar reference has run (at first use). */
   selfChecked: boolean;
+  /** The probe that measures its instruction mix's limit (see probe()). */
+  probe?: string;
 }
 
 export interface Info {

@@ -14,6 +14,7 @@ export interface NativeKernelStatus {
   runnable: boolean;
   selfChecked: boolean;
   reason?: string;
+  probe?: string;
 }
 
 export interface NativeInfo {
@@ -28,6 +29,7 @@ export interface NativeInfo {
   int8DirectKernel: string;
   f32Kernel: string;
   kernelList: NativeKernelStatus[];
+  probes: { name: string; instruction: string; runnable: boolean }[];
   onednn: boolean;
   onednnVersion: string;
   onednnInt8Exact: boolean;
@@ -108,6 +110,8 @@ export interface NativeAddon {
   info(): NativeInfo;
   setNumThreads(n: number): void;
   setMaxIsa(isa: string): void;
+  probe(name: string, threads: number): number;
+  readBandwidth(threads: number, megabytes: number): number;
   PackedWeights: new () => NativePackedWeights;
 }
 

@@ -38,15 +38,18 @@ export function headlineId(run: BenchRun): string {
 export function throughputSections(run: BenchRun): Section[] {
   const shapes = uniqueShapes(run.gemm);
   return run.threads.map((threads) => ({
-    title: `GEMM throughput, ${threads} thread${threads > 1 ? 's' : ''}: GOPS from the median time (% of the peak model)`,
-    notes: [`~ marks a noisy median (median absolute deviation over ${100 * NOISY_REL_MAD}% of the median).`],
+    title: `GEMM throughput, ${threads} thread${threads > 1 ? 's' : ''}: GOPS from the median time (% of the measured instruction limit)`,
+    notes: [
+      `~ marks a noisy median (median absolute deviation over ${100 * NOISY_REL_MAD}% of the median).`,
+      'The limit is the probe of the kernel that ran (peers: of the best kernel of their precision), measured in this run.',
+    ],
     header: ['contender', ...shapes.map(shapeName)],
     rows: contenderIds(run.gemm).map((c) => [
       c.note ? `${c.label} (${c.note})` : c.label,
       ...shapes.map((s) => {
         const r = find(run.gemm, c.id, s, threads);
         if (r === undefined || r.gops === undefined) return '—';
-        return `${noisy(r) ? '~' : ''}${fmt(r.gops)} (${pct(r.peakFraction)})`;
+        return `${noisy(r) ? '~' : ''}${fmt(r.gops)} (${pct(r.limitFraction)})`;
       }),
     ]),
   }));
@@ -178,24 +181,42 @@ export function skippedLines(run: BenchRun): string[] {
   return [...reasons.entries()].map(([k, v]) => `${k} (${v.join(', ')})`);
 }
 
-export function peakSection(run: BenchRun): Section {
-  const p = run.peak;
+export function limitsSection(run: BenchRun): Section {
+  const l = run.limits;
   return {
-    title: `Peak model: cores x ${p.clockGhz.toFixed(2)} GHz (measured) x MACs/cycle/core x 2`,
-    notes: [
-      `int8: ISA ${p.int8Isa}, ${p.int8MacsPerCycle} MACs/cycle/core; fp32: ${p.f32FmasPerCycle} FMAs/cycle/core.`,
-      `Clock: ${run.clock.method}; runs ${run.clock.runs.map((g) => g.toFixed(2)).join(', ')} GHz` +
-        (run.clock.reportedMhz !== null ? `; /proc/cpuinfo says ${run.clock.reportedMhz} MHz.` : '.'),
+    title: 'Measured limits: GOPS of loops of nothing but each kernel instruction (best of 5), read bandwidth (GB/s)',
+    notes: ['Probes run on plain threads at normal priority, all threads at once; read bandwidth over as many bytes as the small-M weights.'],
+    header: ['probe', 'instruction', ...run.threads.map((t) => `${t} thread${t > 1 ? 's' : ''}`)],
+    rows: [
+      ...Object.entries(l.probes).map(([name, byT]) => [name, l.instructions[name] ?? '', ...run.threads.map((t) => fmt(byT[String(t)]))]),
+      ...Object.entries(l.readGBps).map(([mb, byT]) => [`read ${mb} MiB`, 'GB/s', ...run.threads.map((t) => fmt(byT[String(t)]))]),
     ],
-    header: ['precision', ...run.threads.map((t) => `${t} thread${t > 1 ? 's' : ''} (GOPS)`)],
-    rows: Object.entries(p.peakGops).map(([prec, byT]) => [prec === 'u8s8' ? 'int8' : prec, ...run.threads.map((t) => fmt(byT[String(t)]))]),
+  };
+}
+
+export function bandwidthSection(run: BenchRun): Section {
+  const small = run.gemm.filter((r) => r.weightGBps !== undefined);
+  const shapes = uniqueShapes(small);
+  return {
+    title: 'Small M: weight bytes streamed per second, GB/s (% of the read bandwidth measured over as many bytes)',
+    header: ['contender', ...run.threads.flatMap((t) => shapes.map((s) => `${shapeName(s)} t${t}`))],
+    rows: contenderIds(small).map((c) => [
+      c.label,
+      ...run.threads.flatMap((t) =>
+        shapes.map((s) => {
+          const r = find(small, c.id, s, t);
+          return r?.weightGBps === undefined ? '—' : `${fmt(r.weightGBps)} (${pct(r.bandwidthFraction)})`;
+        }),
+      ),
+    ]),
   };
 }
 
 export function allSections(run: BenchRun): Section[] {
   return [
-    peakSection(run),
+    limitsSection(run),
     ...throughputSections(run),
+    bandwidthSection(run),
     headlineSection(run),
     correctnessSection(run),
     overheadSection(run),

@@ -99,6 +99,7 @@ void micro(const MicroArgs<float>& g) {
 
 // Blocks of 96 rows (their 192 KiB of A stay in L2) x 512 k (a 32 KiB panel
 // slice in L1): measured best of 256..512 on Zen 3.
-extern const F32Kernel kF32Avx2Kernel = {"avx2_fma", kFeatAvx2, 10, &kLayoutF32x16, kMr, kNr, 96, 512, micro};
+extern const F32Kernel kF32Avx2Kernel = {"avx2_fma", kFeatAvx2, 10, &kLayoutF32x16, kMr, kNr, 96, 512, micro,
+                                          "avx2_fma"};
 
 }  // namespace qgemm

@@ -116,7 +116,7 @@ void micro(const MicroArgs<float>& g) {
 // Blocks of 96 rows x 384 k: a 32-column slice of B (48 KiB) in L1/L2, A's
 // block (144 KiB) in L2.
 extern const F32Kernel kF32Avx512Kernel = {
-    "avx512", kFeatAvx512, 20, &kLayoutF32x16, kMr, kNr, 96, 384, micro,
+    "avx512", kFeatAvx512, 20, &kLayoutF32x16, kMr, kNr, 96, 384, micro, "avx512_fma",
 };
 
 }  // namespace qgemm

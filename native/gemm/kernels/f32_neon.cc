@@ -50,6 +50,7 @@ void micro(const MicroArgs<float>& g) {
 
 }  // namespace
 
-extern const F32Kernel kF32NeonKernel = {"neon", kFeatNeon, 10, &kLayoutF32x16, kMr, kNr, 64, 256, micro};
+extern const F32Kernel kF32NeonKernel = {"neon", kFeatNeon, 10, &kLayoutF32x16, kMr, kNr, 64, 256, micro,
+                                        "neon_fma"};
 
 }  // namespace qgemm

@@ -26,6 +26,6 @@ void micro(const MicroArgs<float>& g) {
 
 }  // namespace
 
-extern const F32Kernel kF32ScalarKernel = {"scalar", 0, 0, &kLayoutF32x16, kMr, kNr, 64, 256, micro};
+extern const F32Kernel kF32ScalarKernel = {"scalar", 0, 0, &kLayoutF32x16, kMr, kNr, 64, 256, micro, nullptr};
 
 }  // namespace qgemm

@@ -82,6 +82,8 @@ struct Int8Kernel {
   // release). Null when not needed.
   void (*begin)();
   void (*end)();
+  // The probe (probes/probes.h) that measures the limit of its instruction mix.
+  const char* probe;
 };
 
 struct F32Kernel {
@@ -92,6 +94,7 @@ struct F32Kernel {
   int mr, nr;
   int64_t mc, kc;
   void (*micro)(const MicroArgs<float>& args);
+  const char* probe;  // as Int8Kernel::probe (null: none)
 };
 
 // Few rows of A with B read where the caller left it (k x n row-major, or

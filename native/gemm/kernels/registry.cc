@@ -157,6 +157,9 @@ constexpr auto kAny = [](const auto&) { return true; };
 const char* layout_name(const Int8Kernel& k) { return k.layout->name; }
 const char* layout_name(const F32Kernel& k) { return k.layout->name; }
 const char* layout_name(const Int8DirectKernel&) { return "caller's B"; }
+const char* probe_name(const Int8Kernel& k) { return k.probe; }
+const char* probe_name(const F32Kernel& k) { return k.probe; }
+const char* probe_name(const Int8DirectKernel&) { return nullptr; }
 
 template <typename K>
 void add_statuses(Registry<K>& r, const char* kind, std::vector<KernelStatus>* out) {
@@ -168,6 +171,7 @@ void add_statuses(Registry<K>& r, const char* kind, std::vector<KernelStatus>* o
     s.kind = kind;
     s.requires = feature_names(k.requires);
     s.layout = layout_name(k);
+    s.probe = probe_name(k) != nullptr ? probe_name(k) : "";
     if ((k.requires & ~cpu) != 0) {
       s.reason = "this CPU lacks " + feature_names(k.requires & ~cpu);
     } else if ((k.requires & ~allowed) != 0) {

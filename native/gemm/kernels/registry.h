@@ -40,6 +40,7 @@ struct KernelStatus {
   bool runnable;         // the CPU has its features, the cap allows them, its self-check passed
   std::string reason;    // why not runnable ("" when runnable)
   bool self_checked;     // its self-check has run (kernels are checked at first use)
+  std::string probe;     // the probe of its instruction limit ("" for none)
 };
 std::vector<KernelStatus> kernel_statuses();
 

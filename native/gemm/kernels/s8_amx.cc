@@ -132,10 +132,11 @@ void micro(const MicroArgs<int32_t>& g) {
 
 // Blocks of 128 rows x 1024 k of A (128 KiB) against 32-column slices of B
 // (32 KiB); not tuned on hardware (see above).
-// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin, end
+// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin,
+// end, probe
 extern const Int8Kernel kS8AmxKernel = {
     "amx_int8", kFeatAmxInt8, 40, 9, &kLayoutS8Quads16, kMr, kNr, 128, 1024, 1,
-    kKTile, 0, 0, pack_a_rows32, micro, begin, end,
+    kKTile, 0, 0, pack_a_rows32, micro, begin, end, "amx_int8",
 };
 
 }  // namespace qgemm

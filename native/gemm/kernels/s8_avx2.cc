@@ -81,6 +81,7 @@ void micro(const MicroArgs<int32_t>& g) {
 // slice then stays in L1 for 4 microkernel calls.
 extern const Int8Kernel kS8Avx2Kernel = {
     "avx2", kFeatAvx2, 10, 0, &kLayoutS8Pairs16, kMr, kNr, 24, 680, 2, 1, 0, 0, pack_a_pairs16, micro, nullptr, nullptr,
+    "avx2_madd",
 };
 
 }  // namespace qgemm

@@ -106,7 +106,7 @@ void micro(const MicroArgs<int32_t>& g) {
 // 32-column slice of B (16 KiB) stays in L1 across the block's 8 tiles.
 extern const Int8Kernel kS8Avx512VnniKernel = {
     "avx512_vnni", kFeatAvx512 | kFeatAvx512Vnni, 30, 0, &kLayoutS8Quads16, kMr, kNr, 64, 512, 1, 1,
-    128, 0, pack_a_quads_u8, micro, nullptr, nullptr,
+    128, 0, pack_a_quads_u8, micro, nullptr, nullptr, "avx512_vnni",
 };
 
 }  // namespace qgemm

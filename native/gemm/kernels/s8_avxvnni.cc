@@ -66,10 +66,11 @@ void micro(const MicroArgs<int32_t>& g) {
 }  // namespace
 
 // Blocking as the AVX2 kernel's (same tile, same L1 and L2 budget).
-// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin, end
+// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin,
+// end, probe
 extern const Int8Kernel kS8AvxVnniKernel = {
     "avx_vnni", kFeatAvx2 | kFeatAvxVnni, 20, 0, &kLayoutS8Quads16, kMr, kNr, 24, 1024, 1, 1, 128, 0,
-    pack_a_quads_u8, micro, nullptr, nullptr,
+    pack_a_quads_u8, micro, nullptr, nullptr, "avx_vnni",
 };
 
 }  // namespace qgemm

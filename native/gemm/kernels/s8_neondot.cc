@@ -77,10 +77,11 @@ void micro(const MicroArgs<int32_t>& g) {
 }  // namespace
 
 // Blocks of 64 rows x 512 k (not tuned on hardware: qemu only).
-// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin, end
+// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin,
+// end, probe
 extern const Int8Kernel kS8NeonDotKernel = {
     "neon_dotprod", kFeatNeon | kFeatNeonDot, 20, 0, &kLayoutS8Quads16, kMr, kNr, 64, 512, 1, 1, 0, -128,
-    pack_a_quads_s8, micro, nullptr, nullptr,
+    pack_a_quads_s8, micro, nullptr, nullptr, "neon_dotprod",
 };
 
 }  // namespace qgemm

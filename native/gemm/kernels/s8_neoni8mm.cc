@@ -81,10 +81,11 @@ void micro(const MicroArgs<int32_t>& g) { return g.a_unsigned ? micro_t<true>(g)
 }  // namespace
 
 // Blocks of 64 rows x 512 k (not tuned on hardware: qemu only).
-// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin, end
+// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin,
+// end, probe
 extern const Int8Kernel kS8NeonI8mmKernel = {
     "neon_i8mm", kFeatNeon | kFeatNeonDot | kFeatNeonI8mm, 30, 0, &kLayoutS8Mmla8, kMr, kNr, 64, 512, 1, 1, 0, 0,
-    pack_a_mmla, micro, nullptr, nullptr,
+    pack_a_mmla, micro, nullptr, nullptr, "neon_i8mm",
 };
 
 }  // namespace qgemm

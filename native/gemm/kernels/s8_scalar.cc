@@ -73,9 +73,11 @@ void direct(const Int8DirectArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t
 
 }  // namespace
 
-// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin, end
+// name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin,
+// end, probe
 extern const Int8Kernel kS8ScalarKernel = {
     "scalar", 0, 0, 0, &kLayoutS8Plain16, kMr, kNr, 64, 256, 4, 1, 0, 0, pack_a_int32, micro, nullptr, nullptr,
+    "scalar_madd",
 };
 
 extern const Int8DirectKernel kS8ScalarDirectKernel = {"scalar", 0, 0, 1, direct};
