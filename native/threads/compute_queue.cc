@@ -1,5 +1,6 @@
 #include "threads/compute_queue.h"
 
+#include "threads/thread_pool.h"
 #include "threads/thread_priority.h"
 
 #include <condition_variable>
@@ -18,6 +19,7 @@ struct ComputeQueue::State {
 
   void loop() {
     lower_compute_thread_priority();
+    ThreadPool::use_background_on_this_thread();
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
       wake.wait(lock, [&] { return !tasks.empty(); });

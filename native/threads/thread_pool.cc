@@ -23,14 +23,32 @@ int available_cpus() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+namespace {
+
+// One job at a time across both pools (and oneDNN's team, run_exclusive):
+// each is sized to the cores, so overlapping would oversubscribe them.
+std::mutex& job_mutex() {
+  static std::mutex* m = new std::mutex();  // leaked, as the pools are
+  return *m;
+}
+
+std::atomic<int>& wanted_threads() {
+  static std::atomic<int> n{available_cpus()};
+  return n;
+}
+
+thread_local bool background_thread = false;
+
+}  // namespace
+
 struct ThreadPool::State {
-  std::mutex job_mutex;  // held by the caller for the whole job
+  bool background = false;  // workers at lowered priority
 
   std::mutex mutex;
   std::condition_variable wake;
   std::condition_variable finished;
   std::vector<std::thread> workers;
-  int wanted_threads = 1;
+  int job_threads = 1;  // wanted_threads() when the current job started
   bool stopping = false;
 
   // The current job.
@@ -45,14 +63,14 @@ struct ThreadPool::State {
   }
 
   void worker_loop(size_t index) {
-    lower_compute_thread_priority();
+    if (background) lower_compute_thread_priority();
     uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
       wake.wait(lock, [&] { return stopping || generation != seen; });
       if (stopping) return;
       seen = generation;
-      if (index + 1 >= static_cast<size_t>(wanted_threads)) continue;  // parked
+      if (index + 1 >= static_cast<size_t>(job_threads)) continue;  // parked
       lock.unlock();
       run_tasks();
       lock.lock();
@@ -61,9 +79,7 @@ struct ThreadPool::State {
   }
 };
 
-ThreadPool::ThreadPool() : state_(new State) {
-  state_->wanted_threads = available_cpus();
-}
+ThreadPool::ThreadPool(bool background) : state_(new State) { state_->background = background; }
 
 ThreadPool::~ThreadPool() {
   {
@@ -78,31 +94,31 @@ ThreadPool::~ThreadPool() {
 ThreadPool& ThreadPool::global() {
   // Leaked on purpose: workers must not be joined during static destruction,
   // which can run while another thread still uses the pool.
-  static ThreadPool* pool = new ThreadPool();
-  return *pool;
+  static ThreadPool* foreground = new ThreadPool(false);
+  static ThreadPool* background = new ThreadPool(true);
+  return background_thread ? *background : *foreground;
 }
 
-int ThreadPool::num_threads() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
-  return state_->wanted_threads;
-}
+void ThreadPool::use_background_on_this_thread() { background_thread = true; }
+
+int ThreadPool::num_threads() const { return wanted_threads().load(); }
 
 void ThreadPool::set_num_threads(int n) {
-  std::lock_guard<std::mutex> lock(state_->job_mutex);
-  std::lock_guard<std::mutex> lock2(state_->mutex);
-  state_->wanted_threads = std::clamp(n, 1, 256);
+  std::lock_guard<std::mutex> lock(job_mutex());
+  wanted_threads().store(std::clamp(n, 1, 256));
 }
 
 void ThreadPool::run_exclusive(const std::function<void()>& fn) {
-  std::lock_guard<std::mutex> job_lock(state_->job_mutex);
+  std::lock_guard<std::mutex> job_lock(job_mutex());
   fn();
 }
 
 void ThreadPool::parallel_for(int64_t tasks, const std::function<void(int64_t)>& fn) {
   if (tasks <= 0) return;
   State& s = *state_;
-  std::lock_guard<std::mutex> job_lock(s.job_mutex);
-  const int helpers = static_cast<int>(std::min<int64_t>(s.wanted_threads, tasks)) - 1;
+  std::lock_guard<std::mutex> job_lock(job_mutex());
+  const int threads = wanted_threads().load();
+  const int helpers = static_cast<int>(std::min<int64_t>(threads, tasks)) - 1;
   if (helpers <= 0) {
     for (int64_t t = 0; t < tasks; ++t) fn(t);
     return;
@@ -110,14 +126,15 @@ void ThreadPool::parallel_for(int64_t tasks, const std::function<void(int64_t)>&
   {
     std::unique_lock<std::mutex> lock(s.mutex);
     // Workers are started lazily and never more than ever asked for.
-    while (s.workers.size() < static_cast<size_t>(s.wanted_threads - 1)) {
+    while (s.workers.size() < static_cast<size_t>(threads - 1)) {
       const size_t index = s.workers.size();
       s.workers.emplace_back([&s, index] { s.worker_loop(index); });
     }
     s.fn = &fn;
     s.tasks = tasks;
     s.next.store(0);
-    s.active_workers = s.wanted_threads - 1;
+    s.job_threads = threads;
+    s.active_workers = threads - 1;
     ++s.generation;
   }
   s.wake.notify_all();
