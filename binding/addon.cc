@@ -15,6 +15,7 @@
 #include "gemm/gemm.h"
 #include "gemm/kernels/registry.h"
 #include "onednn/onednn_gemm.h"
+#include "onednn_prepared.h"
 #include "packed_weights.h"
 #include "probes/probes.h"
 #include "quantize_binding.h"
@@ -41,6 +42,8 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::histogram>("histc"),
                              InstanceMethod<&QgemmAddon::set_max_isa>("setMaxIsa"),
                              InstanceMethod<&QgemmAddon::probe>("probe"),
+                             InstanceMethod<&QgemmAddon::onednn_prepare>("onednnPrepare"),
+                             InstanceMethod<&QgemmAddon::onednn_run_prepared>("onednnRunPrepared"),
                              InstanceMethod<&QgemmAddon::read_bandwidth>("readBandwidth"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
                          });
@@ -192,6 +195,8 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   }
 
   Napi::Value quantize(const Napi::CallbackInfo& info) { return quantize_linear(info); }
+  Napi::Value onednn_prepare(const Napi::CallbackInfo& info) { return qgemm_binding::onednn_prepare(info); }
+  Napi::Value onednn_run_prepared(const Napi::CallbackInfo& info) { return qgemm_binding::onednn_run_prepared(info); }
   Napi::Value dequantize(const Napi::CallbackInfo& info) { return dequantize_linear(info); }
   Napi::Value minmax(const Napi::CallbackInfo& info) { return min_max(info); }
   Napi::Value histogram(const Napi::CallbackInfo& info) { return histc(info); }

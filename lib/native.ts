@@ -111,6 +111,9 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   setMaxIsa(isa: string): void;
   probe(name: string, threads: number): number;
+  /** Bench only: oneDNN with weights reordered once into its preferred layout (format_tag::any). */
+  onednnPrepare(b: Int8Array | Float32Array, m: number, n: number, k: number, aType: number, transposeB: boolean, allowInexact: boolean): object;
+  onednnRunPrepared(handle: object, a: ArrayBufferView, c: ArrayBufferView): void;
   readBandwidth(threads: number, megabytes: number): number;
   PackedWeights: new () => NativePackedWeights;
 }

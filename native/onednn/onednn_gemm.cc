@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -80,6 +81,47 @@ class OneDnn {
     return *instance;
   }
 
+  // A primitive with weights in format_tag::any and B reordered into them.
+  struct Prepared {
+    dnnl::matmul::primitive_desc pd;
+    dnnl::matmul primitive;
+    memory::desc src, dst;
+    memory weights;
+  };
+
+  Prepared* prepare(const GemmDesc& d) {
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    std::unique_ptr<Prepared> p(new Prepared());
+    p->src = matrix_desc(d.m, d.k, d.a.type, d.a.transposed);
+    p->dst = matrix_desc(d.m, d.n, d.c_type, false);
+    const memory::desc any({d.k, d.n}, to_dnnl(d.b.type), memory::format_tag::any);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    p->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(p->src, any, p->dst), attr, engine_);
+    p->primitive = dnnl::matmul(p->pd);
+    const memory plain(matrix_desc(d.k, d.n, d.b.type, d.b.transposed), engine_, const_cast<void*>(d.b.data));
+    p->weights = memory(p->pd.weights_desc(), engine_);
+    dnnl::stream stream(engine_);
+    dnnl::reorder(plain, p->weights).execute(stream, const_cast<memory&>(plain), p->weights);
+    stream.wait();
+    return p.release();
+  }
+
+  Status run_prepared(const Prepared& p, const void* a, void* c, int num_threads) {
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    omp_set_num_threads(std::max(1, num_threads));
+    std::vector<uint8_t> scratchpad(p.pd.scratchpad_desc().get_size());
+    memory scratch(p.pd.scratchpad_desc(), engine_, scratchpad.data());
+    memory src(p.src, engine_, const_cast<void*>(a)), dst(p.dst, engine_, c);
+    dnnl::stream stream(engine_);
+    p.primitive.execute(stream, {{DNNL_ARG_SRC, src},
+                                 {DNNL_ARG_WEIGHTS, p.weights},
+                                 {DNNL_ARG_DST, dst},
+                                 {DNNL_ARG_SCRATCHPAD, scratch}});
+    stream.wait();
+    return Status::Ok();
+  }
+
   Status run(const GemmDesc& d, int num_threads) {
     // One call at a time: each OpenMP-parallel call would otherwise bring its
     // own thread team and oversubscribe the cores.
@@ -136,17 +178,17 @@ const char* onednn_version() {
   return version.c_str();
 }
 
-Status onednn_gemm(const GemmDesc& d, int num_threads) {
-  if (d.m == 0 || d.n == 0 || d.batch == 0) return Status::Ok();
-  if (d.k == 0) {  // oneDNN rejects zero-sized reductions; the product is zero
-    for (int64_t item = 0; item < d.batch; ++item) {
-      auto* c = static_cast<uint8_t*>(d.c) + item * d.c_batch_stride * dtype_size(d.c_type);
-      std::fill(c, c + d.m * d.n * dtype_size(d.c_type), uint8_t{0});
-    }
-    return Status::Ok();
-  }
+// The C ABI's error convention: 0, or a StatusCode with the message in error.
+int report(const Status& status, char* error, size_t error_size) {
+  if (status.ok()) return 0;
+  if (error != nullptr && error_size > 0) std::snprintf(error, error_size, "%s", status.message.c_str());
+  return static_cast<int>(status.code);
+}
+
+template <typename Fn>
+Status guarded(Fn fn) {
   try {
-    return OneDnn::get().run(d, num_threads);
+    return fn();
   } catch (const dnnl::error& e) {
     return Status::Error(StatusCode::kBackendError, std::string("oneDNN: ") + e.what());
   } catch (const std::bad_alloc&) {
@@ -158,6 +200,48 @@ Status onednn_gemm(const GemmDesc& d, int num_threads) {
   }
 }
 
+GemmDesc desc_of(const qgemm_onednn_gemm_args* args) {
+  const auto type = [](int32_t t) { return static_cast<DType>(t); };
+  return GemmDesc{args->m, args->n, args->k, args->batch,
+                  {args->a, type(args->a_type), args->a_transposed != 0, args->a_batch_stride},
+                  {args->b, type(args->b_type), args->b_transposed != 0, args->b_batch_stride},
+                  args->c, type(args->c_type), args->c_batch_stride};
+}
+
+Status onednn_gemm(const GemmDesc& d, int num_threads) {
+  if (d.m == 0 || d.n == 0 || d.batch == 0) return Status::Ok();
+  if (d.k == 0) {  // oneDNN rejects zero-sized reductions; the product is zero
+    for (int64_t item = 0; item < d.batch; ++item) {
+      auto* c = static_cast<uint8_t*>(d.c) + item * d.c_batch_stride * dtype_size(d.c_type);
+      std::fill(c, c + d.m * d.n * dtype_size(d.c_type), uint8_t{0});
+    }
+    return Status::Ok();
+  }
+  return guarded([&] { return OneDnn::get().run(d, num_threads); });
+}
+
+void* plugin_prepare(const qgemm_onednn_gemm_args* args, char* error, size_t error_size) noexcept {
+  OneDnn::Prepared* prepared = nullptr;
+  const Status status = guarded([&] {
+    const GemmDesc d = desc_of(args);
+    if (d.m <= 0 || d.n <= 0 || d.k <= 0) return Status::Error(StatusCode::kInvalidArgument, "empty product");
+    prepared = OneDnn::get().prepare(d);
+    return Status::Ok();
+  });
+  report(status, error, error_size);
+  return prepared;
+}
+
+int plugin_run_prepared(void* prepared, const void* a, void* c, int32_t num_threads, char* error,
+                        size_t error_size) noexcept {
+  return report(guarded([&] {
+                  return OneDnn::get().run_prepared(*static_cast<OneDnn::Prepared*>(prepared), a, c, num_threads);
+                }),
+                error, error_size);
+}
+
+void plugin_release(void* prepared) noexcept { delete static_cast<OneDnn::Prepared*>(prepared); }
+
 const char* plugin_version() noexcept {
   try {
     return onednn_version();
@@ -167,24 +251,17 @@ const char* plugin_version() noexcept {
 }
 
 int plugin_gemm(const qgemm_onednn_gemm_args* args, char* error, size_t error_size) noexcept {
-  const auto type = [](int32_t t) { return static_cast<DType>(t); };
-  const GemmDesc d{args->m, args->n, args->k, args->batch,
-                   {args->a, type(args->a_type), args->a_transposed != 0, args->a_batch_stride},
-                   {args->b, type(args->b_type), args->b_transposed != 0, args->b_batch_stride},
-                   args->c, type(args->c_type), args->c_batch_stride};
   Status status;
   try {
-    status = onednn_gemm(d, args->num_threads);
+    status = onednn_gemm(desc_of(args), args->num_threads);
   } catch (...) {
     status = Status::Error(StatusCode::kOutOfMemory, "oneDNN plugin: out of memory");
   }
-  if (status.ok()) return 0;
-  if (error != nullptr && error_size > 0) std::snprintf(error, error_size, "%s", status.message.c_str());
-  return static_cast<int>(status.code);
+  return report(status, error, error_size);
 }
 
 const qgemm_onednn_plugin kPlugin = {QGEMM_ONEDNN_ABI_VERSION, sizeof(qgemm_onednn_plugin), plugin_version,
-                                     plugin_gemm};
+                                     plugin_gemm, plugin_prepare, plugin_run_prepared, plugin_release};
 
 }  // namespace
 

@@ -23,4 +23,12 @@ const char* onednn_unavailable_reason();
 bool onednn_int8_exact();
 Status onednn_gemm(const GemmDesc& desc);
 
+// A product of fixed shape and types (batch 1) with B reordered once into the
+// layout oneDNN prefers for it (format_tag::any): oneDNN's best case, for the
+// benchmark. Reads desc.b; runs under the pool's job lock like onednn_gemm.
+struct OneDnnPrepared;
+Status onednn_prepare(const GemmDesc& desc, OneDnnPrepared** out);
+Status onednn_run_prepared(OneDnnPrepared* prepared, const void* a, void* c);
+void onednn_release(OneDnnPrepared* prepared);
+
 }  // namespace qgemm

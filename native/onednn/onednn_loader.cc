@@ -108,11 +108,13 @@ bool onednn_int8_exact() {
   return f.avx512_vnni || f.amx_permitted;
 }
 
-Status onednn_gemm(const GemmDesc& d) {
-  const qgemm_onednn_plugin* api = plugin().api;
-  if (api == nullptr) {
-    return Status::Error(StatusCode::kUnsupported, std::string("oneDNN is not available: ") + plugin().reason);
-  }
+namespace {
+
+Status unavailable() {
+  return Status::Error(StatusCode::kUnsupported, std::string("oneDNN is not available: ") + plugin().reason);
+}
+
+qgemm_onednn_gemm_args args_of(const GemmDesc& d) {
   qgemm_onednn_gemm_args args{};
   args.m = d.m;
   args.n = d.n;
@@ -130,10 +132,47 @@ Status onednn_gemm(const GemmDesc& d) {
   args.a_transposed = d.a.transposed ? 1 : 0;
   args.b_transposed = d.b.transposed ? 1 : 0;
   args.num_threads = ThreadPool::global().num_threads();
+  return args;
+}
+
+Status status_of(int code, const char* error) {
+  return code == 0 ? Status::Ok() : Status::Error(static_cast<StatusCode>(code), error);
+}
+
+}  // namespace
+
+Status onednn_gemm(const GemmDesc& d) {
+  const qgemm_onednn_plugin* api = plugin().api;
+  if (api == nullptr) return unavailable();
+  const qgemm_onednn_gemm_args args = args_of(d);
   char error[512] = {0};
-  const int code = api->gemm(&args, error, sizeof(error));
-  if (code == 0) return Status::Ok();
-  return Status::Error(static_cast<StatusCode>(code), error);
+  return status_of(api->gemm(&args, error, sizeof(error)), error);
+}
+
+Status onednn_prepare(const GemmDesc& d, OneDnnPrepared** out) {
+  const qgemm_onednn_plugin* api = plugin().api;
+  if (api == nullptr) return unavailable();
+  const qgemm_onednn_gemm_args args = args_of(d);
+  char error[512] = {0};
+  void* prepared = nullptr;
+  ThreadPool::global().run_exclusive([&] { prepared = api->prepare(&args, error, sizeof(error)); });
+  if (prepared == nullptr) return Status::Error(StatusCode::kBackendError, error);
+  *out = static_cast<OneDnnPrepared*>(prepared);
+  return Status::Ok();
+}
+
+Status onednn_run_prepared(OneDnnPrepared* prepared, const void* a, void* c) {
+  const qgemm_onednn_plugin* api = plugin().api;
+  if (api == nullptr) return unavailable();
+  char error[512] = {0};
+  int code = 0;
+  const int threads = ThreadPool::global().num_threads();
+  ThreadPool::global().run_exclusive([&] { code = api->run_prepared(prepared, a, c, threads, error, sizeof(error)); });
+  return status_of(code, error);
+}
+
+void onednn_release(OneDnnPrepared* prepared) {
+  if (prepared != nullptr && plugin().api != nullptr) plugin().api->release(prepared);
 }
 
 }  // namespace qgemm

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QGEMM_ONEDNN_ABI_VERSION 1
+#define QGEMM_ONEDNN_ABI_VERSION 2
 #define QGEMM_ONEDNN_PLUGIN_SYMBOL "qgemm_onednn_plugin_v1"
 
 #if defined(_WIN32)
@@ -43,6 +43,14 @@ struct qgemm_onednn_plugin {
   // 0 on success, otherwise a qgemm::StatusCode value with a message in
   // error (NUL-terminated, truncated to error_size). Never throws.
   int (*gemm)(const qgemm_onednn_gemm_args* args, char* error, size_t error_size);
+  // One product of fixed shape and types (batch 1) with B reordered once
+  // into the layout oneDNN prefers for it (format_tag::any), as a benchmark
+  // gives oneDNN its best case. Reads args->b (not a, c or num_threads).
+  // Returns null on failure, with a message in error.
+  void* (*prepare)(const qgemm_onednn_gemm_args* args, char* error, size_t error_size);
+  // Runs a prepared product: c = a x the prepared B. Return as gemm().
+  int (*run_prepared)(void* prepared, const void* a, void* c, int32_t num_threads, char* error, size_t error_size);
+  void (*release)(void* prepared);
 };
 
 // The one exported symbol (QGEMM_ONEDNN_PLUGIN_SYMBOL).

@@ -10,5 +10,12 @@ bool onednn_int8_exact() { return false; }
 Status onednn_gemm(const GemmDesc&) {
   return Status::Error(StatusCode::kUnsupported, "qgemm was built without oneDNN");
 }
+Status onednn_prepare(const GemmDesc&, OneDnnPrepared**) {
+  return Status::Error(StatusCode::kUnsupported, "qgemm was built without oneDNN");
+}
+Status onednn_run_prepared(OneDnnPrepared*, const void*, void*) {
+  return Status::Error(StatusCode::kUnsupported, "qgemm was built without oneDNN");
+}
+void onednn_release(OneDnnPrepared*) {}
 
 }  // namespace qgemm
