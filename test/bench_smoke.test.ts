@@ -20,6 +20,7 @@ import { jsMatmul } from '../bench/contenders/js';
 import { loadOrt } from '../bench/contenders/ort';
 import { matmulModel } from '../bench/onnx_model';
 import { parseShapes } from '../bench/shapes';
+import { info } from '../lib';
 
 describe('bench smoke', () => {
   let run: BenchRun;
@@ -58,7 +59,11 @@ describe('bench smoke', () => {
     const json = JSON.parse(fs.readFileSync(written.json, 'utf8')) as BenchRun;
     assert.equal(json.machine.qgemm.version, run.machine.qgemm.version);
     assert.ok(json.gemm.some((r) => (r.timing?.samplesMs.length ?? 0) > 0));
-    assert.ok(json.clock.ghz > 0);
+    // Limits measured by the probes: the kernels' instruction loops at each thread count.
+    const int8Probe = info().kernelList.find((k) => k.kind === 'int8' && k.name === info().kernels.int8)?.probe;
+    if (int8Probe) assert.ok(json.limits.probes[int8Probe]['1'] > 0, `probe ${int8Probe} measured`);
+    assert.ok(json.gemm.some((r) => r.limitFraction !== undefined && r.limitFraction > 0));
+    assert.match(fs.readFileSync(written.markdown, 'utf8'), /Measured limits/);
     const md = fs.readFileSync(written.markdown, 'utf8');
     assert.match(md, /^# qgemm bench/);
     assert.match(md, /\| contender \| 3x40x24 \| 9x16x33 \|/);
