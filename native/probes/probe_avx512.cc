@@ -1,5 +1,8 @@
 // AVX-512 probes: vpdpbusd zmm and fp32 FMA zmm on 16 independent
 // accumulators, in assembly (see probe_avx2.cc for why).
+#include <immintrin.h>
+
+#include <cstddef>
 #include <cstdint>
 
 #include "probes/probes.h"
@@ -47,7 +50,23 @@ int64_t avx512_fma(int64_t iterations) {
   return iterations;
 }
 
+// Four 64-byte loads an iteration into four accumulators (words: a multiple of 64).
+uint64_t read_avx512(const uint64_t* p, size_t words) {
+  __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  for (size_t i = 0; i < words; i += 32) {
+    const __m512i* v = reinterpret_cast<const __m512i*>(p + i);
+    acc0 = _mm512_xor_si512(acc0, _mm512_load_si512(v));
+    acc1 = _mm512_xor_si512(acc1, _mm512_load_si512(v + 1));
+    acc2 = _mm512_xor_si512(acc2, _mm512_load_si512(v + 2));
+    acc3 = _mm512_xor_si512(acc3, _mm512_load_si512(v + 3));
+  }
+  const __m512i x = _mm512_xor_si512(_mm512_xor_si512(acc0, acc1), _mm512_xor_si512(acc2, acc3));
+  return static_cast<uint64_t>(_mm512_reduce_add_epi64(x));
+}
+
 }  // namespace
+
+extern const ReadLoop kReadAvx512 = {kFeatAvx512, read_avx512};
 
 // 16 vpdpbusd x 64 uint8 x int8 multiply-adds (x 2 ops) per iteration.
 extern const Probe kProbeAvx512Vnni = {"avx512_vnni", "vpdpbusd zmm", kFeatAvx512 | kFeatAvx512Vnni, 16 * 64 * 2,

@@ -15,10 +15,12 @@ extern const Probe kProbeScalarMadd;
 #ifdef QGEMM_KERNEL_PROBE_AVX2
 extern const Probe kProbeAvx2Madd;
 extern const Probe kProbeAvx2Fma;
+extern const ReadLoop kReadAvx2;
 #endif
 #ifdef QGEMM_KERNEL_PROBE_AVX512
 extern const Probe kProbeAvx512Vnni;
 extern const Probe kProbeAvx512Fma;
+extern const ReadLoop kReadAvx512;
 #endif
 #ifdef QGEMM_KERNEL_PROBE_AVXVNNI
 extern const Probe kProbeAvxVnni;
@@ -116,6 +118,39 @@ double probe_ops_per_second(const Probe& probe, int threads, double seconds, int
   return best;
 }
 
+namespace {
+
+uint64_t read_portable(const uint64_t* p, size_t words) {
+  uint64_t acc[8] = {};
+  for (size_t i = 0; i < words; i += 8) {
+    for (int j = 0; j < 8; ++j) acc[j] ^= p[i + j];
+  }
+  uint64_t s = 0;
+  for (uint64_t x : acc) s ^= x;
+  return s;
+}
+
+const ReadLoop kReadPortable = {0, read_portable};
+
+// The widest read loop this CPU runs.
+const ReadLoop& read_loop() {
+  static const ReadLoop* const loops[] = {
+#ifdef QGEMM_KERNEL_PROBE_AVX512
+      &kReadAvx512,
+#endif
+#ifdef QGEMM_KERNEL_PROBE_AVX2
+      &kReadAvx2,
+#endif
+      &kReadPortable,
+  };
+  for (const ReadLoop* l : loops) {
+    if ((l->requires & ~cpu_features().set) == 0) return *l;
+  }
+  return kReadPortable;
+}
+
+}  // namespace
+
 double read_bytes_per_second(int threads, size_t bytes, int repeats) {
   const size_t words = bytes / sizeof(uint64_t) / threads / 64 * 64;
   AlignedBuffer buffer(words * threads * sizeof(uint64_t));
@@ -127,15 +162,9 @@ double read_bytes_per_second(int threads, size_t bytes, int repeats) {
   });
   double best = 0;
   for (int r = 0; r < repeats; ++r) {
+    const ReadLoop& loop = read_loop();
     const double dt = timed_on_threads(threads, [&](int t) {
-      const uint64_t* p = data + t * words;
-      uint64_t acc[8] = {};
-      for (size_t i = 0; i < words; i += 8) {
-        for (int j = 0; j < 8; ++j) acc[j] ^= p[i + j];  // vectorizes: wide loads, no arithmetic limit
-      }
-      uint64_t s = 0;
-      for (uint64_t x : acc) s ^= x;
-      sink += static_cast<int64_t>(s);
+      sink += static_cast<int64_t>(loop.read(data + t * words, words));
     });
     best = std::max(best, static_cast<double>(words * threads * sizeof(uint64_t)) / dt);
   }

@@ -4,6 +4,7 @@
 // probe. One file per ISA (probe_<isa>.cc, compiled with that ISA's flags).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@ struct Probe {
   double ops_per_iteration;  // 2 per multiply-add
   // Runs `iterations` iterations; returns a value that depends on every result.
   int64_t (*run)(int64_t iterations);
+};
+
+// A read loop for the bandwidth probe: XORs `words` (a multiple of 64) 64-bit
+// words, with the widest loads of an ISA.
+struct ReadLoop {
+  FeatureSet requires;
+  uint64_t (*read)(const uint64_t* p, size_t words);
 };
 
 // Every probe compiled in (whatever the CPU has).
