@@ -20,7 +20,8 @@ function objects(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...objects(p));
-    else if (/kernels[/\\](s8|f32)_\w+\.cc\.o$/.test(p) && !/_scalar\./.test(p)) out.push(p);
+    // The addon's kernels only: not the emulated copies (SIMDe), not the scalar ones.
+    else if (/qgemm_core\.dir[/\\].*kernels[/\\](s8|f32)_\w+\.cc\.o$/.test(p) && !/_scalar\./.test(p)) out.push(p);
   }
   return out;
 }

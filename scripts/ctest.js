@@ -18,3 +18,5 @@ function run(cmd, args) {
 run('cmake', ['-S', root, '-B', buildDir, '-DQGEMM_BUILD_TESTS=ON', `-DQGEMM_WITH_ONEDNN=${onednn}`, `-DQGEMM_SANITIZE=${sanitize}`, '-DCMAKE_BUILD_TYPE=Release']);
 run('cmake', ['--build', buildDir, '-j', String(require('node:os').availableParallelism?.() ?? 2)]);
 run('ctest', ['--test-dir', buildDir, '--output-on-failure', '--no-tests=error']);
+// The microkernels' hot loops keep their accumulators in registers (x86 builds with objdump).
+if (process.arch === 'x64' && sanitize !== 'ON') run('node', [path.join(__dirname, 'check-spills.js'), buildDir]);
