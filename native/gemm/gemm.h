@@ -27,13 +27,6 @@ struct Epilogue;
 enum class Backend : int { kAuto = 0, kBuiltin = 1, kOneDnn = 2 };
 const char* backend_name(Backend b);
 
-struct Operand {
-  const void* data = nullptr;
-  DType type = DType::kInt8;
-  bool transposed = false;
-  int64_t batch_stride = 0;  // elements between consecutive batch items
-};
-
 struct GemmDesc {
   int64_t m = 0, n = 0, k = 0;
   int64_t batch = 1;

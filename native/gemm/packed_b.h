@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gemm/aligned_buffer.h"
-#include "gemm/gemm.h"
+#include "gemm/types.h"
 #include "gemm/kernels/kernel.h"
 
 namespace qgemm {

@@ -23,6 +23,14 @@ enum class StatusCode : int {
   kNotFinite,        // NaN or infinity where a finite value is needed
 };
 
+// One operand of a GEMM as stored: row-major, or its transpose.
+struct Operand {
+  const void* data = nullptr;
+  DType type = DType::kInt8;
+  bool transposed = false;
+  int64_t batch_stride = 0;  // elements between consecutive batch items
+};
+
 struct Status {
   StatusCode code = StatusCode::kOk;
   std::string message;
