@@ -109,7 +109,7 @@ export function quantizedMatmul(
     epilogue.yScale = yScale;
     epilogue.yZeroPoint = yZeroPoint;
   }
-  (native().gemm as (...args: unknown[]) => void)(...plan.args, epilogue);
+  native().gemm({ ...plan.desc, epilogue });
   return plan.out;
 }
 

@@ -15,6 +15,7 @@ import { MovingAverageMinMaxObserver, type MinMaxObserver } from '../quant/obser
 import type { QParams } from '../quant/qparams';
 import { matmul } from '../matmul';
 import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
+import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
 import { addBias, Linear } from './linear';
 import type { Rng } from './rng';
@@ -23,6 +24,8 @@ import { quantizeRows, type SymmetricInt8 } from './symmetric';
 export interface QATLinearOptions {
   /** The input observer (uint8 affine); default MovingAverageMinMaxObserver(). */
   observer?: MinMaxObserver;
+  /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
+  nonFinite?: NonFinitePolicy;
 }
 
 export interface ConvertOptions {
@@ -35,6 +38,7 @@ export interface ConvertOptions {
 
 export class QATLinear extends Linear {
   readonly observer: MinMaxObserver;
+  readonly nonFinite: NonFinitePolicy;
   #xq: FakeQuantized | undefined;
   #wq: Float32Array | undefined;
   #wInt8: SymmetricInt8 | undefined; // reused buffers
@@ -42,6 +46,7 @@ export class QATLinear extends Linear {
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'qat', options: QATLinearOptions = {}) {
     super(inFeatures, outFeatures, rng, name);
     this.observer = options.observer ?? new MovingAverageMinMaxObserver();
+    this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
   }
 
   /** Starts from a trained float Linear (copies its parameters). */
@@ -70,7 +75,9 @@ export class QATLinear extends Linear {
     return w;
   }
 
-  override forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    // Before observing: a NaN would poison the observer's range for good.
+    const { x, bad } = guardRows(input, 'QATLinear', this.nonFinite);
     if (training) this.observer.observe(x);
     const { scale, zeroPoint } = this.inputQParams();
     const { spec } = this.observer;
@@ -79,6 +86,7 @@ export class QATLinear extends Linear {
     const xt: Tensor<'float32'> = { dtype: 'float32', shape: x.shape, data: xq.y };
     const y = matmul(xt, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { transposeB: true });
     addBias(y.data, this.bias.data);
+    poisonRows(y.data, this.outFeatures, bad);
     this.saved = training ? xt : undefined;
     this.#xq = training ? xq : undefined;
     this.#wq = training ? wq : undefined;
