@@ -20,5 +20,5 @@ export type { QuantizedMatmulOptions, Int8OutputType } from './qmatmul';
 export { QuantizedLinear, quantizeDynamic, quantizeWeights } from './layers/quantized_linear';
 export type { QuantizedLinearOptions, QParamsLike, LinearWeights } from './layers/quantized_linear';
 export { fakeQuantize, fakeQuantizeBackward, lsqBackward } from './quant/fake_quantize';
-export type { FakeQuantizeParams, FakeQuantized, LsqGradients } from './quant/fake_quantize';
+export type { FakeQuantizeParams, FakeQuantized, LsqGradients, Rounding } from './quant/fake_quantize';
 export * from './train';

@@ -9,7 +9,7 @@
 import { rangeError, typeError, show } from './errors';
 import { GemmDescriptor, native } from './native';
 import { PackedWeights } from './packed';
-import { checkTensor, maxByteLength, Tensor, zeros } from './tensor';
+import { checkTensor, maxByteLength, overlaps, Tensor, zeros } from './tensor';
 
 export type Backend = 'auto' | 'builtin' | 'onednn';
 
@@ -78,12 +78,6 @@ function backendCode(backend: unknown, float: boolean, allowInexact: boolean): n
 
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
-}
-
-/** Two byte ranges of the same buffer that share at least one byte. */
-function overlaps(x: ArrayBufferView, y: ArrayBufferView): boolean {
-  if (x.buffer !== y.buffer || x.byteLength === 0 || y.byteLength === 0) return false;
-  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
 /**

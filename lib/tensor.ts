@@ -122,9 +122,9 @@ export function checkTensor(t: unknown, name: string): asserts t is Tensor {
   }
 }
 
-/** "an Int8Array", "a Float32Array": the article a type name takes. */
+/** "an Int8Array", "an int8 tensor", "a Uint8Array": the article a type name takes (u as in "you"). */
 export function withArticle(typeName: string): string {
-  return `${/^[AEIOU]/.test(typeName) ? 'an' : 'a'} ${typeName}`;
+  return `${/^[aeio]/i.test(typeName) ? 'an' : 'a'} ${typeName}`;
 }
 
 /**
@@ -137,6 +137,12 @@ function bareArrayError(view: ArrayBufferView, name: string): TypeError {
     ? 'wrap it: tensor(data, [rows, cols])'
     : `convert it, then wrap it: tensor(Float32Array.from(data), [rows, cols]) (tensors hold int8, uint8, int32 or float32)`;
   return typeError('ERR_QGEMM_ARG_TYPE', `${name} must be a tensor ({ dtype, shape, data }), got a bare ${kind}; ${hint}`);
+}
+
+/** Two views of the same buffer that share at least one byte. */
+export function overlaps(x: ArrayBufferView, y: ArrayBufferView): boolean {
+  if (x.buffer !== y.buffer || x.byteLength === 0 || y.byteLength === 0) return false;
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
 /** True when the TypedArray's buffer was detached (transferred or structured-cloned away). */

@@ -10,10 +10,16 @@ import { rangeError, stateError, show } from '../errors';
 import { minMaxNative } from './native_path';
 import { floatInput, type FloatInput } from './input';
 import { qparamsInto, resolveQSpec, type QParams, type QParamsOptions, type QSpec } from './qparams';
-import { f32, roundHalfEven } from './round';
-import { cumsumF32, floorDivF32, histcInto, torchSumF32 } from './torch_ops';
+import * as round from './round';
+import * as torchOps from './torch_ops';
 import { entropyRange, mseRange, percentileRange } from './histogram_methods';
 import type { Observer } from './observers';
+
+// Bound once: a call through an imported binding is a getter call per element in CommonJS
+// output (esbuild / tsx), which cost more than the arithmetic in these loops.
+const f32 = Math.fround;
+const roundHalfEven = round.roundHalfEven;
+const { cumsumF32, floorDivF32, histcInto, torchSumF32 } = torchOps;
 
 export type HistogramMethod = 'l2' | 'percentile' | 'entropy' | 'mse';
 
