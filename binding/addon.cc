@@ -38,6 +38,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::dequantize>("dequantizeLinear"),
                              InstanceMethod<&QgemmAddon::minmax>("minMax"),
                              InstanceMethod<&QgemmAddon::histogram>("histc"),
+                             InstanceMethod<&QgemmAddon::l2_search>("histogramL2Search"),
                              InstanceMethod<&QgemmAddon::set_max_isa>("setMaxIsa"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
                          });
@@ -154,6 +155,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   Napi::Value dequantize(const Napi::CallbackInfo& info) { return dequantize_linear(info); }
   Napi::Value minmax(const Napi::CallbackInfo& info) { return min_max(info); }
   Napi::Value histogram(const Napi::CallbackInfo& info) { return histc(info); }
+  Napi::Value l2_search(const Napi::CallbackInfo& info) { return histogram_l2_search(info); }
 
   Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
     const int64_t n = arg_size(info, 0, "threads");

@@ -102,6 +102,7 @@ export interface NativeAddon {
   dequantizeLinear(q: Int8Array | Uint8Array, scale: number, zeroPoint: number, out: Float32Array): void;
   minMax(x: Float32Array): [number, number];
   histc(x: Float32Array, bins: number, left: number, right: number, out: Float32Array): void;
+  histogramL2Search(hist: Float32Array, min: number, max: number, dstBins: number): [number, number];
   packWeightsAsync(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativeJob<NativePackedWeights>;
   info(): NativeInfo;
   setNumThreads(n: number): void;

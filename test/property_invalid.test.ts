@@ -299,7 +299,7 @@ describe('property: raw addon calls with random arguments never crash', () => {
   };
   descriptors.gemmAsync = descriptors.gemm;
   descriptors.quantizedLinearAsync = descriptors.quantizedLinear;
-  const signatures: Record<string, string> = { packWeights: 'tnnb', packWeightsAsync: 'tnnb' };
+  const signatures: Record<string, string> = { packWeights: 'tnnb', packWeightsAsync: 'tnnb', histogramL2Search: 'tnnn' };
   // A descriptor: mostly plausible types per field, some fields missing, sometimes a null prototype.
   const descriptor = (fields: Record<string, 'n' | 't' | 'b' | 'p' | 'e'>): fc.Arbitrary<unknown> =>
     fc
@@ -326,7 +326,7 @@ describe('property: raw addon calls with random arguments never crash', () => {
     ),
   );
 
-  it('gemm, gemmAsync, quantizedLinear(Async), packWeights(Async) with random argument lists', async () => {
+  it('gemm, gemmAsync, quantizedLinear(Async), packWeights(Async), histogramL2Search with random argument lists', async () => {
     await fc.assert(
       fc.asyncProperty(rawCall, async ([fn, args]) => {
         const show = (x: unknown): string => (ArrayBuffer.isView(x) ? `${x.constructor.name}(${(x as Int8Array).length})` : typeof x === 'symbol' ? 'symbol' : typeof x === 'bigint' ? `${x}n` : typeof x === 'object' && x !== null ? 'object' : String(x));
