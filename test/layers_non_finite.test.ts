@@ -116,3 +116,10 @@ describe('the training layers (their quantizing paths) with NaN or infinite inpu
     assert.throws(() => new QATLinear(2, 2, new Rng(1), 'x', { nonFinite: 'skip' as never }), { code: 'ERR_QGEMM_OPTION' });
   });
 });
+
+it('the training layers name themselves when x is not a float32 [batch, in] tensor', () => {
+  const int8 = new Int8Linear(inF, outF, new Rng(5));
+  const qat = new QATLinear(inF, outF, new Rng(5));
+  assert.throws(() => int8.forward(tensor(new Float32Array(10), [2, 5]), true), { code: 'ERR_QGEMM_SHAPE', message: /^Int8Linear: x must be a float32 tensor \[batch, 6\], got float32 \[2, 5\]/ });
+  assert.throws(() => qat.forward(new Float32Array(12) as never, true), { code: 'ERR_QGEMM_ARG_TYPE', message: /^QATLinear: x must be a tensor .*wrap it/ });
+});

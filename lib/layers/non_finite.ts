@@ -8,7 +8,7 @@
  * other rows as if the bad one were zeros.
  */
 import { rangeError, typeError, show } from '../errors';
-import type { Tensor } from '../tensor';
+import { checkTensor, type Tensor } from '../tensor';
 
 export type NonFinitePolicy = 'throw' | 'propagate';
 
@@ -42,11 +42,16 @@ export function nonFiniteMessage(x: Float32Array, cols: number, bad: readonly nu
 }
 
 /**
- * Applies the policy to a [rows, cols] float32 input: returns it unchanged when
- * every value is finite; throws (policy 'throw'), or returns a copy with the bad
- * rows zeroed and their indices (policy 'propagate'; pass them to poisonRows).
+ * Checks a layer's input (a float32 [batch, inFeatures] tensor, named from the
+ * layer's side) and applies the policy: returns it unchanged when every value is
+ * finite; throws (policy 'throw'), or returns a copy with the bad rows zeroed and
+ * their indices (policy 'propagate'; pass them to poisonRows).
  */
-export function guardRows(x: Tensor<'float32'>, layer: string, policy: NonFinitePolicy): { x: Tensor<'float32'>; bad: number[] } {
+export function guardRows(x: Tensor<'float32'>, layer: string, policy: NonFinitePolicy, inFeatures: number): { x: Tensor<'float32'>; bad: number[] } {
+  checkTensor(x, `${layer}: x`);
+  if (x.dtype !== 'float32' || x.shape.length !== 2 || x.shape[1] !== inFeatures) {
+    throw rangeError('ERR_QGEMM_SHAPE', `${layer}: x must be a float32 tensor [batch, ${inFeatures}], got ${x.dtype} [${x.shape.join(', ')}]`);
+  }
   const [rows, cols] = x.shape;
   const bad = nonFiniteRows(x.data, rows, cols);
   if (bad.length === 0) return { x, bad };

@@ -33,7 +33,7 @@ export class Int8Linear extends Linear {
   }
 
   override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    const { x, bad } = guardRows(input, 'Int8Linear', this.nonFinite);
+    const { x, bad } = guardRows(input, 'Int8Linear', this.nonFinite, this.inFeatures);
     const rows = x.shape[0];
     const xq = quantizeRows(x.data, rows, this.inFeatures);
     const wq = quantizeRows(this.weight.data, this.outFeatures, this.inFeatures);

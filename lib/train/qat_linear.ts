@@ -89,7 +89,7 @@ export class QATLinear extends Linear {
 
   override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     // Before observing: a NaN would poison the observer's range for good.
-    const { x, bad } = guardRows(input, 'QATLinear', this.nonFinite);
+    const { x, bad } = guardRows(input, 'QATLinear', this.nonFinite, this.inFeatures);
     if (training) this.observer.observe(x);
     const { scale, zeroPoint } = this.inputQParams();
     const { spec } = this.observer;
