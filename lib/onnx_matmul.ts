@@ -39,7 +39,7 @@ function read(arg: ParamArg, name: string): { values: ArrayLike<number>; shape?:
     checkTensor(arg, name);
     return { values: arg.data, shape: arg.shape };
   }
-  if (typeof arg !== 'object' || arg === null || typeof (arg as ArrayLike<number>).length !== 'number' || typeof arg === 'string') {
+  if (typeof arg !== 'object' || arg === null || typeof (arg as ArrayLike<number>).length !== 'number') {
     throw typeError('ERR_QGEMM_ARG_TYPE', `${name} must be a number, a tensor or an array of numbers`);
   }
   return { values: arg as ArrayLike<number> };

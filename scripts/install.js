@@ -20,7 +20,7 @@ const logFile = path.join(root, 'build', 'install.log');
 // Loads the binary node-gyp-build would pick, in a child: a binary that cannot
 // load here (wrong glibc, wrong CPU) must not take this process down with it.
 function binaryLoads() {
-  const probe = `require(${JSON.stringify(require.resolve('node-gyp-build', { paths: [root] }))})(${JSON.stringify(root)})`;
+  const probe = `require(require.resolve('node-gyp-build', { paths: [${JSON.stringify(root)}] }))(${JSON.stringify(root)})`;
   return spawnSync(process.execPath, ['-e', probe], { cwd: root, stdio: 'ignore' }).status === 0;
 }
 
@@ -62,8 +62,14 @@ function main() {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.openSync(logFile, 'w');
   const started = Date.now();
-  const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
-  const build = spawnSync(process.execPath, [cmakeJs, 'compile'], { cwd: root, stdio: ['ignore', log, log] });
+  let build;
+  try {
+    const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
+    build = spawnSync(process.execPath, [cmakeJs, 'compile'], { cwd: root, stdio: ['ignore', log, log] });
+  } catch (error) {
+    fs.writeSync(log, `cmake-js, a dependency of qgemm, is not installed: ${error.message}\n`);
+    build = { status: 'cmake-js not installed' };
+  }
   fs.closeSync(log);
   const seconds = Math.round((Date.now() - started) / 1000);
   if (build.status === 0 && binaryLoads()) {
