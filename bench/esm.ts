@@ -1,6 +1,6 @@
 /**
  * Loads an ES module from CommonJS output. tsc (module: commonjs) would turn
- * `import()` into `require()`, which cannot load vega (top-level await), so
+ * `import()` into `require()`, which cannot load ES-only packages, so
  * the real dynamic import is hidden from it in a Function.
  */
 // eslint-disable-next-line @typescript-eslint/no-implied-eval

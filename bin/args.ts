@@ -6,7 +6,9 @@ export const USAGE = `usage:
       CPU features, the kernels in use, backends, threads
   qgemm bench [--shapes M:N:K,...] [--threads n|1,2] [--quick] [--json] [--out DIR]
       GOPS of qgemm and its peers (oneDNN, onnxruntime-node, plain JS) per shape and thread count;
-      writes DIR/<latest|quick|custom>.{json,md,svg}; --json prints the JSON instead of the tables
+      writes DIR/<latest|quick|custom>.{json,md,svg} (results, tables, chart); --json prints the JSON
+      instead of the tables. Default DIR: ./qgemm-bench-results in the current folder (bench/results
+      when run from a qgemm source checkout)
   qgemm report FILE.json [--out DIR]
       rewrites the Markdown and SVG of a saved run (default DIR: the JSON's folder)`;
 

@@ -34,8 +34,7 @@ async function bench(args: BenchArgs): Promise<void> {
   const written = await writeReports(run, args.out ?? defaultOutDir(), run.kind === 'full' ? 'latest' : run.kind);
   if (args.json) process.stdout.write(JSON.stringify(run) + '\n');
   else process.stdout.write(renderConsole(run) + '\n');
-  const files = [written.json, written.markdown, written.svg].filter((f) => f !== undefined);
-  process.stderr.write(`wrote ${files.join(', ')}${written.chartError ? ` (${written.chartError})` : ''}\n`);
+  process.stderr.write(`wrote ${[written.json, written.markdown, written.svg].join(', ')}\n`);
 }
 
 /** Re-renders a saved run: report code changes need no new (long) bench run. */
@@ -43,7 +42,7 @@ async function report(args: ReportArgs): Promise<void> {
   const run = JSON.parse(fs.readFileSync(args.file, 'utf8')) as BenchRun;
   const stem = path.basename(args.file, '.json');
   const written = await writeReports(run, args.out ?? path.dirname(args.file), stem);
-  process.stderr.write(`wrote ${[written.json, written.markdown, written.svg].filter(Boolean).join(', ')}\n`);
+  process.stderr.write(`wrote ${[written.json, written.markdown, written.svg].join(', ')}\n`);
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -40,6 +40,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::dequantize>("dequantizeLinear"),
                              InstanceMethod<&QgemmAddon::minmax>("minMax"),
                              InstanceMethod<&QgemmAddon::histogram>("histc"),
+                             InstanceMethod<&QgemmAddon::l2_search>("histogramL2Search"),
                              InstanceMethod<&QgemmAddon::set_max_isa>("setMaxIsa"),
                              InstanceMethod<&QgemmAddon::probe>("probe"),
                              InstanceMethod<&QgemmAddon::onednn_prepare>("onednnPrepare"),
@@ -200,6 +201,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   Napi::Value dequantize(const Napi::CallbackInfo& info) { return dequantize_linear(info); }
   Napi::Value minmax(const Napi::CallbackInfo& info) { return min_max(info); }
   Napi::Value histogram(const Napi::CallbackInfo& info) { return histc(info); }
+  Napi::Value l2_search(const Napi::CallbackInfo& info) { return histogram_l2_search(info); }
 
   Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
     const int64_t n = arg_size(info, 0, "threads");

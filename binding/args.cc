@@ -12,27 +12,22 @@ namespace {
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 }
 
-int64_t arg_size(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  const Napi::Value v = info[index];
-  if (!v.IsNumber()) throw_type_error(info.Env(), "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be a number");
+int64_t read_size(Napi::Env env, Napi::Value v, const std::string& name) {
+  if (!v.IsNumber()) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", name + " must be a number");
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!(d >= 0 && d <= kMaxSafeInteger) || std::floor(d) != d) {
-    throw_range_error(info.Env(), "ERR_QGEMM_SHAPE", std::string(name) + " must be a non-negative integer");
+    throw_range_error(env, "ERR_QGEMM_SHAPE", name + " must be a non-negative integer");
   }
   return static_cast<int64_t>(d);
 }
 
-bool arg_bool(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  const Napi::Value v = info[index];
-  if (!v.IsBoolean()) throw_type_error(info.Env(), "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be a boolean");
+bool read_bool(Napi::Env env, Napi::Value v, const std::string& name) {
+  if (!v.IsBoolean()) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", name + " must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
-ArrayView arg_array(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  const Napi::Value v = info[index];
-  if (!v.IsTypedArray()) {
-    throw_type_error(info.Env(), "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be a TypedArray");
-  }
+ArrayView read_array(Napi::Env env, Napi::Value v, const std::string& name) {
+  if (!v.IsTypedArray()) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", name + " must be a TypedArray");
   const Napi::TypedArray array = v.As<Napi::TypedArray>();
   ArrayView view{nullptr, static_cast<int64_t>(array.ElementLength()), qgemm::DType::kInt8};
   switch (array.TypedArrayType()) {
@@ -41,8 +36,7 @@ ArrayView arg_array(const Napi::CallbackInfo& info, size_t index, const char* na
     case napi_int32_array: view.type = qgemm::DType::kInt32; break;
     case napi_float32_array: view.type = qgemm::DType::kFloat32; break;
     default:
-      throw_type_error(info.Env(), "ERR_QGEMM_DTYPE",
-                       std::string(name) + " must be an Int8Array, Uint8Array, Int32Array or Float32Array");
+      throw_type_error(env, "ERR_QGEMM_DTYPE", name + " must be an Int8Array, Uint8Array, Int32Array or Float32Array");
   }
   if (view.length > 0) {
     Napi::ArrayBuffer buffer = array.ArrayBuffer();
@@ -50,6 +44,28 @@ ArrayView arg_array(const Napi::CallbackInfo& info, size_t index, const char* na
     if (buffer.Data() == nullptr) view.length = 0;  // detached
   }
   return view;
+}
+
+Descriptor::Descriptor(const Napi::CallbackInfo& info, const char* call) : env_(info.Env()), call_(call) {
+  // Arrays and functions are objects too, but never a descriptor.
+  if (info.Length() != 1 || !info[0].IsObject() || info[0].IsArray() || info[0].IsFunction() || info[0].IsTypedArray()) {
+    throw_type_error(env_, "ERR_QGEMM_ARG_TYPE", call_ + " expects one descriptor object");
+  }
+  object_ = info[0].As<Napi::Object>();
+}
+
+Napi::Value Descriptor::optional(const char* field) const { return object_.Get(field); }
+
+Napi::Value Descriptor::required(const char* field) const {
+  Napi::Value v = object_.Get(field);
+  if (v.IsUndefined()) throw_type_error(env_, "ERR_QGEMM_ARG_TYPE", call_ + " descriptor: " + field + " is missing");
+  return v;
+}
+
+double Descriptor::number(const char* field) const {
+  const Napi::Value v = required(field);
+  if (!v.IsNumber()) throw_type_error(env_, "ERR_QGEMM_ARG_TYPE", std::string(field) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
 }
 
 void check_fits(Napi::Env env, const ArrayView& view, int64_t batch, int64_t rows, int64_t cols,

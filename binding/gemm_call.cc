@@ -26,29 +26,30 @@ int64_t bytes_of(int64_t batch, int64_t rows, int64_t cols, int64_t stride, qgem
 
 std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
                                           bool native_out) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 14 && info.Length() != 15) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "gemm expects 14 or 15 arguments");
+  const Descriptor desc(info, "gemm");
+  Napi::Env env = desc.env();
   auto call = std::make_unique<GemmCall>();
   qgemm::GemmDesc& d = call->desc;
-  d.m = arg_size(info, 3, "m");
-  d.n = arg_size(info, 4, "n");
-  d.k = arg_size(info, 5, "k");
-  d.batch = arg_size(info, 6, "batch");
-  const ArrayView a = arg_array(info, 0, "a");
-  const ArrayView c = arg_array(info, 2, "out");
-  d.a = {a.data, a.type, arg_bool(info, 10, "transposeA"), arg_size(info, 7, "aStride")};
+  d.m = desc.size("m");
+  d.n = desc.size("n");
+  d.k = desc.size("k");
+  d.batch = desc.size("batch");
+  const ArrayView a = desc.array("a");
+  const ArrayView c = desc.array("c");
+  d.a = {a.data, a.type, desc.boolean("transposeA"), desc.size("aStride")};
   d.c = c.data;
   d.c_type = c.type;
-  d.c_batch_stride = arg_size(info, 9, "cStride");
-  const int64_t b_stride = arg_size(info, 8, "bStride");
-  const bool b_transposed = arg_bool(info, 11, "transposeB");
-  call->backend = to_backend(env, arg_size(info, 12, "backend"));
-  call->allow_inexact = arg_bool(info, 13, "allowInexact");
-  if (info[1].IsObject() && info[1].As<Napi::Object>().InstanceOf(packed_class.Value())) {
-    call->packed = PackedWeights::Unwrap(info[1].As<Napi::Object>())->get(env);
+  d.c_batch_stride = desc.size("cStride");
+  const int64_t b_stride = desc.size("bStride");
+  const bool b_transposed = desc.boolean("transposeB");
+  call->backend = to_backend(env, desc.size("backend"));
+  call->allow_inexact = desc.boolean("allowInexact");
+  const Napi::Value b_value = desc.required("b");
+  if (b_value.IsObject() && b_value.As<Napi::Object>().InstanceOf(packed_class.Value())) {
+    call->packed = PackedWeights::Unwrap(b_value.As<Napi::Object>())->get(env);
     d.packed_b = call->packed.get();
   } else {
-    const ArrayView b = arg_array(info, 1, "b");
+    const ArrayView b = read_array(env, b_value, "b");
     check_fits(env, b, d.batch, d.k, d.n, b_stride, "b");
     d.b = {b.data, b.type, b_transposed, b_stride};
     call->b_bytes = bytes_of(d.batch, d.k, d.n, b_stride, b.type);
@@ -58,10 +59,10 @@ std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const 
     if (d.c_batch_stride != d.m * d.n) throw_range_error(env, "ERR_QGEMM_INVALID", "cStride must be m * n");
     ArrayView sized = c;
     sized.length = INT64_MAX;
-    check_fits(env, sized, d.batch, d.m, d.n, d.c_batch_stride, "out");  // overflow check only
+    check_fits(env, sized, d.batch, d.m, d.n, d.c_batch_stride, "c");  // overflow check only
     call->c_bytes = bytes_of(d.batch, d.m, d.n, d.c_batch_stride, c.type);
   } else {
-    check_fits(env, c, d.batch, d.m, d.n, d.c_batch_stride, "out");
+    check_fits(env, c, d.batch, d.m, d.n, d.c_batch_stride, "c");
     // Output items must not overlap: with cStride < m * n a huge batch would pass
     // the bounds check on a tiny buffer and rewrite it batch times (a hang, not a result).
     if (d.batch > 1 && d.c_batch_stride < d.m * d.n) {
@@ -69,9 +70,10 @@ std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const 
     }
   }
   call->a_bytes = bytes_of(d.batch, d.m, d.k, d.a.batch_stride, a.type);
-  if (info.Length() == 15 && !info[14].IsUndefined()) {
+  const Napi::Value epilogue = desc.optional("epilogue");
+  if (!epilogue.IsUndefined()) {
     if (d.a.type == qgemm::DType::kFloat32) throw_type_error(env, "ERR_QGEMM_DTYPE", "epilogues apply to int8 GEMMs");
-    call->epilogue = std::make_unique<OwnedEpilogue>(parse_epilogue(env, info[14], c.type, d.batch * d.m, d.n));
+    call->epilogue = std::make_unique<OwnedEpilogue>(parse_epilogue(env, epilogue, c.type, d.batch * d.m, d.n));
     call->epilogue->bind();
     d.epilogue = &call->epilogue->e;
   }

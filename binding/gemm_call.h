@@ -22,9 +22,10 @@ struct GemmCall {
   std::unique_ptr<OwnedEpilogue> epilogue;
   std::vector<uint8_t> a_copy, b_copy;           // the inputs' snapshot, for async calls
 
-  // gemm(a, b | packed, c, m, n, k, batch, aStride, bStride, cStride,
-  //      transposeA, transposeB, backend, allowInexact[, epilogue]).
-  // With native_out, `out` only names the result type (it may be empty): the
+  // gemm({ a, b (TypedArray or PackedWeights), c, m, n, k, batch, aStride,
+  //        bStride, cStride, transposeA, transposeB, backend, allowInexact,
+  //        epilogue? }): one descriptor object, read by field name.
+  // With native_out, `c` only names the result type (it may be empty): the
   // result goes to memory the call owns (see own_output()).
   static std::unique_ptr<GemmCall> parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
                                          bool native_out = false);

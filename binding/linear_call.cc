@@ -24,19 +24,17 @@ std::vector<float> float_array(Napi::Env env, Napi::Value v, const char* name, i
   return std::vector<float>(a.Data(), a.Data() + length);
 }
 
-float finite_positive(Napi::Env env, const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (!info[i].IsNumber()) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be a number");
-  const float v = info[i].As<Napi::Number>().FloatValue();
-  if (!(v > 0) || !std::isfinite(v)) throw_range_error(env, "ERR_QGEMM_SCALE", std::string(name) + " must be positive and finite");
+float finite_positive(const Descriptor& desc, const char* name) {
+  const float v = static_cast<float>(desc.number(name));
+  if (!(v > 0) || !std::isfinite(v)) throw_range_error(desc.env(), "ERR_QGEMM_SCALE", std::string(name) + " must be positive and finite");
   return v;
 }
 
-int32_t zero_point(Napi::Env env, const Napi::CallbackInfo& info, size_t i, const char* name, qgemm::DType t) {
-  if (!info[i].IsNumber()) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be a number");
-  const double v = info[i].As<Napi::Number>().DoubleValue();
+int32_t zero_point(const Descriptor& desc, const char* name, qgemm::DType t) {
+  const double v = desc.number(name);
   const double lo = t == qgemm::DType::kInt8 ? -128 : 0, hi = t == qgemm::DType::kInt8 ? 127 : 255;
   if (!(v >= lo && v <= hi) || std::floor(v) != v) {
-    throw_range_error(env, "ERR_QGEMM_ZERO_POINT", std::string(name) + " is outside the range of its type");
+    throw_range_error(desc.env(), "ERR_QGEMM_ZERO_POINT", std::string(name) + " is outside the range of its type");
   }
   return static_cast<int32_t>(v);
 }
@@ -45,28 +43,32 @@ int32_t zero_point(Napi::Env env, const Napi::CallbackInfo& info, size_t i, cons
 
 std::unique_ptr<LinearCall> LinearCall::parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
                                               bool native_out) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 12) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "quantizedLinear expects 12 arguments");
+  const Descriptor desc(info, "quantizedLinear");
+  Napi::Env env = desc.env();
   auto call = std::make_unique<LinearCall>();
   qgemm::QuantizedLinearDesc& d = call->desc;
-  if (!info[2].IsObject() || !info[2].As<Napi::Object>().InstanceOf(packed_class.Value())) {
+  const Napi::Value weights = desc.required("weights");
+  if (!weights.IsObject() || !weights.As<Napi::Object>().InstanceOf(packed_class.Value())) {
     throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "weights must be PackedWeights");
   }
-  call->weights = PackedWeights::Unwrap(info[2].As<Napi::Object>())->get(env);
+  call->weights = PackedWeights::Unwrap(weights.As<Napi::Object>())->get(env);
   if (call->weights->type() != qgemm::DType::kInt8) throw_type_error(env, "ERR_QGEMM_DTYPE", "weights must be int8");
   d.weights = call->weights.get();
   const int64_t in = d.weights->k(), n = d.weights->n();
-  d.rows = arg_size(info, 1, "rows");
-  call->w_scales = float_array(env, info[3], "wScales", n, true);
+  d.rows = desc.size("rows");
+  call->w_scales = float_array(env, desc.required("wScales"), "wScales", n, true);
   d.w_per_channel = call->w_scales.size() > 1 || n == 1;
-  if (!info[4].IsUndefined()) call->bias = float_array(env, info[4], "bias", n, false);
-  d.relu = arg_bool(info, 5, "relu");
+  const Napi::Value bias = desc.optional("bias");
+  if (!bias.IsUndefined()) call->bias = float_array(env, bias, "bias", n, false);
+  d.relu = desc.boolean("relu");
   // mode: 0 dynamic per row, 1 dynamic per tensor, 2 static uint8, 3 static int8
-  const int64_t mode = arg_size(info, 6, "mode");
+  const int64_t mode = desc.size("mode");
   if (mode > 3) throw_range_error(env, "ERR_QGEMM_OPTION", "mode out of range");
   d.mode = static_cast<qgemm::ActivationQuant>(mode > 2 ? 2 : mode);
+  const Napi::Value propagate = desc.optional("propagateNonFinite");
+  d.propagate_non_finite = !propagate.IsUndefined() && read_bool(env, propagate, "propagateNonFinite");
 
-  const ArrayView x = arg_array(info, 0, "x");
+  const ArrayView x = desc.array("x");
   check_fits(env, x, 1, d.rows, in, 0, "x");
   if (x.type == qgemm::DType::kFloat32) {
     d.x = static_cast<const float*>(x.data);
@@ -80,12 +82,15 @@ std::unique_ptr<LinearCall> LinearCall::parse(const Napi::CallbackInfo& info, co
   }
   call->x_bytes = d.rows * in * static_cast<int64_t>(qgemm::dtype_size(x.type));
   if (d.mode == qgemm::ActivationQuant::kStatic) {
-    d.x_scale = finite_positive(env, info, 7, "xScale");
-    d.x_zero_point = zero_point(env, info, 8, "xZeroPoint", d.x_type);
+    d.x_scale = finite_positive(desc, "xScale");
+    d.x_zero_point = zero_point(desc, "xZeroPoint", d.x_type);
   }
 
-  const ArrayView out = arg_array(info, 9, "out");
+  const ArrayView out = desc.array("out");
   if (out.type == qgemm::DType::kInt32) throw_type_error(env, "ERR_QGEMM_DTYPE", "out must be float32, int8 or uint8");
+  if (d.propagate_non_finite && out.type != qgemm::DType::kFloat32) {
+    throw_type_error(env, "ERR_QGEMM_OPTION", "propagateNonFinite needs a float32 out (int8/uint8 have no NaN)");
+  }
   ArrayView sized = out;
   if (native_out) sized.length = INT64_MAX;  // the job allocates it: check only for overflow
   check_fits(env, sized, 1, d.rows, n, 0, "out");
@@ -93,8 +98,8 @@ std::unique_ptr<LinearCall> LinearCall::parse(const Napi::CallbackInfo& info, co
   d.out_type = out.type;
   call->out_bytes = d.rows * n * static_cast<int64_t>(qgemm::dtype_size(out.type));
   if (out.type != qgemm::DType::kFloat32) {
-    d.y_scale = finite_positive(env, info, 10, "yScale");
-    d.y_zero_point = zero_point(env, info, 11, "yZeroPoint", out.type);
+    d.y_scale = finite_positive(desc, "yScale");
+    d.y_zero_point = zero_point(desc, "yZeroPoint", out.type);
   }
   d.w_scales = call->w_scales.data();
   d.bias = call->bias.empty() ? nullptr : call->bias.data();

@@ -1,9 +1,13 @@
-// One parsed quantizedLinear() call (sync or, after own_buffers(), async).
-//   quantizedLinear(x, rows, weights, wScales, bias | undefined, relu, mode (0 dynamic per
-//                   row, 1 dynamic per tensor, 2 static uint8, 3 static int8),
-//                   xScale, xZeroPoint, out, yScale, yZeroPoint)
+// One parsed quantizedLinear() call (sync or, after own_input(), async), from
+// one descriptor object read by field name:
+//   quantizedLinear({ x, rows, weights, wScales, bias?, relu, mode (0 dynamic per row,
+//                     1 dynamic per tensor, 2 static uint8, 3 static int8),
+//                     xScale, xZeroPoint (static modes), out, yScale, yZeroPoint
+//                     (int8/uint8 out), propagateNonFinite? })
 // x: Float32Array (any mode) or Int8Array/Uint8Array (static, already
 // quantized); out: Float32Array, Int8Array or Uint8Array (rows x N).
+// A float x row holding NaN or +-Infinity fails the call (ERR_QGEMM_NOT_FINITE)
+// unless propagateNonFinite (float32 out only): then that output row is NaN.
 #pragma once
 
 #include <napi.h>

@@ -6,6 +6,7 @@
 #include "args.h"
 #include "errors.h"
 #include "quant/histogram.h"
+#include "quant/histogram_search.h"
 #include "quant/quantize.h"
 
 namespace qgemm_binding {
@@ -94,6 +95,25 @@ Napi::Value histc(const Napi::CallbackInfo& info) {
   }
   qgemm::histc_accumulate(static_cast<const float*>(x.data), x.length, bins, left, right, static_cast<float*>(out.data));
   return env.Undefined();
+}
+
+Napi::Value histogram_l2_search(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const ArrayView hist = arg_array(info, 0, "hist");
+  if (hist.type != qgemm::DType::kFloat32 || hist.length == 0) {
+    throw_type_error(env, "ERR_QGEMM_DTYPE", "hist must be a non-empty Float32Array");
+  }
+  if (!info[1].IsNumber() || !info[2].IsNumber()) throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "min and max must be numbers");
+  const float lo = info[1].As<Napi::Number>().FloatValue(), hi = info[2].As<Napi::Number>().FloatValue();
+  if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi)) throw_range_error(env, "ERR_QGEMM_MIN_MAX", "need finite min <= max");
+  const int64_t dst_bins = arg_size(info, 3, "dstBins");
+  if (dst_bins < 1) throw_range_error(env, "ERR_QGEMM_SHAPE", "dstBins must be at least 1");
+  float range_lo, range_hi;
+  qgemm::histogram_l2_search(static_cast<const float*>(hist.data), hist.length, lo, hi, dst_bins, &range_lo, &range_hi);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, range_lo));
+  out.Set(1u, Napi::Number::New(env, range_hi));
+  return out;
 }
 
 }  // namespace qgemm_binding

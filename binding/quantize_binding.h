@@ -15,5 +15,7 @@ Napi::Value dequantize_linear(const Napi::CallbackInfo& info);
 Napi::Value min_max(const Napi::CallbackInfo& info);
 // histc(x: Float32Array, bins, left, right, out: Float32Array) adds counts to out
 Napi::Value histc(const Napi::CallbackInfo& info);
+// histogramL2Search(hist: Float32Array, min, max, dstBins) -> [lo, hi] (HistogramObserver's 'l2')
+Napi::Value histogram_l2_search(const Napi::CallbackInfo& info);
 
 }  // namespace qgemm_binding

@@ -70,7 +70,7 @@ export function matmulAsync(
 export async function matmulAsync(a: Tensor, b: Tensor | PackedWeights, options?: MatmulOptions & AsyncOptions): Promise<Tensor> {
   const [rest, signal] = splitSignal(options);
   const plan = planMatmul(a, b, rest, 'native');
-  const buffer = await runJob(() => native().gemmAsync(...plan.args), signal);
+  const buffer = await runJob(() => native().gemmAsync(plan.desc), signal);
   const result = wrapBuffer(plan.out.dtype, plan.out.shape, buffer);
   const userOut = rest?.out;
   if (userOut === undefined) return result;

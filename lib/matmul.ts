@@ -7,9 +7,9 @@
  * against buffer lengths so that even a raw call cannot go out of bounds.
  */
 import { rangeError, typeError, show } from './errors';
-import { native, NativeAddon } from './native';
+import { GemmDescriptor, native } from './native';
 import { PackedWeights } from './packed';
-import { checkTensor, maxByteLength, Tensor, zeros } from './tensor';
+import { checkTensor, maxByteLength, overlaps, Tensor, zeros } from './tensor';
 
 export type Backend = 'auto' | 'builtin' | 'onednn';
 
@@ -36,8 +36,8 @@ const OPTION_KEYS = new Set(['transposeA', 'transposeB', 'out', 'backend', 'allo
 export interface MatmulPlan {
   /** Where the native call writes: options.out, or a fresh tensor. */
   readonly out: Tensor;
-  /** The native gemm arguments (out.data third). */
-  readonly args: Parameters<NativeAddon['gemm']>;
+  /** The native call's descriptor (c is out.data). */
+  readonly desc: GemmDescriptor;
 }
 
 function checkBool(value: unknown, name: string): boolean {
@@ -78,12 +78,6 @@ function backendCode(backend: unknown, float: boolean, allowInexact: boolean): n
 
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
-}
-
-/** Two byte ranges of the same buffer that share at least one byte. */
-function overlaps(x: ArrayBufferView, y: ArrayBufferView): boolean {
-  if (x.buffer !== y.buffer || x.byteLength === 0 || y.byteLength === 0) return false;
-  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
 /**
@@ -177,7 +171,7 @@ export function planMatmul(
   const bArg = packed !== undefined ? packed.handle() : (b as Tensor).data;
   return {
     out,
-    args: [a.data, bArg, out.data, m, n, k, batch, aStride, bStride, m * n, transposeA, transposeB, backend, allowInexact],
+    desc: { a: a.data, b: bArg, c: out.data, m, n, k, batch, aStride, bStride, cStride: m * n, transposeA, transposeB, backend, allowInexact },
   };
 }
 
@@ -195,6 +189,6 @@ export function matmul(
 ): Tensor<'float32'>;
 export function matmul(a: Tensor, b: Tensor | PackedWeights, options?: MatmulOptions): Tensor {
   const plan = planMatmul(a, b, options);
-  native().gemm(...plan.args);
+  native().gemm(plan.desc);
   return plan.out;
 }

@@ -58,21 +58,50 @@ export interface NativeEpilogue {
   yZeroPoint?: number;
 }
 
-/** x, rows, weights, wScales, bias, relu, mode, xScale, xZeroPoint, out, yScale, yZeroPoint */
-export type QuantizedLinearArgs = [
-  x: ArrayBufferView,
-  rows: number,
-  weights: NativePackedWeights,
-  wScales: Float32Array,
-  bias: Float32Array | undefined,
-  relu: boolean,
-  mode: number,
-  xScale: number,
-  xZeroPoint: number,
-  out: ArrayBufferView,
-  yScale: number,
-  yZeroPoint: number,
-];
+/**
+ * One GEMM, described by name (binding/gemm_call.h). c is the output (for
+ * gemmAsync only its type matters: the job allocates the result). Strides are
+ * in elements between batch items (0: the operand is shared by the batch).
+ */
+export interface GemmDescriptor {
+  a: ArrayBufferView;
+  b: ArrayBufferView | NativePackedWeights;
+  c: ArrayBufferView;
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  aStride: number;
+  bStride: number;
+  cStride: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  /** 0 auto, 1 builtin, 2 onednn */
+  backend: number;
+  allowInexact: boolean;
+  epilogue?: NativeEpilogue;
+}
+
+/** One QuantizedLinear forward pass, described by name (binding/linear_call.h). */
+export interface LinearDescriptor {
+  x: ArrayBufferView;
+  rows: number;
+  weights: NativePackedWeights;
+  wScales: Float32Array;
+  bias?: Float32Array;
+  relu: boolean;
+  /** 0 dynamic per row, 1 dynamic per tensor, 2 static uint8, 3 static int8 */
+  mode: number;
+  /** Static modes only. */
+  xScale?: number;
+  xZeroPoint?: number;
+  out: ArrayBufferView;
+  /** int8 / uint8 out only. */
+  yScale?: number;
+  yZeroPoint?: number;
+  /** NaN across the output row of a non-finite x row, instead of ERR_QGEMM_NOT_FINITE. */
+  propagateNonFinite?: boolean;
+}
 
 /** A job on the compute queue; cancel() stops it if it has not started. */
 export interface NativeJob<T> {
@@ -81,31 +110,16 @@ export interface NativeJob<T> {
 }
 
 export interface NativeAddon {
-  gemm(
-    a: ArrayBufferView,
-    b: ArrayBufferView | NativePackedWeights,
-    c: ArrayBufferView,
-    m: number,
-    n: number,
-    k: number,
-    batch: number,
-    aStride: number,
-    bStride: number,
-    cStride: number,
-    transposeA: boolean,
-    transposeB: boolean,
-    backend: number,
-    allowInexact: boolean,
-    epilogue?: NativeEpilogue,
-  ): void;
-  gemmAsync(...args: Parameters<NativeAddon['gemm']>): NativeJob<ArrayBuffer>;
-  quantizedLinear(...args: QuantizedLinearArgs): void;
-  quantizedLinearAsync(...args: QuantizedLinearArgs): NativeJob<ArrayBuffer>;
+  gemm(desc: GemmDescriptor): void;
+  gemmAsync(desc: GemmDescriptor): NativeJob<ArrayBuffer>;
+  quantizedLinear(desc: LinearDescriptor): void;
+  quantizedLinearAsync(desc: LinearDescriptor): NativeJob<ArrayBuffer>;
   packWeights(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativePackedWeights;
   quantizeLinear(x: Float32Array, scale: number, zeroPoint: number, out: Int8Array | Uint8Array): void;
   dequantizeLinear(q: Int8Array | Uint8Array, scale: number, zeroPoint: number, out: Float32Array): void;
   minMax(x: Float32Array): [number, number];
   histc(x: Float32Array, bins: number, left: number, right: number, out: Float32Array): void;
+  histogramL2Search(hist: Float32Array, min: number, max: number, dstBins: number): [number, number];
   packWeightsAsync(b: ArrayBufferView, k: number, n: number, transposed: boolean): NativeJob<NativePackedWeights>;
   info(): NativeInfo;
   setNumThreads(n: number): void;

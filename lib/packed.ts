@@ -50,9 +50,12 @@ export class PackedWeights {
     this.dispose();
   }
 
-  /** @internal the native handle, checked not to be disposed. */
-  handle(): NativePackedWeights {
-    if (this.#native.disposed) throw stateError('ERR_QGEMM_DISPOSED', 'PackedWeights was disposed');
+  /**
+   * @internal the native handle, checked not to be disposed. `owner` names the
+   * object the user holds (a QuantizedLinear owns its PackedWeights).
+   */
+  handle(owner = 'PackedWeights'): NativePackedWeights {
+    if (this.#native.disposed) throw stateError('ERR_QGEMM_DISPOSED', `${owner} was disposed: it cannot be used after dispose()`);
     return this.#native;
   }
 }

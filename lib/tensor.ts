@@ -105,13 +105,14 @@ export function maxByteLength(): number {
  * buffer still attached. Throws a coded error naming `name` otherwise.
  */
 export function checkTensor(t: unknown, name: string): asserts t is Tensor {
+  if (ArrayBuffer.isView(t)) throw bareArrayError(t, name);
   if (typeof t !== 'object' || t === null) throw typeError('ERR_QGEMM_ARG_TYPE', `${name} must be a tensor ({ dtype, shape, data })`);
   const { dtype, shape, data } = t as Record<string, unknown>;
   if (typeof dtype !== 'string' || !(DTYPES as readonly string[]).includes(dtype)) {
     throw typeError('ERR_QGEMM_DTYPE', `${name}.dtype must be one of ${DTYPES.join(', ')}, got ${show(dtype)}`);
   }
   if (dtypeOf(data) !== dtype) {
-    throw typeError('ERR_QGEMM_DTYPE', `${name}.data must be a ${constructors[dtype as DType].name} for dtype ${dtype}`);
+    throw typeError('ERR_QGEMM_DTYPE', `${name}.data must be ${withArticle(constructors[dtype as DType].name)} for dtype ${dtype}`);
   }
   const size = shapeSize(shape as number[], `${name}.shape`);
   const array = data as TypedData;
@@ -119,6 +120,29 @@ export function checkTensor(t: unknown, name: string): asserts t is Tensor {
   if (array.length !== size) {
     throw rangeError('ERR_QGEMM_DATA_LENGTH', `${name}.data has ${array.length} elements, shape [${(shape as number[]).join(', ')}] needs ${size}`);
   }
+}
+
+/** "an Int8Array", "an int8 tensor", "a Uint8Array": the article a type name takes (u as in "you"). */
+export function withArticle(typeName: string): string {
+  return `${/^[aeio]/i.test(typeName) ? 'an' : 'a'} ${typeName}`;
+}
+
+/**
+ * The error for a TypedArray passed where a tensor is expected: it says how to
+ * wrap it (or, for a type qgemm does not take, how to convert it first).
+ */
+function bareArrayError(view: ArrayBufferView, name: string): TypeError {
+  const kind = view.constructor?.name ?? 'ArrayBufferView';
+  const hint = dtypeOf(view) !== undefined
+    ? 'wrap it: tensor(data, [rows, cols])'
+    : `convert it, then wrap it: tensor(Float32Array.from(data), [rows, cols]) (tensors hold int8, uint8, int32 or float32)`;
+  return typeError('ERR_QGEMM_ARG_TYPE', `${name} must be a tensor ({ dtype, shape, data }), got a bare ${kind}; ${hint}`);
+}
+
+/** Two views of the same buffer that share at least one byte. */
+export function overlaps(x: ArrayBufferView, y: ArrayBufferView): boolean {
+  if (x.buffer !== y.buffer || x.byteLength === 0 || y.byteLength === 0) return false;
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
 /** True when the TypedArray's buffer was detached (transferred or structured-cloned away). */

@@ -15,7 +15,7 @@
 # left alone. Needs no network once the arm64 node is cached.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-tests=${ARM64_TESTS:-"matmul errors qmatmul quant_onnx quant_observers quant_histogram quant_metrics quant_native async workers"}
+tests=${ARM64_TESTS:-"matmul errors qmatmul quant_onnx quant_observers quant_histogram quant_metrics quant_native layers_non_finite async workers"}
 
 need=()
 command -v aarch64-linux-gnu-g++ >/dev/null || need+=(g++-aarch64-linux-gnu)

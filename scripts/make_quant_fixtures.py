@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Builds test/fixtures/quant/*.json from the references: onnx 1.12's operator
 examples (backend test cases), numpy float32 implementations of the ONNX specs,
-and PyTorch 1.13's torch.ao.quantization observers.
+PyTorch 1.13's torch.ao.quantization observers, and its fake-quantize kernels.
 
-Run: /usr/bin/python3 scripts/make_quant_fixtures.py
+Run: /usr/bin/python3 scripts/make_quant_fixtures.py [onnx] [observers] [histogram] [fake]
 Float32 arrays are stored as base64 of little-endian bytes ({"f32": ...});
 scalars as JSON numbers (a float32 value printed as the double it is: exact).
 """
@@ -295,12 +295,95 @@ def histogram_fixtures():
     write("histogram.json", {"data": {k: [enc(b) for b in v] for k, v in data.items()}, "cases": cases})
 
 
+# ------------------------------------------------------ fake quantization ---
+
+def reciprocal_traps(rng, n, qmin, qmax, zp):
+    """(x, scale) where x / scale (ONNX) and x * float32(1 / scale) (PyTorch) round to
+    different integers, some of them at the edge of the range (the mask differs too)."""
+    xs, ss = [], []
+    while len(xs) < n:
+        s = np.float32(rng.uniform(0.0005, 0.2))
+        k = int(rng.integers(qmin - zp - 1, qmax - zp + 1)) if len(xs) % 3 else int(rng.choice([qmin - zp - 1, qmax - zp]))
+        x = np.float32((k + 0.5) * float(s))
+        for cand in (x, np.nextafter(x, np.float32(np.inf)), np.nextafter(x, np.float32(-np.inf))):
+            by_div = np.rint(np.divide(cand, s, dtype=np.float32))
+            by_mul = np.rint(np.multiply(cand, np.float32(1) / s, dtype=np.float32))
+            if by_div != by_mul:
+                xs.append(cand)
+                ss.append(s)
+                break
+    return np.array(xs, np.float32), np.array(ss, np.float32)
+
+
+def fake_onnx(x, scale, zp, qmin, qmax):
+    """ONNX QuantizeLinear then DequantizeLinear on [qmin, qmax], in numpy float32; NaN
+    quantizes to the integer 0. The mask: the rounded level lies in [qmin, qmax]."""
+    q = np.rint(np.divide(x, scale, dtype=np.float32)) + np.float32(zp)
+    mask = (q >= qmin) & (q <= qmax)
+    qc = np.where(np.isnan(q), np.float32(0), np.clip(q, qmin, qmax))
+    return ((qc - zp).astype(np.float32) * scale).astype(np.float32), mask
+
+
+def fake_quantize_fixtures():
+    """torch 1.13's fake_quantize_per_{tensor,channel}_affine (forward and STE mask, through
+    the cachemask ops its autograd uses) and the ONNX quantize-dequantize they are compared with."""
+    rng = np.random.default_rng(1713)
+    cases = []
+    specials = np.array([np.nan, np.inf, -np.inf, 3e38, -3e38, 1e20, -1e20, 0.0, -0.0, 1e-40], np.float32)
+    for qmin, qmax, zp in [(0, 255, 10), (-128, 127, 0), (-127, 127, 3), (0, 15, 4)]:
+        xs, ss = reciprocal_traps(rng, 40, qmin, qmax, zp)
+        for name, x, scale in [
+                ("issue_examples", np.array([0.27393994, 24.549999], np.float32), None),
+                ("reciprocal_traps", xs, ss),
+                ("random_and_specials", np.concatenate([rng.normal(0, 2, 200).astype(np.float32), specials]), None),
+                ("ties", ((rng.integers(-300, 300, 100) + 0.5) * 0.125).astype(np.float32), np.float32(0.125))]:
+            if name == "issue_examples":
+                scale = np.float32(0.0021485486) if (qmin, qmax) != (0, 255) else np.array([0.0021485486, 0.1], np.float32)
+            if name == "random_and_specials":
+                scale = np.float32(rng.uniform(0.01, 0.05))
+            per_element = np.ndim(scale) == 1
+            # One scale per element: per channel along axis 0 of a 1-D tensor.
+            s_t = torch.from_numpy(np.asarray(scale, np.float32).reshape(-1))
+            if per_element:
+                zp_t = torch.full((len(x),), zp, dtype=torch.int32)
+                y, m = torch.ops.aten.fake_quantize_per_channel_affine_cachemask(torch.from_numpy(x), s_t, zp_t, 0, qmin, qmax)
+            else:
+                y, m = torch.ops.aten.fake_quantize_per_tensor_affine_cachemask(torch.from_numpy(x), float(scale), zp, qmin, qmax)
+            oy, om = fake_onnx(x, np.asarray(scale, np.float32), zp, qmin, qmax)
+            cases.append({"name": f"{name}_{qmin}_{qmax}_zp{zp}", "x": enc(x), "scale": enc(np.asarray(scale, np.float32).reshape(-1)),
+                          "zeroPoint": zp, "qmin": qmin, "qmax": qmax, "axis": 0,
+                          "torch": {"y": enc(y.numpy()), "mask": enc(m.numpy().astype(np.uint8))},
+                          "onnx": {"y": enc(oy), "mask": enc(om.astype(np.uint8))}})
+    # Per channel along axis 1 of a [4, 6, 5] tensor, int32 zero points.
+    x = (rng.normal(0, 1, (4, 6, 5)) * rng.uniform(0.1, 4, (1, 6, 1))).astype(np.float32)
+    x[0, 0, :3] = [np.nan, np.inf, 5e9]
+    scale = rng.uniform(0.005, 0.05, 6).astype(np.float32)
+    zps = rng.integers(-20, 20, 6).astype(np.int32)
+    y, m = torch.ops.aten.fake_quantize_per_channel_affine_cachemask(torch.from_numpy(x), torch.from_numpy(scale), torch.from_numpy(zps), 1, -128, 127)
+    oy, om = fake_onnx(x, scale.reshape(1, 6, 1), zps.reshape(1, 6, 1), -128, 127)
+    cases.append({"name": "per_channel_axis1", "x": enc(x), "scale": enc(scale), "zeroPoint": [int(z) for z in zps], "qmin": -128, "qmax": 127,
+                  "axis": 1, "torch": {"y": enc(y.numpy()), "mask": enc(m.numpy().astype(np.uint8))},
+                  "onnx": {"y": enc(oy), "mask": enc(om.astype(np.uint8))}})
+    # torch.div(a, b, rounding_mode='floor') in float32 (HistogramObserver's L2 search), near-integer quotients included.
+    b = rng.uniform(1e-4, 10, 3000).astype(np.float32)
+    k = rng.integers(-3000, 3000, 3000).astype(np.float32)
+    a = (k * b).astype(np.float32)
+    a[::3] = rng.uniform(-3000, 3000, 1000).astype(np.float32)
+    a[1::6] = np.nextafter(a[1::6], np.float32(np.inf))
+    a[2::6] = np.nextafter(a[2::6], np.float32(-np.inf))
+    a[5::12] = (rng.uniform(-1, 1, 250) * 1e-12).astype(np.float32)
+    floor = torch.div(torch.from_numpy(a), torch.from_numpy(b), rounding_mode="floor").numpy()
+    write("fake_quantize.json", {"cases": cases, "floorDiv": {"a": enc(a), "b": enc(b), "floor": enc(floor)}})
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    which = sys.argv[1:] or ["onnx", "observers", "histogram"]
+    which = sys.argv[1:] or ["onnx", "observers", "histogram", "fake"]
     if "onnx" in which:
         onnx_fixtures()
     if "observers" in which:
         observer_fixtures()
     if "histogram" in which and "histogram_fixtures" in globals():
         histogram_fixtures()  # noqa: F821
+    if "fake" in which:
+        fake_quantize_fixtures()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The package as a user gets it: builds the prebuilt binaries (linux-x64, and
-# linux-arm64 when g++-aarch64-linux-gnu is installed) in a staging copy of the
-# working tree, `npm pack`s it, installs the tarball into a fresh project with
+# The package as a user gets it: a staging copy of the working tree (what git
+# would clone, with node_modules), `npm pack`ed exactly as a user packs it (the
+# prepack script builds the prebuilt binaries: linux-x64, and linux-arm64 when
+# g++-aarch64-linux-gnu is installed), then the tarball installed into a fresh project with
 # compilers and cmake hidden from PATH and PREBUILDS_ONLY=1, first with no
 # install script at all (--ignore-scripts), then runs the install script
 # (`npm rebuild qgemm`: it must find the prebuild and build nothing). Then:
@@ -17,7 +18,8 @@
 # ~/.cache/qgemm (see scripts/arm64-test.sh). PACK_TEST_ARM64=0 skips arm64.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-# KEEP=1 keeps the work folder; PACK_TEST_REUSE=<that folder> reuses its staged build.
+# KEEP=1 keeps the work folder; PACK_TEST_REUSE=<that folder> packs its staged copy again
+# keeping the prebuilds built there (QGEMM_PREBUILDS=keep), for quick reruns.
 if [ -n "${PACK_TEST_REUSE:-}" ]; then
   work=$PACK_TEST_REUSE
   rm -rf "$work/app" "$work/safe-bin" "$work"/*.tgz
@@ -31,26 +33,40 @@ if [ "${PACK_TEST_ARM64:-1}" != 0 ] && command -v aarch64-linux-gnu-g++ >/dev/nu
   arm64=1
 fi
 
-echo "=== stage the working tree, build the prebuilds and dist/ ==="
+echo "=== stage the working tree; npm pack (its prepack builds dist/ and the prebuilds) ==="
 stage=$work/src
+keep=
 if [ -z "${PACK_TEST_REUSE:-}" ]; then
-mkdir -p "$stage"
-(cd "$root" && git ls-files -co --exclude-standard -z | tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$stage"
-ln -s "$root/node_modules" "$stage/node_modules"
-(cd "$stage" && node scripts/prebuild.js >"$work/prebuild-x64.log" 2>&1) || { tail -40 "$work/prebuild-x64.log"; fail "x64 prebuild"; }
-if [ $arm64 = 1 ]; then
-  (cd "$stage" && node scripts/prebuild.js --arch arm64 >"$work/prebuild-arm64.log" 2>&1) || { tail -40 "$work/prebuild-arm64.log"; fail "arm64 prebuild"; }
+  mkdir -p "$stage"
+  (cd "$root" && git ls-files -co --exclude-standard -z | tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$stage"
+  ln -s "$root/node_modules" "$stage/node_modules"
+else
+  keep=keep
 fi
+# PACK_TEST_ARM64=0 hides the cross compiler from prepack too.
+pack_path=$PATH
+if [ $arm64 = 0 ]; then
+  pack_path=$work/no-cross-bin
+  mkdir -p "$pack_path"
+  for dir in $(echo "$PATH" | tr ':' ' '); do
+    for f in "$dir"/*; do
+      name=$(basename "$f")
+      case $name in aarch64-linux-gnu-*) continue ;; esac
+      [ -e "$pack_path/$name" ] || ln -s "$f" "$pack_path/$name"
+    done
+  done
 fi
-(cd "$stage" && rm -rf build dist && node node_modules/typescript/bin/tsc -p tsconfig.json)
+(cd "$stage" && env PATH="$pack_path" QGEMM_PREBUILDS=$keep npm pack --pack-destination "$work" >"$work/pack.log" 2>&1) || { tail -40 "$work/pack.log"; fail "npm pack"; }
+grep '^prepack:' "$work/pack.log" | sed 's/^/  /'
+tarball=$(ls "$work"/qgemm-*.tgz)
 (cd "$stage" && node node_modules/typescript/bin/tsc -p test/types) || fail "type tests (test/types)"
 echo "type tests: ok"
-tarball=$(cd "$stage" && npm pack --silent --pack-destination "$work" | tail -1)
-tarball=$work/$tarball
 echo "tarball: $(basename "$tarball") $(du -k "$tarball" | cut -f1) KiB"
 tar tzf "$tarball" >"$work/contents.txt"
 grep '^package/prebuilds/' "$work/contents.txt" | sed 's/^/  /'
 grep -q '^package/prebuilds/linux-x64/.*\.node$' "$work/contents.txt" || fail "no linux-x64 prebuild in the tarball"
+if [ $arm64 = 1 ]; then grep -q '^package/prebuilds/linux-arm64/.*\.node$' "$work/contents.txt" || fail "no linux-arm64 prebuild in the tarball"; fi
+grep -q '^package/scripts/install\.js$' "$work/contents.txt" || fail "the install script is not in the tarball"
 if grep -E '/libdnnl|/libgomp|/libOpenCL|^package/build/' "$work/contents.txt"; then fail "the tarball ships a system library or build/"; fi
 
 echo "=== what the binaries need (readelf) ==="
@@ -135,6 +151,7 @@ echo "  CLI: $(run node_modules/.bin/qgemm info 2>&1 | head -1)"
 echo "=== the install script (npm rebuild qgemm): finds the prebuild, builds nothing ==="
 run npm rebuild qgemm --foreground-scripts >"$work/rebuild.log" 2>&1 || { cat "$work/rebuild.log"; fail "npm rebuild"; }
 [ ! -e "$pkg/build" ] || { cat "$work/rebuild.log"; fail "the install script built from source"; }
+if grep -E '^qgemm:|Error|No native build' "$work/rebuild.log"; then fail "the install script was not quiet with a prebuild"; fi
 check_js node
 
 plugin=$pkg/prebuilds/linux-x64/libqgemm_onednn.so

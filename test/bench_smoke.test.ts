@@ -68,11 +68,14 @@ describe('bench smoke', () => {
     assert.match(md, /^# qgemm bench/);
     assert.match(md, /\| contender \| 3x40x24 \| 9x16x33 \|/);
     assert.match(md, /Headline ratios/);
-    assert.ok(written.svg !== undefined, written.chartError);
-    const svg = fs.readFileSync(written.svg!, 'utf8');
-    assert.match(svg, /^<svg[^>]*>[\s\S]*<\/svg>$/);
-    // Bars drawn with a height (a stacked log scale once drew them all 0 high).
-    assert.match(svg, /aria-roledescription="bar"[^>]*d="M[\d.]+,[\d.]+h[\d.]+v[\d.]*[1-9]/);
+    const svg = fs.readFileSync(written.svg, 'utf8');
+    assert.match(svg, /^<svg[^>]*>[\s\S]*<\/svg>\n$/);
+    // One bar per contender, shape and thread count that ran, each with a height and its value.
+    const ran = run.gemm.filter((r) => (r.gops ?? 0) > 0);
+    const bars = [...svg.matchAll(/<rect class="bar" [^>]*height="([\d.]+)"[^>]*><title>([^<]*)<\/title>/g)];
+    assert.equal(bars.length, ran.length);
+    assert.ok(bars.every(([, h]) => Number(h) > 0), 'every bar has a height');
+    assert.ok(bars.some(([, , title]) => /qgemm.*3x40x24, 2 threads: [\d.]+ GOPS/.test(title)), bars[0]?.[2]);
     assert.match(renderConsole(run), /GEMM throughput, 2 threads/);
   });
 });
@@ -109,6 +112,17 @@ describe('qgemm CLI', () => {
     assert.throws(() => parseArgs(['bench', '--shapes', '1:2']), /bad shape/);
     assert.throws(() => parseArgs(['frobnicate']), /unknown command/);
     assert.deepEqual(parseArgs(['report', 'x.json', '--out', 'd']), { command: 'report', file: 'x.json', out: 'd' });
+  });
+
+  it('says in --help where bench writes its results', () => {
+    assert.match(cli('bench', '--help'), /Default DIR: \.\/qgemm-bench-results in the current folder \(bench\/results\s+when run from a qgemm source checkout\)/);
+  });
+
+  it('draws the chart with no optional package (no vega)', () => {
+    const source = fs.readFileSync(path.join(__dirname, '..', 'bench', 'report', 'chart.ts'), 'utf8');
+    assert.doesNotMatch(source, /import\(|importEsm|require\(/);
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    assert.deepEqual(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => /vega/.test(d)), []);
   });
 
   it('prints info as text and JSON', () => {

@@ -5,7 +5,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { info, matmul, packWeights, setMaxIsa, setNumThreads, tensor, Tensor, zeros } from '../lib';
+import {
+  dequantizeLinear, dynamicQuantizeLinear, info, matmul, matmulAsync, packWeights, QuantizedLinear, quantizedMatmul, quantizeLinear,
+  setMaxIsa, setNumThreads, tensor, Tensor, zeros,
+} from '../lib';
 import { native } from '../lib/native';
 
 const i8 = (shape: number[]) => zeros('int8', shape);
@@ -56,6 +59,32 @@ describe('matmul argument errors', () => {
   it('not a tensor', () => {
     throwsCode(() => matmul(null as never, i8([2, 2])), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^a /);
     throwsCode(() => matmul(i8([2, 2]), 'b' as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^b /);
+  });
+  it('a bare TypedArray where a tensor is expected: ERR_QGEMM_ARG_TYPE saying how to wrap it', async () => {
+    const wrap = /got a bare (Int8|Uint8|Float32)Array; wrap it: tensor\(data, \[rows, cols\]\)/;
+    throwsCode(() => matmul(new Int8Array(6) as never, i8([3, 2])), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^a must be a tensor/);
+    throwsCode(() => matmul(new Int8Array(6) as never, i8([3, 2])), 'ERR_QGEMM_ARG_TYPE', 'TypeError', wrap);
+    throwsCode(() => matmul(i8([2, 3]), new Int8Array(6) as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', wrap);
+    await assert.rejects(matmulAsync(new Uint8Array(6) as never, i8([3, 2])), { code: 'ERR_QGEMM_ARG_TYPE', message: wrap });
+    throwsCode(() => quantizedMatmul(new Uint8Array(6) as never, i8([3, 2])), 'ERR_QGEMM_ARG_TYPE', 'TypeError', wrap);
+    throwsCode(() => packWeights(new Int8Array(6) as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', wrap);
+    throwsCode(() => new QuantizedLinear(new Float32Array(12) as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^weight must be a tensor.*wrap it/);
+    const layer = new QuantizedLinear(f32([2, 3]));
+    throwsCode(() => layer.forward(new Float32Array(3) as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^x must be a tensor.*wrap it/);
+    // A type tensors do not hold: convert first. (A bare Float32Array is fine for the quantization functions.)
+    const convert = /got a bare Float64Array; convert it, then wrap it: tensor\(Float32Array\.from\(data\)/;
+    throwsCode(() => quantizeLinear(new Float64Array(4) as never, 0.1), 'ERR_QGEMM_ARG_TYPE', 'TypeError', convert);
+    throwsCode(() => dynamicQuantizeLinear(new Float64Array(4) as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', convert);
+    throwsCode(() => matmul(new Float64Array(4) as never, f32([2, 2])), 'ERR_QGEMM_ARG_TYPE', 'TypeError', convert);
+    assert.equal(dequantizeLinear(new Int8Array(4), 0.5).data.length, 4);
+  });
+  it('messages say "an Int8Array", not "a Int8Array"', () => {
+    const liar = { dtype: 'int8', shape: [2, 2], data: new Uint8Array(4) } as unknown as Tensor<'int8'>;
+    throwsCode(() => matmul(liar, i8([2, 2])), 'ERR_QGEMM_DTYPE', 'TypeError', /a\.data must be an Int8Array for dtype int8/);
+    const liar32 = { dtype: 'int32', shape: [1], data: new Int8Array(1) } as unknown as Tensor<'int8'>;
+    throwsCode(() => matmul(liar32, i8([2, 2])), 'ERR_QGEMM_DTYPE', 'TypeError', /must be an Int32Array/);
+    const liarF = { dtype: 'float32', shape: [1], data: new Int8Array(1) } as unknown as Tensor<'int8'>;
+    throwsCode(() => matmul(liarF, i8([2, 2])), 'ERR_QGEMM_DTYPE', 'TypeError', /must be a Float32Array/);
   });
   it('mismatched inner dimensions, ranks and batches', () => {
     throwsCode(() => matmul(i8([2, 3]), i8([4, 2])), 'ERR_QGEMM_SHAPE', 'RangeError', /K=3.*K=4/);
@@ -112,7 +141,13 @@ describe('PackedWeights errors', () => {
     w.dispose();
     w.dispose(); // twice is fine
     assert.equal(w.disposed, true);
-    throwsCode(() => matmul(i8([2, 3]), w), 'ERR_QGEMM_DISPOSED', 'Error');
+    throwsCode(() => matmul(i8([2, 3]), w), 'ERR_QGEMM_DISPOSED', 'Error', /^PackedWeights was disposed/);
+  });
+  it('a disposed QuantizedLinear names itself, not the PackedWeights inside it', async () => {
+    const layer = new QuantizedLinear(f32([2, 3]));
+    layer.dispose();
+    throwsCode(() => layer.forward(f32([1, 3])), 'ERR_QGEMM_DISPOSED', 'Error', /^QuantizedLinear was disposed/);
+    await assert.rejects(layer.forwardAsync(f32([1, 3])), { code: 'ERR_QGEMM_DISPOSED', message: /^QuantizedLinear was disposed/ });
   });
   it('with transposeB or the oneDNN backend, or a mismatched K', () => {
     const w = packWeights(i8([3, 4]));
@@ -133,12 +168,12 @@ describe('PackedWeights errors', () => {
 describe('raw native calls are bounds-checked', () => {
   const addon = native();
   const args = (a: ArrayBufferView, b: ArrayBufferView, c: ArrayBufferView, m: number, n: number, k: number, batch = 1, strides = [m * k, k * n, m * n]) =>
-    [a, b, c, m, n, k, batch, strides[0], strides[1], strides[2], false, false, 1, false] as const;
+    [{ a, b, c, m, n, k, batch, aStride: strides[0], bStride: strides[1], cStride: strides[2], transposeA: false, transposeB: false, backend: 1, allowInexact: false }] as const;
 
   it('short buffers', () => {
     throwsCode(() => addon.gemm(...args(new Int8Array(5), new Int8Array(6), new Int32Array(4), 2, 2, 3)), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError', /^a /);
     throwsCode(() => addon.gemm(...args(new Int8Array(6), new Int8Array(5), new Int32Array(4), 2, 2, 3)), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError', /^b /);
-    throwsCode(() => addon.gemm(...args(new Int8Array(6), new Int8Array(6), new Int32Array(3), 2, 2, 3)), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError', /^out /);
+    throwsCode(() => addon.gemm(...args(new Int8Array(6), new Int8Array(6), new Int32Array(3), 2, 2, 3)), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError', /^c /);
     throwsCode(() => addon.gemm(...args(new Int8Array(6), new Int8Array(6), new Int32Array(4), 2, 2, 3, 2)), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError');
   });
   it('bad numbers, huge sizes, wrong types and arity', () => {
@@ -149,6 +184,26 @@ describe('raw native calls are bounds-checked', () => {
     throwsCode(() => addon.gemm(...args(new Float64Array(6), new Int8Array(6), new Int32Array(4), 2, 2, 3)), 'ERR_QGEMM_DTYPE', 'TypeError');
     throwsCode(() => addon.gemm(...args(new Int8Array(6), new Int8Array(6), new Float32Array(4), 2, 2, 3)), 'ERR_QGEMM_INVALID', 'RangeError');
     throwsCode(() => (addon.gemm as (...x: unknown[]) => void)(new Int8Array(1)), 'ERR_QGEMM_ARG_TYPE', 'TypeError');
+    throwsCode(() => (addon.gemm as (...x: unknown[]) => void)(...args(new Int8Array(6), new Int8Array(6), new Int32Array(4), 2, 2, 3), 1), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /one descriptor object/);
+  });
+  it('descriptors: a missing or mistyped field is named', () => {
+    const [desc] = args(new Int8Array(6), new Int8Array(6), new Int32Array(4), 2, 2, 3);
+    const without = (name: string) => Object.fromEntries(Object.entries(desc).filter(([k]) => k !== name));
+    for (const field of Object.keys(desc)) {
+      throwsCode(() => addon.gemm(without(field) as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', new RegExp(`^gemm descriptor: ${field} is missing`));
+    }
+    throwsCode(() => addon.gemm({ ...desc, m: '2' } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^m must be a number/);
+    throwsCode(() => addon.gemm({ ...desc, transposeB: 0 } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^transposeB must be a boolean/);
+    throwsCode(() => addon.gemm({ ...desc, a: [1, 2] } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^a must be a TypedArray/);
+    throwsCode(() => addon.gemm([desc] as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /one descriptor object/);
+    addon.gemm({ ...desc, extra: 1 } as never); // unknown fields are ignored
+    const w = addon.packWeights(new Int8Array(6), 3, 2, false);
+    const linear = { x: new Float32Array(6), rows: 2, weights: w, wScales: new Float32Array([1]), relu: false, mode: 0, out: new Float32Array(4) };
+    addon.quantizedLinear(linear);
+    throwsCode(() => addon.quantizedLinear({ ...linear, rows: undefined } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^quantizedLinear descriptor: rows is missing/);
+    throwsCode(() => addon.quantizedLinear({ ...linear, mode: 2 }), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /xScale is missing/);
+    throwsCode(() => addon.quantizedLinear({ ...linear, propagateNonFinite: 1 } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^propagateNonFinite must be a boolean/);
+    throwsCode(() => addon.quantizedLinear({ ...linear, out: new Int8Array(4), yScale: 1, yZeroPoint: 0, propagateNonFinite: true }), 'ERR_QGEMM_OPTION', 'TypeError');
     throwsCode(() => addon.packWeights(new Int8Array(5), 2, 3, false), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError');
   });
   it('an empty B with a huge K or N packs at once (no loop over the empty dimension)', async () => {

@@ -292,28 +292,49 @@ describe('property: raw addon calls with random arguments never crash', () => {
       { weight: 6, arbitrary: kind === 'n' ? number : kind === 't' ? typed : kind === 'b' ? fc.boolean() : kind === 'p' ? fc.oneof(typed, packed) : fc.oneof(epilogue, fc.constant(undefined)) },
       { weight: 1, arbitrary: arg },
     );
-  const signatures: Record<string, string> = {
-    gemm: 'tptnnnnnnnbbnbe',
-    gemmAsync: 'tptnnnnnnnbbnbe',
-    quantizedLinear: 'tnpttbnnntnn',
-    quantizedLinearAsync: 'tnpttbnnntnn',
-    packWeights: 'tnnb',
-    packWeightsAsync: 'tnnb',
+  // gemm and quantizedLinear take one descriptor object (fields by name); packWeights positional arguments.
+  const descriptors: Record<string, Record<string, 'n' | 't' | 'b' | 'p' | 'e'>> = {
+    gemm: { a: 't', b: 'p', c: 't', m: 'n', n: 'n', k: 'n', batch: 'n', aStride: 'n', bStride: 'n', cStride: 'n', transposeA: 'b', transposeB: 'b', backend: 'n', allowInexact: 'b', epilogue: 'e' },
+    quantizedLinear: { x: 't', rows: 'n', weights: 'p', wScales: 't', bias: 't', relu: 'b', mode: 'n', xScale: 'n', xZeroPoint: 'n', out: 't', yScale: 'n', yZeroPoint: 'n', propagateNonFinite: 'b' },
   };
-  const rawCall = fc.constantFrom(...Object.keys(signatures)).chain((fn) =>
+  descriptors.gemmAsync = descriptors.gemm;
+  descriptors.quantizedLinearAsync = descriptors.quantizedLinear;
+  const signatures: Record<string, string> = { packWeights: 'tnnb', packWeightsAsync: 'tnnb', histogramL2Search: 'tnnn' };
+  // A descriptor: mostly plausible types per field, some fields missing, sometimes a null prototype.
+  const descriptor = (fields: Record<string, 'n' | 't' | 'b' | 'p' | 'e'>): fc.Arbitrary<unknown> =>
+    fc
+      .tuple(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.record(Object.fromEntries(Object.entries(fields).map(([name, kind]) => [name, slot(kind)]))) },
+          { weight: 1, arbitrary: fc.record(Object.fromEntries(Object.entries(fields).map(([name, kind]) => [name, slot(kind)])), { requiredKeys: [] }) },
+        ),
+        fc.boolean(),
+      )
+      .map(([o, bare]) => (bare ? Object.assign(Object.create(null), o) : o));
+  const rawCall = fc.constantFrom(...Object.keys(descriptors), ...Object.keys(signatures)).chain((fn) =>
     fc.tuple(
       fc.constant(fn),
       fc.oneof(
-        { weight: 5, arbitrary: fc.tuple(...[...signatures[fn]].map((k) => slot(k as 'n'))) as fc.Arbitrary<unknown[]> },
+        {
+          weight: 5,
+          arbitrary: fn in descriptors
+            ? descriptor(descriptors[fn]).map((d) => [d])
+            : (fc.tuple(...[...signatures[fn]].map((k) => slot(k as 'n'))) as fc.Arbitrary<unknown[]>),
+        },
         { weight: 1, arbitrary: fc.array(arg, { maxLength: 16 }) },
       ),
     ),
   );
 
-  it('gemm, gemmAsync, quantizedLinear(Async), packWeights(Async) with random argument lists', async () => {
+  it('gemm, gemmAsync, quantizedLinear(Async), packWeights(Async), histogramL2Search with random argument lists', async () => {
     await fc.assert(
       fc.asyncProperty(rawCall, async ([fn, args]) => {
-        const context = `raw ${fn}(${args.map((x) => (ArrayBuffer.isView(x) ? `${x.constructor.name}(${(x as Int8Array).length})` : typeof x === 'symbol' ? 'symbol' : typeof x === 'bigint' ? `${x}n` : typeof x === 'object' && x !== null ? 'object' : String(x))).join(', ')})`;
+        const show = (x: unknown): string => (ArrayBuffer.isView(x) ? `${x.constructor.name}(${(x as Int8Array).length})` : typeof x === 'symbol' ? 'symbol' : typeof x === 'bigint' ? `${x}n` : typeof x === 'object' && x !== null ? 'object' : String(x));
+        const shown = (x: unknown): string =>
+          fn in descriptors && x !== null && typeof x === 'object' && !ArrayBuffer.isView(x) && !Array.isArray(x)
+            ? `{ ${Object.entries(x).map(([k, v]) => `${k}: ${show(v)}`).join(', ')} }`
+            : show(x);
+        const context = `raw ${fn}(${args.map(shown).join(', ')})`;
         // Known (native/gemm/packed_b.cc): an empty B with a huge K or N throws std::bad_alloc
         // from the column sums; the public API refuses it first (ERR_QGEMM_TOO_LARGE).
         const knownBadAlloc = (e: unknown) => fn.startsWith('packWeights') && e instanceof Error && e.message === 'std::bad_alloc';
@@ -382,7 +403,7 @@ describe('property: raw addon calls with random arguments never crash', () => {
     const script = `
       const { native } = require('./lib/native');
       try {
-        native().gemm(new Int8Array(1), new Int8Array(1), new Int32Array(1), 1, 1, 1, 2 ** 40, 0, 0, 0, false, false, 1, false);
+        native().gemm({ a: new Int8Array(1), b: new Int8Array(1), c: new Int32Array(1), m: 1, n: 1, k: 1, batch: 2 ** 40, aStride: 0, bStride: 0, cStride: 0, transposeA: false, transposeB: false, backend: 1, allowInexact: false });
         console.log('ran');
       } catch (e) { console.log(e.code); }`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 120_000 });

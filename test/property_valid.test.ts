@@ -308,6 +308,7 @@ describe('property: QuantizedLinear matches ONNX quantize + the epilogue formula
           seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
           xScale: fc.double({ min: 1e-3, max: 1, noNaN: true }),
           special: fc.constantFrom('none', 'none', 'none', 'nan', 'zeros', 'huge'),
+          propagate: fc.boolean(),
         }),
         async (c) => {
           setMaxIsa(c.isa);
@@ -315,7 +316,12 @@ describe('property: QuantizedLinear matches ONNX quantize + the epilogue formula
           const w = tensor(Float32Array.from({ length: c.outF * c.inF }, () => rand() * 2 - 1), [c.outF, c.inF]);
           const biasData = c.bias ? Float32Array.from({ length: c.outF }, () => rand() - 0.5) : undefined;
           const x = tensor(Float32Array.from({ length: c.rows * c.inF }, () => rand() * 4 - 2), [c.rows, c.inF]);
-          if (c.special === 'nan') x.data[Math.floor(rand() * x.data.length)] = NaN;
+          const nanAt = c.special === 'nan' ? Math.floor(rand() * x.data.length) : -1;
+          const badRow = nanAt < 0 ? -1 : Math.floor(nanAt / c.inF);
+          // A NaN row is refused, or (nonFinite 'propagate', float32 out only) gives NaN in that
+          // row and, elsewhere, what the layer gives with that row zeroed.
+          const propagate = c.propagate && !c.output;
+          if (nanAt >= 0) x.data[nanAt] = NaN;
           if (c.special === 'zeros') x.data.fill(0);
           if (c.special === 'huge') x.data[0] = 3e38;
           const statik = c.mode.startsWith('static');
@@ -329,8 +335,18 @@ describe('property: QuantizedLinear matches ONNX quantize + the epilogue formula
             ...(output ? { output } : {}),
             weights: c.perChannel ? 'per-channel' : 'per-tensor',
             relu: c.relu,
+            nonFinite: propagate ? 'propagate' : 'throw',
           });
+          if (nanAt >= 0 && !propagate) {
+            const refused = { code: 'ERR_QGEMM_NOT_FINITE', message: new RegExp(`x row ${badRow} holds NaN`) };
+            if (c.async) await assert.rejects(layer.forwardAsync(x), refused);
+            else assert.throws(() => layer.forward(x), refused);
+            layer.dispose();
+            counts.quantizedLinear++;
+            return;
+          }
           const y = c.async ? await layer.forwardAsync(x) : layer.forward(x);
+          if (badRow >= 0) x.data.fill(0, badRow * c.inF, (badRow + 1) * c.inF); // the model's input
           // The model: quantize x with the JS ONNX ops, then the epilogue formula on (xq - zx) * Wq^T.
           const wq = quantizeLinear(w, c.perChannel ? layer.weightScales : layer.weightScales[0], c.perChannel ? new Int8Array(c.outF) : 0, c.perChannel ? { axis: 0, dtype: 'int8' } : { dtype: 'int8' });
           const xs: number[] = [], xz: number[] = [];
@@ -353,6 +369,7 @@ describe('property: QuantizedLinear matches ONNX quantize + the epilogue formula
             za: xz, sa: xs, sb: [...layer.weightScales], bias: biasData ? [...biasData] : undefined, relu: c.relu,
             outputType: output ? output.dtype : 'float32', yScale: output?.scale, yZeroPoint: output?.zeroPoint,
           });
+          if (badRow >= 0) want.fill(NaN, badRow * c.outF, (badRow + 1) * c.outF);
           assert.equal(y.dtype, output ? output.dtype : 'float32');
           assert.deepEqual([...y.shape], [c.rows, c.outF]);
           for (let i = 0; i < want.length; i++) {

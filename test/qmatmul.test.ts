@@ -146,6 +146,44 @@ describe('ONNX MatMulInteger and QLinearMatMul', () => {
   }
 });
 
+describe('ONNX MatMulInteger and QLinearMatMul: every zero-point and scale shape the spec allows', () => {
+  interface Json { dtype: string; shape: number[]; data: number[] }
+  const cases = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'layers', 'onnx_matmul_zero_points.json'), 'utf8')) as
+    { op: string; name: string; inputs: Json[]; outputs: Json[] }[];
+  // With their shapes (tensors), and as flat arrays read by their length.
+  const asTensor = (j: Json) => {
+    const C = { uint8: Uint8Array, int8: Int8Array, int32: Int32Array, float32: Float32Array }[j.dtype]!;
+    return tensor(C.from(j.data) as Uint8Array, j.shape) as Tensor;
+  };
+  for (const c of cases) {
+    for (const form of ['tensors', 'flat arrays'] as const) {
+      it(`${c.op} ${c.name} (parameters as ${form})`, () => {
+        const ins = c.inputs.map(asTensor);
+        const param = (i: number) => (form === 'tensors' ? ins[i] : Array.from(ins[i].data));
+        const got = c.op === 'MatMulInteger'
+          ? matmulInteger(ins[0] as Tensor<'uint8'>, ins[1] as Tensor<'int8'>, param(2), param(3))
+          : qlinearMatmul(ins[0] as Tensor<'uint8'>, param(1), param(2), ins[3] as Tensor<'uint8'>, param(4), param(5),
+            ins[6] as Tensor<'float32'>, ins[7] as Tensor<'uint8'>);
+        const want = c.outputs[0];
+        assert.equal(got.dtype, want.dtype);
+        assert.deepEqual(got.shape, want.shape);
+        assert.deepEqual(Array.from(got.data), want.data);
+      });
+    }
+  }
+  it('refuses shapes the spec does not allow, naming the allowed ones', () => {
+    const a = tensor(new Uint8Array(2 * 3 * 4), [2, 3, 4]);
+    const b = tensor(new Int8Array(2 * 4 * 5), [2, 4, 5]);
+    assert.throws(() => matmulInteger(a, b, tensor(new Uint8Array(6), [2, 1, 3])), { code: 'ERR_QGEMM_SHAPE', message: /aZeroPoint must be a scalar, \[3\] or \[3, 1\] \(per row\) or \[2, 3, 1\]/ });
+    assert.throws(() => matmulInteger(a, b, 0, tensor(new Int8Array(10), [2, 5, 1])), { code: 'ERR_QGEMM_SHAPE', message: /bZeroPoint must be a scalar, \[5\] or \[1, 5\] \(per column\) or \[2, 1, 5\]/ });
+    assert.throws(() => matmulInteger(a, b, 0, [1, 2, 3]), { code: 'ERR_QGEMM_SHAPE', message: /got 3 values/ });
+    assert.throws(() => matmulInteger(a, b, 0, 200), { code: 'ERR_QGEMM_ZERO_POINT' });
+    assert.throws(() => matmulInteger(a, b, 'x' as never), { code: 'ERR_QGEMM_ARG_TYPE' });
+    assert.throws(() => qlinearMatmul(a, [1, 1], 0, b, 1, 0, 1, 0), { code: 'ERR_QGEMM_SHAPE' });
+    assert.throws(() => qlinearMatmul(a, 1, 0, b, 0, 0, 1, 0), { code: 'ERR_QGEMM_SCALE' });
+  });
+});
+
 describe('QuantizedLinear', () => {
   const rand = rng(123);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());

@@ -3,12 +3,13 @@
  * scripts/make_quant_fixtures.py): running min/max, the L2 search's range and
  * the qparams after every observe(), bit for bit.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { HistogramObserver, tensor, type Tensor } from '../lib';
+import { setNativeQuantize } from '../lib/quant/native_path';
 
 type Enc = { shape: number[]; f32: string };
 function dec(e: Enc): Tensor<'float32'> {
@@ -19,8 +20,10 @@ const fx = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/quant/histo
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 
 describe('HistogramObserver (l2) = torch 1.13', () => {
-  for (const c of fx.cases) {
-    it(`${c.data} ${JSON.stringify(c.config)}`, () => {
+  after(() => setNativeQuantize(true));
+  for (const c of fx.cases) for (const nativePath of [true, false]) {
+    it(`${c.data} ${JSON.stringify(c.config)}${nativePath ? '' : ' (TypeScript loops)'}`, () => {
+      setNativeQuantize(nativePath);
       const obs = new HistogramObserver(c.config);
       (fx.data[c.data] as Enc[]).map(dec).forEach((batch, i) => {
         obs.observe(batch);

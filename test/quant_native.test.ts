@@ -80,3 +80,32 @@ it('HistogramObserver: the native min/max and histc loops give the same histogra
   const nat = run(true);
   assert.deepEqual(nat, js);
 });
+
+it('HistogramObserver: the native L2 search picks the same range as the TypeScript one, bit for bit', async () => {
+  const { HistogramObserver } = await import('../lib');
+  const rand = rng(33);
+  let compared = 0;
+  // Bin counts that are and are not multiples of torch.sum's 8 lanes x 4 rows; shapes from narrow to heavy-tailed.
+  for (const bins of [2048, 256, 100, 37, 9, 1]) {
+    for (const shape of [1, 3, 5]) {
+      const obs = new HistogramObserver({ dtype: 'uint8', bins, upsampleRate: 16 });
+      for (let b = 0; b < 3; b++) {
+        obs.observe(Float32Array.from({ length: 3000 }, () => Math.sign(rand() - 0.3) * (rand() ** shape) * (1 + b) * 4));
+        setNativeQuantize(false);
+        const js = obs.searchRange();
+        setNativeQuantize(true);
+        assert.deepEqual(obs.searchRange(), js, `bins ${bins}, shape ${shape}, batch ${b}`);
+        compared++;
+      }
+    }
+  }
+  // A histogram that is all zeros but one bin, and fractional counts from combining.
+  const obs = new HistogramObserver({ bins: 64 });
+  obs.observe(Float32Array.of(0, 0, 0, 1));
+  obs.observe(Float32Array.of(-7, 9));
+  setNativeQuantize(false);
+  const js = obs.searchRange();
+  setNativeQuantize(true);
+  assert.deepEqual(obs.searchRange(), js);
+  assert.ok(compared === 54);
+});

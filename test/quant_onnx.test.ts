@@ -119,3 +119,46 @@ describe('dynamicQuantizeLinear edge cases', () => {
     assert.equal(r.y.data[0], 0);
   });
 });
+
+describe('the out option (no fresh array per call)', () => {
+  const x = tensor(Float32Array.from({ length: 600 }, (_, i) => Math.sin(i) * 3), [20, 30]);
+  for (const bare of [false, true]) {
+    const kind = bare ? 'a bare TypedArray' : 'a tensor';
+    it(`quantizeLinear / dequantizeLinear / dynamicQuantizeLinear write into ${kind} and give the same values`, () => {
+      const q8 = tensor(new Int8Array(600), [20, 30]);
+      const q = quantizeLinear(x, 0.02, 3, { dtype: 'int8', out: bare ? q8.data : q8 });
+      if (!bare) assert.equal(q, q8);
+      assert.equal(q.data, q8.data);
+      assert.deepEqual(q.shape, [20, 30]);
+      assert.deepEqual(q, quantizeLinear(x, 0.02, 3, { dtype: 'int8' }));
+      // out's dtype picks the output dtype when neither the zero point nor options.dtype does.
+      assert.equal(quantizeLinear(x, 0.02, 3, { out: new Int8Array(600) }).dtype, 'int8');
+      const per = tensor(new Uint8Array(600), [20, 30]);
+      assert.deepEqual(quantizeLinear(x, new Float32Array(30).fill(0.01), new Uint8Array(30).fill(128), { out: bare ? per.data : per }).data,
+        quantizeLinear(x, new Float32Array(30).fill(0.01), new Uint8Array(30).fill(128)).data);
+      const f = tensor(new Float32Array(600), [20, 30]);
+      const d = dequantizeLinear(q, 0.02, 3, { out: bare ? f.data : f });
+      assert.equal(d.data, f.data);
+      assert.deepEqual(d, dequantizeLinear(q, 0.02, 3));
+      const u = tensor(new Uint8Array(600), [20, 30]);
+      const dq = dynamicQuantizeLinear(x, { out: bare ? u.data : u });
+      assert.equal(dq.y.data, u.data);
+      assert.deepEqual(dq, dynamicQuantizeLinear(x));
+    });
+  }
+  it('refuses an out of the wrong dtype, shape or length, or sharing memory with x (ERR_QGEMM_OUT)', () => {
+    const out = (fn: () => unknown, message: RegExp) => assert.throws(fn, { code: 'ERR_QGEMM_OUT', message });
+    out(() => quantizeLinear(x, 0.02, 3, { dtype: 'int8', out: new Uint8Array(600) }), /must be an int8 tensor or an Int8Array, got Uint8Array/);
+    out(() => quantizeLinear(x, 0.02, new Uint8Array([3]), { out: tensor(new Int8Array(600), [20, 30]) }), /must be a uint8 tensor/);
+    out(() => quantizeLinear(x, 0.02, 3, { out: tensor(new Uint8Array(600), [30, 20]) }), /shape \[20, 30\], got \[30, 20\]/);
+    out(() => quantizeLinear(x, 0.02, 3, { out: new Uint8Array(599) }), /hold 600 elements, got 599/);
+    out(() => dequantizeLinear(new Int8Array(8), 0.5, 0, { out: new Float32Array(7) }), /hold 8 elements/);
+    out(() => dequantizeLinear(new Int8Array(8), 0.5, 0, { out: new Int32Array(8) as never }), /float32 tensor or a Float32Array/);
+    const shared = new Float32Array(8);
+    out(() => quantizeLinear(shared, 0.5, 0, { out: new Uint8Array(shared.buffer, 0, 8) }), /share memory/);
+    const bytes = new Uint8Array(16);
+    out(() => dequantizeLinear(bytes.subarray(0, 4), 0.5, 0, { out: new Float32Array(bytes.buffer, 0, 4) }), /share memory/);
+    out(() => dynamicQuantizeLinear(x, { out: new Uint8Array(10) }), /600 elements/);
+    assert.throws(() => quantizeLinear(x, 0.02, 3, { out: 'x' as never }), { code: 'ERR_QGEMM_ARG_TYPE' });
+  });
+});

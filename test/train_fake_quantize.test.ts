@@ -5,10 +5,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import { dequantizeLinear, matmul, QuantizedLinear, quantizedMatmul, quantizeLinear, quantizeWeights, tensor } from '../lib';
 import { fakeQuantize, fakeQuantizeBackward, lsqBackward } from '../lib/quant/fake_quantize';
 import { MovingAverageMinMaxObserver } from '../lib/quant';
+import { floorDivF32 } from '../lib/quant/torch_ops';
 import { QATLinear, Rng } from '../lib/train';
 
 const f32 = Math.fround;
@@ -52,6 +55,48 @@ describe('fakeQuantize forward', () => {
     assert.deepEqual([...mask], [1, 1, 1, 1, 1, 0]);
     const nan = fakeQuantize(Float32Array.of(NaN), { scale: 0.5, zeroPoint: 10, qmin: 0, qmax: 255 });
     assert.deepEqual([...nan.y], [-5]); // dequantize(0) = (0 - 10) * 0.5
+  });
+});
+
+describe("fakeQuantize against PyTorch 1.13 ('torch') and ONNX quantize-dequantize ('onnx'), fixtures", () => {
+  // scripts/make_quant_fixtures.py fake: torch's fake_quantize_per_{tensor,channel}_affine_cachemask
+  // (forward and the STE mask its autograd uses) and numpy's ONNX QuantizeLinear + DequantizeLinear.
+  type Enc = { shape: number[]; f32?: string; u8?: string };
+  const dec = (e: Enc) => {
+    const buf = Buffer.from((e.f32 ?? e.u8)!, 'base64');
+    const bytes = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    return e.f32 ? new Float32Array(bytes) : new Uint8Array(bytes);
+  };
+  const fx = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/quant/fake_quantize.json'), 'utf8'));
+  const same = (got: Float32Array, want: Float32Array, what: string) => {
+    for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) assert.fail(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
+  };
+  for (const c of fx.cases) {
+    for (const rounding of ['torch', 'onnx'] as const) {
+      it(`${c.name}, rounding '${rounding}'`, () => {
+        const x = tensor(dec(c.x) as Float32Array, c.x.shape);
+        const scale = dec(c.scale) as Float32Array;
+        const zeroPoint = Array.isArray(c.zeroPoint) ? Int32Array.from(c.zeroPoint) : c.zeroPoint;
+        const params = { scale: scale.length === 1 ? scale[0] : scale, zeroPoint, qmin: c.qmin, qmax: c.qmax, axis: c.axis };
+        const { y, mask } = fakeQuantize(x, { ...params, rounding });
+        same(y, dec(c[rounding].y) as Float32Array, 'y');
+        assert.deepEqual(mask, dec(c[rounding].mask));
+        if (rounding === 'onnx') assert.deepEqual(fakeQuantize(x, params), { y, mask }, "'onnx' is the default");
+      });
+    }
+  }
+  it("the issue's examples: torch and ONNX rounding differ, and the default is ONNX's", () => {
+    const torch = fakeQuantize(Float32Array.of(0.27393994), { scale: 0.0021485486, qmin: 0, qmax: 255, rounding: 'torch' });
+    const onnx = fakeQuantize(Float32Array.of(0.27393994), { scale: 0.0021485486, qmin: 0, qmax: 255 });
+    assert.deepEqual([torch.y[0], onnx.y[0]], [f32(0.27501422), f32(0.27286568)]);
+    const edge = (rounding: 'torch' | 'onnx') => fakeQuantize(Float32Array.of(24.549999), { scale: f32(0.1), zeroPoint: 10, qmin: 0, qmax: 255, rounding });
+    assert.deepEqual([edge('torch').mask[0], edge('onnx').mask[0]], [0, 1], 'the STE mask at the edge of the range');
+    assert.throws(() => fakeQuantize(Float32Array.of(1), { scale: 1, qmin: 0, qmax: 255, rounding: 'numpy' as never }), { code: 'ERR_QGEMM_OPTION' });
+  });
+  it("torch.div(a, b, rounding_mode='floor') in float32 (the L2 search's floor division)", () => {
+    const a = dec(fx.floorDiv.a) as Float32Array, b = dec(fx.floorDiv.b) as Float32Array, want = dec(fx.floorDiv.floor) as Float32Array;
+    const got = Float32Array.from(a, (v, i) => floorDivF32(v, b[i]));
+    same(got, want, 'floor');
   });
 });
 
@@ -169,5 +214,31 @@ describe('fake quantization agrees with the real int8 path', () => {
     const layer = qat.toQuantized();
     check(fake, layer.forward(x).data as Float32Array, xf, qat.fakeQuantizedWeights());
     layer.dispose();
+  });
+
+  it("QATLinear rounding 'torch' fake-quantizes its input as PyTorch does", () => {
+    const frozen = () => {
+      const observer = new MovingAverageMinMaxObserver();
+      observer.observe(x);
+      return observer;
+    };
+    const layers = (['onnx', 'torch'] as const).map((rounding) => {
+      const qat = new QATLinear(inF, outF, new Rng(1), 'qat', { observer: frozen(), rounding });
+      qat.weight.data.set(w.data);
+      qat.bias.data.set(bias);
+      return qat;
+    });
+    const { scale, zeroPoint } = layers[1].inputQParams();
+    // Inputs where x / scale and x * (1 / scale) round apart: the two layers see different levels.
+    const traps = tensor(Float32Array.from({ length: batch * inF }, (_, i) => f32((((i * 37) % 200) - 100 + 0.5) * scale)), [batch, inF]);
+    const [onnx, torch] = layers.map((l) => l.forward(traps, false).data);
+    for (const [rounding, y] of [['onnx', onnx], ['torch', torch]] as const) {
+      const xf = fakeQuantize(traps, { scale, zeroPoint, qmin: 0, qmax: 255, rounding }).y;
+      const want = matmul(tensor(xf, [batch, inF]), tensor(layers[0].fakeQuantizedWeights(), [outF, inF]), { transposeB: true }).data;
+      for (let i = 0; i < want.length; i++) want[i] = f32(want[i] + bias[i % outF]);
+      assert.deepEqual(y, want, rounding);
+    }
+    assert.notDeepEqual(onnx, torch);
+    assert.throws(() => new QATLinear(2, 2, new Rng(1), 'q', { rounding: 'up' as never }), { code: 'ERR_QGEMM_OPTION' });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Dynamic batching: requests wait up to `maxWaitMs` (or until `maxBatch` rows
  * are waiting), then run as one batched forward pass on the compute queue.
- * One batch is in flight at a time; the next one fills while it runs.
+ * One batch is in flight at a time; the next one fills while it runs. A batch
+ * that fails runs again one row at a time, so a row that fails fails alone.
  */
 export interface BatcherOptions {
   maxBatch: number;
@@ -69,7 +70,8 @@ export class Batcher {
       const out = await this.forward(input, batch.length);
       batch.forEach((p, i) => p.resolve(out.subarray(i * this.outFeatures, (i + 1) * this.outFeatures)));
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      if (batch.length === 1) batch[0].reject(error);
+      else for (const p of batch) await this.forward(p.row, 1).then(p.resolve, p.reject);
     } finally {
       this.#running = false;
       this.#schedule(this.#closed);

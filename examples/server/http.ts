@@ -1,7 +1,10 @@
 /**
  * The HTTP layer: POST /predict with {"input": [784 numbers]} answers
- * {"class": k, "logits": [...]}; GET /healthz answers "ok". Every malformed
- * request gets a 4xx with a JSON error, never an exception.
+ * {"class": k, "logits": [...]}; GET /healthz answers "ok". Every request is
+ * validated in full before it joins a batch: a malformed one gets a 4xx with a
+ * JSON error saying why (numbers must fit float32, the model's type), never an
+ * exception, and never reaches the model. An input that is valid but drives the
+ * model's arithmetic past float32 gets 422 for itself alone.
  */
 import * as http from 'node:http';
 
@@ -50,6 +53,8 @@ function parseInput(body: string, features: number): Float32Array {
     const v = input[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new HttpError(400, `input[${i}] is not a finite number`);
     row[i] = v;
+    // JSON numbers are doubles: 1e308 is finite there and Infinity in the model's float32.
+    if (!Number.isFinite(row[i])) throw new HttpError(400, `input[${i}] = ${v} is outside the float32 range (|x| <= 3.4028234663852886e38)`);
   }
   return row;
 }
@@ -70,11 +75,15 @@ export function createServer(batcher: Batcher, features: number): http.Server {
         if (req.method !== 'POST') throw new HttpError(405, 'use POST');
         const row = parseInput(await readBody(req), features);
         const logits = await batcher.submit(row);
+        // The model marks a row whose arithmetic left float32 with NaN (QuantizedLinear's nonFinite: 'propagate').
+        if (!logits.every(Number.isFinite)) throw new HttpError(422, "the model's output for this input is not finite (its values overflow float32 inside the model)");
         let best = 0;
         for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
         send(res, 200, { class: best, logits: Array.from(logits) });
       } catch (error) {
         if (error instanceof HttpError) send(res, error.status, { error: error.message });
+        // A coded qgemm error for this row alone (the batcher re-ran it by itself): its input is at fault.
+        else if (/^ERR_QGEMM_/.test(String((error as { code?: unknown })?.code))) send(res, 422, { error: (error as Error).message });
         else send(res, 500, { error: 'internal error' });
       }
     })();

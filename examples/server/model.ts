@@ -1,7 +1,9 @@
 /**
  * The served model: an int8 MLP (784-256-10 by default) of QuantizedLinear
  * layers. Loads weights saved by the Fashion-MNIST example when present
- * (QGEMM_MODEL=path/to/model.json), else seeded random weights.
+ * (QGEMM_MODEL=path/to/model.json), else seeded random weights. A row whose
+ * values overflow float32 inside the model comes out as NaN (nonFinite:
+ * 'propagate') instead of failing the batch it is in.
  */
 import * as fs from 'node:fs';
 
@@ -36,10 +38,10 @@ export function loadMlp(path = process.env.QGEMM_MODEL): Mlp {
   if (path !== undefined && fs.existsSync(path)) {
     const saved = JSON.parse(fs.readFileSync(path, 'utf8')) as { layers: SavedLayer[] };
     layers = saved.layers.map((l, i) =>
-      new QuantizedLinear(tensor(Float32Array.from(l.weight), l.shape), Float32Array.from(l.bias), { relu: i < saved.layers.length - 1 }));
+      new QuantizedLinear(tensor(Float32Array.from(l.weight), l.shape), Float32Array.from(l.bias), { relu: i < saved.layers.length - 1, nonFinite: 'propagate' }));
   } else {
     const sizes = [784, 256, 10];
-    layers = sizes.slice(1).map((out, i) => new QuantizedLinear(seededWeights(out, sizes[i], i + 1), new Float32Array(out), { relu: i < sizes.length - 2 }));
+    layers = sizes.slice(1).map((out, i) => new QuantizedLinear(seededWeights(out, sizes[i], i + 1), new Float32Array(out), { relu: i < sizes.length - 2, nonFinite: 'propagate' }));
   }
   return {
     inFeatures: layers[0].inFeatures,

@@ -9,10 +9,13 @@
  * Activations (dynamic): each row (or the whole batch) is quantized to uint8
  * exactly as ONNX DynamicQuantizeLinear, inside the same native call as the
  * GEMM. The epilogue is quantizedMatmul's (see lib/qmatmul.ts).
+ * A float x row holding NaN or +-Infinity throws ERR_QGEMM_NOT_FINITE naming
+ * the row (nonFinite: 'propagate' writes NaN across that output row instead):
+ * quantizing would otherwise turn it into plausible numbers.
  */
 import { rangeError, typeError, show } from '../errors';
 import { checkSignal, runJob, AsyncOptions } from '../async';
-import { native, QuantizedLinearArgs } from '../native';
+import { LinearDescriptor, native } from '../native';
 import { PackedWeights, packWeights } from '../packed';
 import { quantizeLinear } from '../quant/onnx';
 import { checkTensor, Tensor, wrapBuffer, zeros } from '../tensor';
@@ -36,6 +39,12 @@ export interface QuantizedLinearOptions {
   /** 'per-channel' (default) or 'per-tensor' weight scales. */
   weights?: 'per-channel' | 'per-tensor';
   relu?: boolean;
+  /**
+   * A float x row holding NaN or +-Infinity: 'throw' (default) ERR_QGEMM_NOT_FINITE
+   * naming the row, or 'propagate' NaN across that row of the output (float32
+   * output only), as a float layer would. The other rows are computed either way.
+   */
+  nonFinite?: 'throw' | 'propagate';
 }
 
 function checkQParams(q: unknown, name: string): Required<QParamsLike> {
@@ -97,6 +106,7 @@ export class QuantizedLinear {
   readonly #input: Required<QParamsLike> | undefined;
   readonly #output: Required<QParamsLike> | undefined;
   readonly #relu: boolean;
+  readonly #propagateNonFinite: boolean;
 
   /** Quantizes and packs float32 weights [out, in] (or takes int8 ones as they are) and an optional bias [out]. */
   constructor(weight: Tensor<'float32'> | Int8Weights, bias?: Float32Array | Tensor<'float32'>, options: QuantizedLinearOptions = {}) {
@@ -123,6 +133,14 @@ export class QuantizedLinear {
     }
     if (options.output !== undefined) this.#output = checkQParams(options.output, 'options.output');
     this.#relu = options.relu ?? false;
+    const nonFinite = options.nonFinite ?? 'throw';
+    if (nonFinite !== 'throw' && nonFinite !== 'propagate') {
+      throw typeError('ERR_QGEMM_OPTION', `options.nonFinite must be 'throw' or 'propagate', got ${show(nonFinite)}`);
+    }
+    if (nonFinite === 'propagate' && this.#output !== undefined) {
+      throw typeError('ERR_QGEMM_OPTION', "options.nonFinite 'propagate' needs a float32 output (int8/uint8 have no NaN); drop options.output");
+    }
+    this.#propagateNonFinite = nonFinite === 'propagate';
     const { q, scales } = int8 ?? quantizeWeights(weight as Tensor<'float32'>, (options.weights ?? 'per-channel') === 'per-channel');
     this.weightScales = scales;
     this.weightInt8 = q;
@@ -138,6 +156,7 @@ export class QuantizedLinear {
       ...(this.#output ? { output: { ...this.#output } } : {}),
       weights: this.weightScales.length === 1 && this.outFeatures !== 1 ? 'per-tensor' : 'per-channel',
       relu: this.#relu,
+      ...(this.#propagateNonFinite ? { nonFinite: 'propagate' as const } : {}),
     };
   }
 
@@ -146,7 +165,7 @@ export class QuantizedLinear {
     return this.#output?.dtype ?? 'float32';
   }
 
-  #args(x: Tensor, out: ArrayBufferView): QuantizedLinearArgs {
+  #descriptor(x: Tensor, out: ArrayBufferView): LinearDescriptor {
     checkTensor(x, 'x');
     if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) {
       throw rangeError('ERR_QGEMM_SHAPE', `x must have shape [batch, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
@@ -155,14 +174,21 @@ export class QuantizedLinear {
     if (x.dtype !== 'float32' && !(quantized && this.#input?.dtype === x.dtype)) {
       throw typeError('ERR_QGEMM_DTYPE', `x must be float32${this.#input ? ` or ${this.#input.dtype}` : ''}, got ${x.dtype}`);
     }
-    return [x.data, x.shape[0], this.#packed.handle(), this.weightScales, this.bias, this.#relu, this.#mode,
-      this.#input?.scale ?? 1, this.#input?.zeroPoint ?? 0, out, this.#output?.scale ?? 1, this.#output?.zeroPoint ?? 0];
+    return {
+      x: x.data, rows: x.shape[0], weights: this.#packed.handle('QuantizedLinear'), wScales: this.weightScales, bias: this.bias,
+      relu: this.#relu, mode: this.#mode, xScale: this.#input?.scale, xZeroPoint: this.#input?.zeroPoint, out,
+      yScale: this.#output?.scale, yZeroPoint: this.#output?.zeroPoint, propagateNonFinite: this.#propagateNonFinite,
+    };
   }
 
   /** y = x W^T + b for x [batch, in] (float32, or int8/uint8 already quantized with the static input qparams). */
   forward(x: Tensor): Tensor {
     const out = zeros(this.outputDtype, [x?.shape?.[0] ?? 0, this.outFeatures]);
-    native().quantizedLinear(...this.#args(x, out.data));
+    try {
+      native().quantizedLinear(this.#descriptor(x, out.data));
+    } catch (error) {
+      throw explainNonFinite(error);
+    }
     return out;
   }
 
@@ -172,8 +198,13 @@ export class QuantizedLinear {
     const signal = checkSignal(options.signal);
     const shape = [x?.shape?.[0] ?? 0, this.outFeatures];
     const placeholder = zeros(this.outputDtype, [0]);
-    const args = this.#args(x, placeholder.data);
-    const buffer = await runJob(() => native().quantizedLinearAsync(...args), signal);
+    const desc = this.#descriptor(x, placeholder.data);
+    let buffer: ArrayBuffer;
+    try {
+      buffer = await runJob(() => native().quantizedLinearAsync(desc), signal);
+    } catch (error) {
+      throw explainNonFinite(error);
+    }
     return wrapBuffer(this.outputDtype, shape, buffer);
   }
 
@@ -184,6 +215,16 @@ export class QuantizedLinear {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/** The native "x row r holds NaN (x[r][c])" error, told from the layer's side with the way out. */
+function explainNonFinite(error: unknown): unknown {
+  if ((error as { code?: unknown })?.code !== 'ERR_QGEMM_NOT_FINITE') return error;
+  return rangeError(
+    'ERR_QGEMM_NOT_FINITE',
+    `QuantizedLinear: ${(error as Error).message}; quantizing it would give plausible numbers for a broken input. ` +
+      "Fix the input, or pass { nonFinite: 'propagate' } to get NaN across that output row",
+  );
 }
 
 export interface LinearWeights {

@@ -3,6 +3,9 @@
  * compiled by protobufjs): decoding never trusts the bytes, and every failure
  * is a coded error.
  */
+// onnx-proto's types name `Long` as a global (@types/long, a dependency of its
+// protobufjs 6): referenced here so they resolve whatever a user's tsconfig `types` lists.
+/// <reference types="long" preserve="true" />
 import { onnx } from 'onnx-proto';
 import { rangeError, typeError, type ErrorCode, type QgemmError } from '../errors';
 

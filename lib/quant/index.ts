@@ -2,7 +2,7 @@
 export { roundHalfEven } from './round';
 export type { QDType } from './round';
 export { quantizeLinear, dequantizeLinear, dynamicQuantizeLinear } from './onnx';
-export type { QuantizeLinearOptions, DequantizeLinearOptions, DynamicQuantized, QuantizedInput } from './onnx';
+export type { QuantizeLinearOptions, DequantizeLinearOptions, DynamicQuantizeLinearOptions, DynamicQuantized, QuantizedInput } from './onnx';
 export type { ScaleArg, ZeroPointArg } from './params';
 export type { FloatInput } from './input';
 export { calculateQParams, calculateQParamsPerChannel } from './qparams';
@@ -23,3 +23,4 @@ export type { MetricInput } from './metrics';
 export { codebookQuantize, codebookDequantize, logCodebook, logQuantize, kmeansQuantize } from './nonuniform';
 export type { CodebookQuantized, LogQuantizeOptions, KMeansOptions } from './nonuniform';
 export { fakeQuantize, fakeQuantizeBackward, lsqBackward } from './fake_quantize';
+export type { Rounding } from './fake_quantize';

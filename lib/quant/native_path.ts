@@ -38,3 +38,8 @@ export function histcNative(x: Float32Array, bins: number, left: number, right: 
   native().histc(x, bins, left, right, out);
   return true;
 }
+
+/** HistogramObserver's L2 search natively (native/quant/histogram_search.h), or undefined to use the JS one. */
+export function l2SearchNative(hist: Float32Array, min: number, max: number, dstBins: number): [number, number] | undefined {
+  return enabled ? native().histogramL2Search(hist, min, max, dstBins) : undefined;
+}

@@ -4,17 +4,26 @@
  * even, the result saturates to the output dtype. See docs/QUANTIZATION.md.
  */
 import { rangeError } from '../errors';
-import { dequantizeBlockNative, quantizeBlockNative } from './native_path';
+import { dequantizeBlockNative, minMaxNative, quantizeBlockNative } from './native_path';
 import { checkTensor, type Tensor } from '../tensor';
 import { floatInput, type FloatInput } from './input';
+import { outArray, outDtype, outTensor } from './out';
 import { resolveAxisParams, type ScaleArg, type ZeroPointArg } from './params';
-import { f32, qRange, roundHalfEven, type QDType } from './round';
+import * as round from './round';
+import { qRange, type QDType } from './round';
+
+// Bound once: a call through an imported binding is a getter call per element in CommonJS
+// output (esbuild / tsx), which cost more than the arithmetic in these loops.
+const f32 = Math.fround;
+const roundHalfEven = round.roundHalfEven;
 
 export interface QuantizeLinearOptions {
   /** The per-axis dimension (negative counts from the end); default 1 as ONNX. Ignored per-tensor. */
   axis?: number;
-  /** Output dtype when zeroPoint is a plain number or absent; default 'uint8' as ONNX. */
+  /** Output dtype when zeroPoint is a plain number or absent; default: out's dtype, else 'uint8' as ONNX. */
   dtype?: QDType;
+  /** Write the result here: an int8/uint8 tensor of x's shape, or an Int8Array/Uint8Array of its length. */
+  out?: Tensor<'int8'> | Tensor<'uint8'> | Int8Array | Uint8Array;
 }
 
 /**
@@ -29,9 +38,12 @@ export function quantizeLinear(
   options: QuantizeLinearOptions = {},
 ): Tensor<'int8'> | Tensor<'uint8'> {
   const { data, shape } = floatInput(x, 'x');
-  const p = resolveAxisParams(shape, scale, zeroPoint, options.axis, options.dtype, 'uint8');
+  // A zero point with a dtype says the output dtype; otherwise options.dtype, then out's dtype.
+  const fromOut = typeof zeroPoint === 'number' || zeroPoint === undefined ? outDtype(options.out) : undefined;
+  const dtypeOpt = options.dtype ?? (fromOut === 'int8' || fromOut === 'uint8' ? fromOut : undefined);
+  const p = resolveAxisParams(shape, scale, zeroPoint, options.axis, dtypeOpt, 'uint8');
   if (p.dtype === 'int32') throw rangeError('ERR_QGEMM_DTYPE', 'quantizeLinear outputs int8 or uint8, not int32');
-  const out = p.dtype === 'int8' ? new Int8Array(data.length) : new Uint8Array(data.length);
+  const out = outArray(options.out, p.dtype, shape, data) ?? (p.dtype === 'int8' ? new Int8Array(data.length) : new Uint8Array(data.length));
   const [lo, hi] = qRange(p.dtype);
   let i = 0;
   for (let o = 0; o < p.outer; o++) {
@@ -58,12 +70,14 @@ export function quantizeLinear(
       }
     }
   }
-  return { dtype: p.dtype, shape: Object.freeze([...shape]), data: out } as Tensor<'int8'> | Tensor<'uint8'>;
+  return outTensor(options.out, p.dtype, shape, out) as Tensor<'int8'> | Tensor<'uint8'>;
 }
 
 export interface DequantizeLinearOptions {
   /** The per-axis dimension; default 1 as ONNX. Ignored per-tensor. */
   axis?: number;
+  /** Write the result here: a float32 tensor of x's shape, or a Float32Array of its length. */
+  out?: Tensor<'float32'> | Float32Array;
 }
 
 export type QuantizedInput = Tensor<'int8'> | Tensor<'uint8'> | Tensor<'int32'> | Int8Array | Uint8Array | Int32Array;
@@ -80,7 +94,7 @@ export function dequantizeLinear(
   if (p.dtype !== dtype) {
     throw rangeError('ERR_QGEMM_DTYPE', `zeroPoint's dtype ${p.dtype} must match x's dtype ${dtype}`);
   }
-  const out = new Float32Array(data.length);
+  const out = outArray(options.out, 'float32', shape, data) ?? new Float32Array(data.length);
   let i = 0;
   for (let o = 0; o < p.outer; o++) {
     for (let c = 0; c < p.channels; c++) {
@@ -93,7 +107,7 @@ export function dequantizeLinear(
       for (const end = i + p.inner; i < end; i++) out[i] = f32(f32(f32(data[i]) - zp) * s);
     }
   }
-  return { dtype: 'float32', shape: Object.freeze([...shape]), data: out };
+  return outTensor(options.out, 'float32', shape, out);
 }
 
 function intInput(x: unknown): { data: Int8Array | Uint8Array | Int32Array; shape: readonly number[]; dtype: 'int8' | 'uint8' | 'int32' } {
@@ -121,15 +135,27 @@ export interface DynamicQuantized {
  * NaNs are skipped when taking min/max (then quantize to 0). An all-zero input
  * gives scale 0 in ONNX's body (then NaN); we return scale 1, zero point 0 as ONNX Runtime does.
  */
-export function dynamicQuantizeLinear(x: FloatInput): DynamicQuantized {
+export interface DynamicQuantizeLinearOptions {
+  /** Write y here: a uint8 tensor of x's shape, or a Uint8Array of its length. */
+  out?: Tensor<'uint8'> | Uint8Array;
+}
+
+export function dynamicQuantizeLinear(x: FloatInput, options: DynamicQuantizeLinearOptions = {}): DynamicQuantized {
   const { data, shape } = floatInput(x, 'x');
   if (data.length === 0) throw rangeError('ERR_QGEMM_EMPTY', 'dynamicQuantizeLinear needs a non-empty x');
-  let min = 0;
-  let max = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < min) min = v;
-    else if (v > max) max = v;
+  let [min, max] = minMaxNative(data) ?? [NaN, NaN];
+  if (min !== min) {
+    // No native path, or a NaN somewhere (the native min/max propagates it; here NaNs are skipped).
+    min = 0;
+    max = 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v < min) min = v;
+      else if (v > max) max = v;
+    }
+  } else {
+    min = min < 0 ? min : 0;
+    max = max > 0 ? max : 0;
   }
   if (min === -Infinity || max === Infinity) {
     throw rangeError('ERR_QGEMM_NOT_FINITE', 'dynamicQuantizeLinear needs finite values in x');
@@ -143,6 +169,6 @@ export function dynamicQuantizeLinear(x: FloatInput): DynamicQuantized {
     zp = zp < 0 ? 0 : zp > 255 ? 255 : zp;
     zeroPoint = roundHalfEven(zp);
   }
-  const y = quantizeLinear({ dtype: 'float32', shape, data }, scale, zeroPoint, { dtype: 'uint8' }) as Tensor<'uint8'>;
+  const y = quantizeLinear({ dtype: 'float32', shape, data }, scale, zeroPoint, { dtype: 'uint8', out: options.out }) as Tensor<'uint8'>;
   return { y, scale, zeroPoint };
 }

@@ -3,8 +3,10 @@
  * depends on. Each was checked against torch on this machine's kind (x86-64,
  * AVX2 dispatch) by scripts/make_quant_fixtures.py's fixtures.
  */
-import { f32 } from './round';
+
 import { histcNative } from './native_path';
+
+const f32 = Math.fround;
 
 const LANES = 8; // Vectorized<float>::size() under AVX2 dispatch
 const ILP = 4; // row_sum's ilp_factor
@@ -66,7 +68,13 @@ function bitWidth(x: number): number {
 
 /** torch.div(a, b, rounding_mode='floor') for float32 (Python-style floor division). */
 export function floorDivF32(a: number, b: number): number {
-  if (b === 0) return a / b;
+  const q = a / b;
+  // Fast path, exact: for float32 a and b > 0, torch's steps give the floor of the exact
+  // quotient while it stays below 2^22, and a double quotient of two float32 values
+  // never rounds across an integer there (a non-integer quotient lies at least 2^-24
+  // below one, or is tiny). Math.floor keeps the sign of a zero, as torch's copysign.
+  if (b > 0 && q < 4194304 && q > -4194304) return Math.floor(q);
+  if (b === 0) return q;
   const mod = a % b; // fmod: exact
   let div = f32(f32(a - mod) / b);
   if (mod !== 0 && b < 0 !== mod < 0) div = f32(div - 1);

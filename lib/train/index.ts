@@ -18,3 +18,4 @@ export type { SymmetricInt8 } from './symmetric';
 export { QATLinear } from './qat_linear';
 export type { QATLinearOptions, ConvertOptions } from './qat_linear';
 export { Int8Linear } from './int8_linear';
+export type { Int8LinearOptions } from './int8_linear';

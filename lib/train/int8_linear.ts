@@ -13,17 +13,27 @@
  */
 import { quantizedMatmul } from '../qmatmul';
 import { QuantizedLinear } from '../layers/quantized_linear';
+import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
 import { Linear } from './linear';
 import type { Rng } from './rng';
 import { quantizeColumns, quantizeRows } from './symmetric';
 
+export interface Int8LinearOptions {
+  /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
+  nonFinite?: NonFinitePolicy;
+}
+
 export class Int8Linear extends Linear {
-  constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'int8') {
+  readonly nonFinite: NonFinitePolicy;
+
+  constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'int8', options: Int8LinearOptions = {}) {
     super(inFeatures, outFeatures, rng, name);
+    this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
   }
 
-  override forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    const { x, bad } = guardRows(input, 'Int8Linear', this.nonFinite, this.inFeatures);
     const rows = x.shape[0];
     const xq = quantizeRows(x.data, rows, this.inFeatures);
     const wq = quantizeRows(this.weight.data, this.outFeatures, this.inFeatures);
@@ -32,6 +42,7 @@ export class Int8Linear extends Linear {
       { dtype: 'int8', shape: [this.outFeatures, this.inFeatures], data: wq.q },
       { transposeB: true, aScale: xq.scales, bScale: wq.scales, bias: this.bias.data },
     ) as Tensor<'float32'>;
+    poisonRows(y.data, this.outFeatures, bad);
     this.saved = training ? x : undefined;
     return y;
   }

@@ -10,11 +10,13 @@
  * Min-max weight scales never clamp, so the weights' STE mask is all ones; the
  * input's mask drops gradients of values clamped by the observer's range.
  */
-import { fakeQuantize, type FakeQuantized } from '../quant/fake_quantize';
+import { typeError, show } from '../errors';
+import { fakeQuantize, type FakeQuantized, type Rounding } from '../quant/fake_quantize';
 import { MovingAverageMinMaxObserver, type MinMaxObserver } from '../quant/observers';
 import type { QParams } from '../quant/qparams';
 import { matmul } from '../matmul';
 import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
+import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
 import { addBias, Linear } from './linear';
 import type { Rng } from './rng';
@@ -23,6 +25,14 @@ import { quantizeRows, type SymmetricInt8 } from './symmetric';
 export interface QATLinearOptions {
   /** The input observer (uint8 affine); default MovingAverageMinMaxObserver(). */
   observer?: MinMaxObserver;
+  /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
+  nonFinite?: NonFinitePolicy;
+  /**
+   * The input's fake quantization: 'onnx' (default) divides by the scale, as the converted
+   * QuantizedLinear quantizes; 'torch' multiplies by the float32 reciprocal, as PyTorch's
+   * FakeQuantize (then a few inputs in 10^4 land one level apart from the converted layer's).
+   */
+  rounding?: Rounding;
 }
 
 export interface ConvertOptions {
@@ -35,6 +45,8 @@ export interface ConvertOptions {
 
 export class QATLinear extends Linear {
   readonly observer: MinMaxObserver;
+  readonly nonFinite: NonFinitePolicy;
+  readonly rounding: Rounding;
   #xq: FakeQuantized | undefined;
   #wq: Float32Array | undefined;
   #wInt8: SymmetricInt8 | undefined; // reused buffers
@@ -42,6 +54,11 @@ export class QATLinear extends Linear {
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'qat', options: QATLinearOptions = {}) {
     super(inFeatures, outFeatures, rng, name);
     this.observer = options.observer ?? new MovingAverageMinMaxObserver();
+    this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
+    this.rounding = options.rounding ?? 'onnx';
+    if (this.rounding !== 'onnx' && this.rounding !== 'torch') {
+      throw typeError('ERR_QGEMM_OPTION', `options.rounding must be 'onnx' or 'torch', got ${show(this.rounding)}`);
+    }
   }
 
   /** Starts from a trained float Linear (copies its parameters). */
@@ -70,15 +87,18 @@ export class QATLinear extends Linear {
     return w;
   }
 
-  override forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+  override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
+    // Before observing: a NaN would poison the observer's range for good.
+    const { x, bad } = guardRows(input, 'QATLinear', this.nonFinite, this.inFeatures);
     if (training) this.observer.observe(x);
     const { scale, zeroPoint } = this.inputQParams();
     const { spec } = this.observer;
-    const xq = fakeQuantize(x, { scale, zeroPoint, qmin: spec.qmin, qmax: spec.qmax });
+    const xq = fakeQuantize(x, { scale, zeroPoint, qmin: spec.qmin, qmax: spec.qmax, rounding: this.rounding });
     const wq = this.fakeQuantizedWeights();
     const xt: Tensor<'float32'> = { dtype: 'float32', shape: x.shape, data: xq.y };
     const y = matmul(xt, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { transposeB: true });
     addBias(y.data, this.bias.data);
+    poisonRows(y.data, this.outFeatures, bad);
     this.saved = training ? xt : undefined;
     this.#xq = training ? xq : undefined;
     this.#wq = training ? wq : undefined;

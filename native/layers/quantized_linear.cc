@@ -1,11 +1,41 @@
 #include "layers/quantized_linear.h"
 
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "gemm/epilogue.h"
+#include "layers/finite_rows.h"
 #include "quant/quantize.h"
 
 namespace qgemm {
+
+namespace {
+
+std::string value_text(float v) {
+  return std::isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+}
+
+// The same call with x's non-finite rows zeroed, then NaN across their output rows.
+Status run_propagating(const QuantizedLinearDesc& d, const NonFiniteRows& bad) {
+  const int64_t in = d.weights->k(), n = d.weights->n();
+  std::vector<float> clean(d.x, d.x + d.rows * in);
+  for (const int64_t r : bad.rows) std::memset(clean.data() + r * in, 0, static_cast<size_t>(in) * sizeof(float));
+  QuantizedLinearDesc copy = d;
+  copy.x = clean.data();
+  copy.propagate_non_finite = false;
+  const Status s = quantized_linear(copy);
+  if (!s.ok()) return s;
+  float* out = static_cast<float*>(d.out);
+  for (const int64_t r : bad.rows) {
+    for (int64_t j = 0; j < n; j++) out[r * n + j] = std::numeric_limits<float>::quiet_NaN();
+  }
+  return s;
+}
+
+}  // namespace
 
 Status quantized_linear(const QuantizedLinearDesc& d) {
   if (d.weights == nullptr || d.weights->type() != DType::kInt8) {
@@ -14,6 +44,17 @@ Status quantized_linear(const QuantizedLinearDesc& d) {
   const int64_t in = d.weights->k();
   // Nothing to write; also keeps a raw call with rows = 2^50 and N = 0 from looping.
   if (d.rows == 0 || d.weights->n() == 0) return Status::Ok();
+  if (d.x != nullptr && d.x_quantized == nullptr) {
+    const NonFiniteRows bad = find_non_finite_rows(d.x, d.rows, in);
+    if (!bad.rows.empty()) {
+      if (d.propagate_non_finite && d.out_type == DType::kFloat32) return run_propagating(d, bad);
+      const int64_t r = bad.rows[0];
+      return Status::Error(StatusCode::kNotFinite,
+                           "x row " + std::to_string(r) + " holds " + value_text(bad.first_value) + " (x[" +
+                               std::to_string(r) + "][" + std::to_string(bad.first_column) + "])" +
+                               (bad.rows.size() > 1 ? ", and " + std::to_string(bad.rows.size() - 1) + " more rows do too" : ""));
+    }
+  }
   std::vector<uint8_t> q;
   std::vector<float> x_scales(1, d.x_scale);
   std::vector<int32_t> x_zero_points(1, d.x_zero_point);

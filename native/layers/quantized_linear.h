@@ -35,6 +35,9 @@ struct QuantizedLinearDesc {
   float y_scale = 1.0f;
   int32_t y_zero_point = 0;
   void* out = nullptr;  // rows x N
+  // A float x row holding NaN or +-Infinity: fail with kNotFinite naming the
+  // row (default), or, with float32 out, write NaN across that output row.
+  bool propagate_non_finite = false;
 };
 
 Status quantized_linear(const QuantizedLinearDesc& d);
