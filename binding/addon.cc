@@ -23,6 +23,13 @@
 
 namespace qgemm_binding {
 
+// The names of a descriptor's dims, in order, for lib/native.ts to check its own against.
+Napi::Array names_array(Napi::Env env, const char* const* names, size_t count) {
+  Napi::Array out = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; ++i) out.Set(static_cast<uint32_t>(i), names[i]);
+  return out;
+}
+
 class QgemmAddon : public Napi::Addon<QgemmAddon> {
  public:
   QgemmAddon(Napi::Env env, Napi::Object exports) : jobs_(env) {
@@ -47,12 +54,14 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::onednn_run_prepared>("onednnRunPrepared"),
                              InstanceMethod<&QgemmAddon::read_bandwidth>("readBandwidth"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
+                             InstanceValue("gemmDimNames", names_array(env, kGemmDimNames, kGemmDims)),
+                             InstanceValue("linearDimNames", names_array(env, kLinearDimNames, kLinearDims)),
                          });
   }
 
  private:
   Napi::Value gemm(const Napi::CallbackInfo& info) {
-    const std::unique_ptr<GemmCall> call = GemmCall::parse(info, packed_weights_);
+    const std::unique_ptr<GemmCall> call = GemmCall::parse(info, packed_weights_, field_names_);
     const qgemm::Status status = call->run();
     if (!status.ok()) throw_status(info.Env(), status);
     return info.Env().Undefined();
@@ -62,7 +71,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   // `out` only gives the result type; the job owns its inputs' snapshot and
   // its output, so nothing it touches can be freed under it.
   Napi::Value gemm_async(const Napi::CallbackInfo& info) {
-    std::shared_ptr<GemmCall> call = GemmCall::parse(info, packed_weights_, true);
+    std::shared_ptr<GemmCall> call = GemmCall::parse(info, packed_weights_, field_names_, true);
     call->own_inputs();
     if (!call->own_output()) throw_range_error(info.Env(), "ERR_QGEMM_OUT_OF_MEMORY", "cannot allocate the result");
     AsyncWork work{[call] { return call->run(); }, [call](Napi::Env env) -> Napi::Value { return call->take_output(env); }};
@@ -70,7 +79,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   }
 
   Napi::Value quantized_linear(const Napi::CallbackInfo& info) {
-    const std::unique_ptr<LinearCall> call = LinearCall::parse(info, packed_weights_);
+    const std::unique_ptr<LinearCall> call = LinearCall::parse(info, packed_weights_, field_names_);
     const qgemm::Status status = call->run();
     if (!status.ok()) throw_status(info.Env(), status);
     return info.Env().Undefined();
@@ -78,7 +87,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
 
   // quantizedLinearAsync(same arguments; out only gives the type) -> { promise: ArrayBuffer, cancel }
   Napi::Value quantized_linear_async(const Napi::CallbackInfo& info) {
-    std::shared_ptr<LinearCall> call = LinearCall::parse(info, packed_weights_, true);
+    std::shared_ptr<LinearCall> call = LinearCall::parse(info, packed_weights_, field_names_, true);
     call->own_input();
     if (!call->own_output()) throw_range_error(info.Env(), "ERR_QGEMM_OUT_OF_MEMORY", "cannot allocate the result");
     AsyncWork work{[call] { return call->run(); }, [call](Napi::Env env) -> Napi::Value { return call->take_output(env); }};
@@ -250,6 +259,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
   }
 
   Napi::FunctionReference packed_weights_;
+  FieldNames field_names_;
   JobDispatcher jobs_;
 };
 

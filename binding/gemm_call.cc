@@ -24,27 +24,28 @@ int64_t bytes_of(int64_t batch, int64_t rows, int64_t cols, int64_t stride, qgem
 
 }  // namespace
 
-std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
+std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class, FieldNames& names,
                                           bool native_out) {
-  const Descriptor desc(info, "gemm");
+  const Descriptor desc(info, "gemm", names);
+  const Dims dims(desc, kGemmDimNames, kGemmDims);
   Napi::Env env = desc.env();
   auto call = std::make_unique<GemmCall>();
   qgemm::GemmDesc& d = call->desc;
-  d.m = desc.size("m");
-  d.n = desc.size("n");
-  d.k = desc.size("k");
-  d.batch = desc.size("batch");
-  const ArrayView a = desc.array("a");
-  const ArrayView c = desc.array("c");
-  d.a = {a.data, a.type, desc.boolean("transposeA"), desc.size("aStride")};
+  d.m = dims.size(kGemmM);
+  d.n = dims.size(kGemmN);
+  d.k = dims.size(kGemmK);
+  d.batch = dims.size(kGemmBatch);
+  const ArrayView a = desc.array(kFieldA);
+  const ArrayView c = desc.array(kFieldC);
+  d.a = {a.data, a.type, dims.flag(kGemmTransposeA), dims.size(kGemmAStride)};
   d.c = c.data;
   d.c_type = c.type;
-  d.c_batch_stride = desc.size("cStride");
-  const int64_t b_stride = desc.size("bStride");
-  const bool b_transposed = desc.boolean("transposeB");
-  call->backend = to_backend(env, desc.size("backend"));
-  call->allow_inexact = desc.boolean("allowInexact");
-  const Napi::Value b_value = desc.required("b");
+  d.c_batch_stride = dims.size(kGemmCStride);
+  const int64_t b_stride = dims.size(kGemmBStride);
+  const bool b_transposed = dims.flag(kGemmTransposeB);
+  call->backend = to_backend(env, dims.size(kGemmBackend));
+  call->allow_inexact = dims.flag(kGemmAllowInexact);
+  const Napi::Value b_value = desc.required(kFieldB);
   if (b_value.IsObject() && b_value.As<Napi::Object>().InstanceOf(packed_class.Value())) {
     call->packed = PackedWeights::Unwrap(b_value.As<Napi::Object>())->get(env);
     d.packed_b = call->packed.get();
@@ -70,7 +71,7 @@ std::unique_ptr<GemmCall> GemmCall::parse(const Napi::CallbackInfo& info, const 
     }
   }
   call->a_bytes = bytes_of(d.batch, d.m, d.k, d.a.batch_stride, a.type);
-  const Napi::Value epilogue = desc.optional("epilogue");
+  const Napi::Value epilogue = desc.optional(kFieldEpilogue);
   if (!epilogue.IsUndefined()) {
     if (d.a.type == qgemm::DType::kFloat32) throw_type_error(env, "ERR_QGEMM_DTYPE", "epilogues apply to int8 GEMMs");
     call->epilogue = std::make_unique<OwnedEpilogue>(parse_epilogue(env, epilogue, c.type, d.batch * d.m, d.n));

@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include "args.h"
+
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -14,6 +16,14 @@
 
 namespace qgemm_binding {
 
+// The numeric fields of a gemm descriptor, in its dims array.
+enum GemmDim : size_t {
+  kGemmM, kGemmN, kGemmK, kGemmBatch, kGemmAStride, kGemmBStride, kGemmCStride,
+  kGemmTransposeA, kGemmTransposeB, kGemmBackend, kGemmAllowInexact, kGemmDims
+};
+inline constexpr const char* kGemmDimNames[kGemmDims] = {
+    "m", "n", "k", "batch", "aStride", "bStride", "cStride", "transposeA", "transposeB", "backend", "allowInexact"};
+
 struct GemmCall {
   qgemm::GemmDesc desc;
   qgemm::Backend backend = qgemm::Backend::kAuto;
@@ -22,13 +32,12 @@ struct GemmCall {
   std::unique_ptr<OwnedEpilogue> epilogue;
   std::vector<uint8_t> a_copy, b_copy;           // the inputs' snapshot, for async calls
 
-  // gemm({ a, b (TypedArray or PackedWeights), c, m, n, k, batch, aStride,
-  //        bStride, cStride, transposeA, transposeB, backend, allowInexact,
-  //        epilogue? }): one descriptor object, read by field name.
+  // gemm({ a, b (TypedArray or PackedWeights), c, dims, epilogue? }): one
+  // descriptor object; dims holds the numbers at the indices of GemmDim.
   // With native_out, `c` only names the result type (it may be empty): the
   // result goes to memory the call owns (see own_output()).
   static std::unique_ptr<GemmCall> parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
-                                         bool native_out = false);
+                                         FieldNames& names, bool native_out = false);
 
   // Copies A and an unpacked B into memory the call owns, so that JS changing,
   // detaching or transferring them later cannot touch a running job.

@@ -24,30 +24,34 @@ std::vector<float> float_array(Napi::Env env, Napi::Value v, const char* name, i
   return std::vector<float>(a.Data(), a.Data() + length);
 }
 
-float finite_positive(const Descriptor& desc, const char* name) {
-  const float v = static_cast<float>(desc.number(name));
-  if (!(v > 0) || !std::isfinite(v)) throw_range_error(desc.env(), "ERR_QGEMM_SCALE", std::string(name) + " must be positive and finite");
+float finite_positive(const Dims& dims, size_t i) {
+  const float v = static_cast<float>(dims.number(i));
+  if (!(v > 0) || !std::isfinite(v)) {
+    throw_range_error(dims.env(), "ERR_QGEMM_SCALE", std::string("dims.") + dims.name(i) + " must be positive and finite");
+  }
   return v;
 }
 
-int32_t zero_point(const Descriptor& desc, const char* name, qgemm::DType t) {
-  const double v = desc.number(name);
+int32_t zero_point(const Dims& dims, size_t i, qgemm::DType t) {
+  const double v = dims.number(i);
   const double lo = t == qgemm::DType::kInt8 ? -128 : 0, hi = t == qgemm::DType::kInt8 ? 127 : 255;
   if (!(v >= lo && v <= hi) || std::floor(v) != v) {
-    throw_range_error(desc.env(), "ERR_QGEMM_ZERO_POINT", std::string(name) + " is outside the range of its type");
+    throw_range_error(dims.env(), "ERR_QGEMM_ZERO_POINT",
+                      std::string("dims.") + dims.name(i) + " is outside the range of its type");
   }
   return static_cast<int32_t>(v);
 }
 
 }  // namespace
 
-std::unique_ptr<LinearCall> LinearCall::parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class,
+std::unique_ptr<LinearCall> LinearCall::parse(const Napi::CallbackInfo& info, const Napi::FunctionReference& packed_class, FieldNames& names,
                                               bool native_out) {
-  const Descriptor desc(info, "quantizedLinear");
+  const Descriptor desc(info, "quantizedLinear", names);
+  const Dims dims(desc, kLinearDimNames, kLinearDims);
   Napi::Env env = desc.env();
   auto call = std::make_unique<LinearCall>();
   qgemm::QuantizedLinearDesc& d = call->desc;
-  const Napi::Value weights = desc.required("weights");
+  const Napi::Value weights = desc.required(kFieldWeights);
   if (!weights.IsObject() || !weights.As<Napi::Object>().InstanceOf(packed_class.Value())) {
     throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "weights must be PackedWeights");
   }
@@ -55,20 +59,19 @@ std::unique_ptr<LinearCall> LinearCall::parse(const Napi::CallbackInfo& info, co
   if (call->weights->type() != qgemm::DType::kInt8) throw_type_error(env, "ERR_QGEMM_DTYPE", "weights must be int8");
   d.weights = call->weights.get();
   const int64_t in = d.weights->k(), n = d.weights->n();
-  d.rows = desc.size("rows");
-  call->w_scales = float_array(env, desc.required("wScales"), "wScales", n, true);
+  d.rows = dims.size(kLinearRows);
+  call->w_scales = float_array(env, desc.required(kFieldWScales), "wScales", n, true);
   d.w_per_channel = call->w_scales.size() > 1 || n == 1;
-  const Napi::Value bias = desc.optional("bias");
+  const Napi::Value bias = desc.optional(kFieldBias);
   if (!bias.IsUndefined()) call->bias = float_array(env, bias, "bias", n, false);
-  d.relu = desc.boolean("relu");
+  d.relu = dims.flag(kLinearRelu);
   // mode: 0 dynamic per row, 1 dynamic per tensor, 2 static uint8, 3 static int8
-  const int64_t mode = desc.size("mode");
+  const int64_t mode = dims.size(kLinearMode);
   if (mode > 3) throw_range_error(env, "ERR_QGEMM_OPTION", "mode out of range");
   d.mode = static_cast<qgemm::ActivationQuant>(mode > 2 ? 2 : mode);
-  const Napi::Value propagate = desc.optional("propagateNonFinite");
-  d.propagate_non_finite = !propagate.IsUndefined() && read_bool(env, propagate, "propagateNonFinite");
+  d.propagate_non_finite = dims.flag(kLinearPropagateNonFinite);
 
-  const ArrayView x = desc.array("x");
+  const ArrayView x = desc.array(kFieldX);
   check_fits(env, x, 1, d.rows, in, 0, "x");
   if (x.type == qgemm::DType::kFloat32) {
     d.x = static_cast<const float*>(x.data);
@@ -82,11 +85,11 @@ std::unique_ptr<LinearCall> LinearCall::parse(const Napi::CallbackInfo& info, co
   }
   call->x_bytes = d.rows * in * static_cast<int64_t>(qgemm::dtype_size(x.type));
   if (d.mode == qgemm::ActivationQuant::kStatic) {
-    d.x_scale = finite_positive(desc, "xScale");
-    d.x_zero_point = zero_point(desc, "xZeroPoint", d.x_type);
+    d.x_scale = finite_positive(dims, kLinearXScale);
+    d.x_zero_point = zero_point(dims, kLinearXZeroPoint, d.x_type);
   }
 
-  const ArrayView out = desc.array("out");
+  const ArrayView out = desc.array(kFieldOut);
   if (out.type == qgemm::DType::kInt32) throw_type_error(env, "ERR_QGEMM_DTYPE", "out must be float32, int8 or uint8");
   if (d.propagate_non_finite && out.type != qgemm::DType::kFloat32) {
     throw_type_error(env, "ERR_QGEMM_OPTION", "propagateNonFinite needs a float32 out (int8/uint8 have no NaN)");
@@ -98,8 +101,8 @@ std::unique_ptr<LinearCall> LinearCall::parse(const Napi::CallbackInfo& info, co
   d.out_type = out.type;
   call->out_bytes = d.rows * n * static_cast<int64_t>(qgemm::dtype_size(out.type));
   if (out.type != qgemm::DType::kFloat32) {
-    d.y_scale = finite_positive(desc, "yScale");
-    d.y_zero_point = zero_point(desc, "yZeroPoint", out.type);
+    d.y_scale = finite_positive(dims, kLinearYScale);
+    d.y_zero_point = zero_point(dims, kLinearYZeroPoint, out.type);
   }
   d.w_scales = call->w_scales.data();
   d.bias = call->bias.empty() ? nullptr : call->bias.data();

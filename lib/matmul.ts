@@ -7,7 +7,7 @@
  * against buffer lengths so that even a raw call cannot go out of bounds.
  */
 import { rangeError, typeError, show } from './errors';
-import { GemmDescriptor, native } from './native';
+import { gemmDims, GemmDescriptor, native } from './native';
 import { PackedWeights } from './packed';
 import { checkTensor, maxByteLength, overlaps, Tensor, zeros } from './tensor';
 
@@ -31,6 +31,7 @@ export interface MatmulOptions<O extends Tensor = Tensor> {
 
 const BACKEND_CODES: Record<Backend, number> = { auto: 0, builtin: 1, onednn: 2 };
 const OPTION_KEYS = new Set(['transposeA', 'transposeB', 'out', 'backend', 'allowInexact']);
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 /** A validated call, ready to run synchronously or on the compute queue. */
 export interface MatmulPlan {
@@ -76,6 +77,12 @@ function backendCode(backend: unknown, float: boolean, allowInexact: boolean): n
   return BACKEND_CODES[backend as Backend];
 }
 
+function checkRank(shape: readonly number[], name: string): void {
+  if (shape.length !== 2 && shape.length !== 3) {
+    throw rangeError('ERR_QGEMM_SHAPE', `${name} must be 2-D or 3-D, got shape ${shapeText(shape)}`);
+  }
+}
+
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
@@ -91,7 +98,7 @@ export function planMatmul(
   rawOptions?: MatmulOptions,
   target: 'js' | 'native' = 'js',
   int8OutDtype: 'int32' | 'float32' | 'int8' | 'uint8' = 'int32',
-  extraKeys: ReadonlySet<string> = new Set(),
+  extraKeys: ReadonlySet<string> = NO_KEYS,
 ): MatmulPlan {
   const options = checkOptions(rawOptions, extraKeys);
   checkTensor(a, 'a');
@@ -115,11 +122,8 @@ export function planMatmul(
 
   const aShape = a.shape;
   const bShape = packed !== undefined ? packed.shape : (b as Tensor).shape;
-  for (const [name, shape] of [['a', aShape], ['b', bShape]] as const) {
-    if (shape.length !== 2 && shape.length !== 3) {
-      throw rangeError('ERR_QGEMM_SHAPE', `${name} must be 2-D or 3-D, got shape ${shapeText(shape)}`);
-    }
-  }
+  checkRank(aShape, 'a');
+  checkRank(bShape, 'b');
   const aRows = aShape[aShape.length - 2], aCols = aShape[aShape.length - 1];
   const bRows = bShape[bShape.length - 2], bCols = bShape[bShape.length - 1];
   const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
@@ -171,7 +175,10 @@ export function planMatmul(
   const bArg = packed !== undefined ? packed.handle() : (b as Tensor).data;
   return {
     out,
-    desc: { a: a.data, b: bArg, c: out.data, m, n, k, batch, aStride, bStride, cStride: m * n, transposeA, transposeB, backend, allowInexact },
+    desc: {
+      a: a.data, b: bArg, c: out.data,
+      dims: gemmDims({ m, n, k, batch, aStride, bStride, cStride: m * n, transposeA, transposeB, backend, allowInexact }),
+    },
   };
 }
 

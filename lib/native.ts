@@ -63,44 +63,83 @@ export interface NativeEpilogue {
  * gemmAsync only its type matters: the job allocates the result). Strides are
  * in elements between batch items (0: the operand is shared by the batch).
  */
+/**
+ * The numeric fields of a gemm descriptor, in the order of its `dims` array
+ * (binding/gemm_call.h GemmDim; the addon's gemmDimNames, checked by
+ * test/binding_dims.test.ts). One Float64Array costs the binding one lookup
+ * where a dozen named properties cost ~1.5 us a call.
+ */
+export const GEMM_DIMS = ['m', 'n', 'k', 'batch', 'aStride', 'bStride', 'cStride', 'transposeA', 'transposeB', 'backend', 'allowInexact'] as const;
+/** The numeric fields of a quantizedLinear descriptor (binding/linear_call.h LinearDim); NaN where unused. */
+export const LINEAR_DIMS = ['rows', 'relu', 'mode', 'xScale', 'xZeroPoint', 'yScale', 'yZeroPoint', 'propagateNonFinite'] as const;
+
+export type GemmDimValues = { [K in (typeof GEMM_DIMS)[number]]: number | boolean };
+export type LinearDimValues = { [K in (typeof LINEAR_DIMS)[number]]: number | boolean | undefined };
+
+// The dims arrays are written in place, one explicit store per field: a fresh
+// Float64Array costs ~200 ns and a loop over the names with computed keys a
+// quarter of a 16^3 matmul's JS time. The binding reads dims during the call
+// (async calls too: the job copies them before it is queued), so one array
+// per kind serves every call; pass it to the binding before building the next.
+// test/binding_dims.test.ts checks each field lands at its index.
+const gemmScratch = new Float64Array(GEMM_DIMS.length);
+const linearScratch = new Float64Array(LINEAR_DIMS.length);
+
+/** GemmDescriptor.dims from its fields by name (booleans as 0 / 1); reused by the next call. */
+export function gemmDims(f: GemmDimValues): Float64Array {
+  const d = gemmScratch;
+  d[0] = f.m as number;
+  d[1] = f.n as number;
+  d[2] = f.k as number;
+  d[3] = f.batch as number;
+  d[4] = f.aStride as number;
+  d[5] = f.bStride as number;
+  d[6] = f.cStride as number;
+  d[7] = +f.transposeA;
+  d[8] = +f.transposeB;
+  d[9] = f.backend as number;
+  d[10] = +f.allowInexact;
+  return d;
+}
+
+const orNaN = (v: number | boolean | undefined) => (v === undefined ? NaN : +v);
+
+/** LinearDescriptor.dims from its fields by name (booleans as 0 / 1, undefined as NaN); reused by the next call. */
+export function linearDims(f: LinearDimValues): Float64Array {
+  const d = linearScratch;
+  d[0] = orNaN(f.rows);
+  d[1] = orNaN(f.relu);
+  d[2] = orNaN(f.mode);
+  d[3] = orNaN(f.xScale);
+  d[4] = orNaN(f.xZeroPoint);
+  d[5] = orNaN(f.yScale);
+  d[6] = orNaN(f.yZeroPoint);
+  d[7] = orNaN(f.propagateNonFinite);
+  return d;
+}
+
+/** One GEMM call (binding/gemm_call.h): buffers by name, numbers in dims (GEMM_DIMS). */
 export interface GemmDescriptor {
   a: ArrayBufferView;
   b: ArrayBufferView | NativePackedWeights;
   c: ArrayBufferView;
-  m: number;
-  n: number;
-  k: number;
-  batch: number;
-  aStride: number;
-  bStride: number;
-  cStride: number;
-  transposeA: boolean;
-  transposeB: boolean;
-  /** 0 auto, 1 builtin, 2 onednn */
-  backend: number;
-  allowInexact: boolean;
+  /** m, n, k, batch, strides, transposes, backend (0 auto, 1 builtin, 2 onednn), allowInexact: see GEMM_DIMS. */
+  dims: Float64Array;
   epilogue?: NativeEpilogue;
 }
 
-/** One QuantizedLinear forward pass, described by name (binding/linear_call.h). */
+/** One QuantizedLinear forward pass (binding/linear_call.h): buffers by name, numbers in dims (LINEAR_DIMS). */
 export interface LinearDescriptor {
   x: ArrayBufferView;
-  rows: number;
   weights: NativePackedWeights;
   wScales: Float32Array;
   bias?: Float32Array;
-  relu: boolean;
-  /** 0 dynamic per row, 1 dynamic per tensor, 2 static uint8, 3 static int8 */
-  mode: number;
-  /** Static modes only. */
-  xScale?: number;
-  xZeroPoint?: number;
   out: ArrayBufferView;
-  /** int8 / uint8 out only. */
-  yScale?: number;
-  yZeroPoint?: number;
-  /** NaN across the output row of a non-finite x row, instead of ERR_QGEMM_NOT_FINITE. */
-  propagateNonFinite?: boolean;
+  /**
+   * rows, relu, mode (0 dynamic per row, 1 dynamic per tensor, 2 static uint8, 3 static int8),
+   * xScale / xZeroPoint (static modes), yScale / yZeroPoint (int8 / uint8 out), propagateNonFinite.
+   */
+  dims: Float64Array;
 }
 
 /** A job on the compute queue; cancel() stops it if it has not started. */
@@ -110,6 +149,9 @@ export interface NativeJob<T> {
 }
 
 export interface NativeAddon {
+  /** The names of GemmDescriptor.dims and LinearDescriptor.dims as the binding reads them. */
+  readonly gemmDimNames: readonly string[];
+  readonly linearDimNames: readonly string[];
   gemm(desc: GemmDescriptor): void;
   gemmAsync(desc: GemmDescriptor): NativeJob<ArrayBuffer>;
   quantizedLinear(desc: LinearDescriptor): void;

@@ -9,7 +9,7 @@ import {
   dequantizeLinear, dynamicQuantizeLinear, info, matmul, matmulAsync, packWeights, QuantizedLinear, quantizedMatmul, quantizeLinear,
   setMaxIsa, setNumThreads, tensor, Tensor, zeros,
 } from '../lib';
-import { native } from '../lib/native';
+import { GEMM_DIMS, gemmDims, GemmDimValues, linearDims, LinearDimValues, native } from '../lib/native';
 
 const i8 = (shape: number[]) => zeros('int8', shape);
 const f32 = (shape: number[]) => zeros('float32', shape);
@@ -167,8 +167,10 @@ describe('PackedWeights errors', () => {
 
 describe('raw native calls are bounds-checked', () => {
   const addon = native();
+  // A fresh dims array per descriptor (gemmDims reuses one).
+  const dimsOf = (f: GemmDimValues) => Float64Array.from(gemmDims(f));
   const args = (a: ArrayBufferView, b: ArrayBufferView, c: ArrayBufferView, m: number, n: number, k: number, batch = 1, strides = [m * k, k * n, m * n]) =>
-    [{ a, b, c, m, n, k, batch, aStride: strides[0], bStride: strides[1], cStride: strides[2], transposeA: false, transposeB: false, backend: 1, allowInexact: false }] as const;
+    [{ a, b, c, dims: dimsOf({ m, n, k, batch, aStride: strides[0], bStride: strides[1], cStride: strides[2], transposeA: false, transposeB: false, backend: 1, allowInexact: false }) }] as const;
 
   it('short buffers', () => {
     throwsCode(() => addon.gemm(...args(new Int8Array(5), new Int8Array(6), new Int32Array(4), 2, 2, 3)), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError', /^a /);
@@ -192,18 +194,25 @@ describe('raw native calls are bounds-checked', () => {
     for (const field of Object.keys(desc)) {
       throwsCode(() => addon.gemm(without(field) as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', new RegExp(`^gemm descriptor: ${field} is missing`));
     }
-    throwsCode(() => addon.gemm({ ...desc, m: '2' } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^m must be a number/);
-    throwsCode(() => addon.gemm({ ...desc, transposeB: 0 } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^transposeB must be a boolean/);
+    const dims = (i: number, v: number) => Object.assign(Float64Array.from(desc.dims), { [i]: v });
+    throwsCode(() => addon.gemm({ ...desc, dims: new Float64Array(10) } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^dims must be a Float64Array of 11 values \(m, n, k, batch/);
+    throwsCode(() => addon.gemm({ ...desc, dims: [...desc.dims] } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^dims must be a Float64Array/);
+    throwsCode(() => addon.gemm({ ...desc, dims: dims(GEMM_DIMS.indexOf('m'), 2.5) }), 'ERR_QGEMM_SHAPE', 'RangeError', /^dims\.m must be a non-negative integer/);
+    throwsCode(() => addon.gemm({ ...desc, dims: dims(GEMM_DIMS.indexOf('k'), NaN) }), 'ERR_QGEMM_SHAPE', 'RangeError', /^dims\.k must be/);
+    throwsCode(() => addon.gemm({ ...desc, dims: dims(GEMM_DIMS.indexOf('transposeB'), 2) }), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^dims\.transposeB must be 0 or 1/);
     throwsCode(() => addon.gemm({ ...desc, a: [1, 2] } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^a must be a TypedArray/);
     throwsCode(() => addon.gemm([desc] as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /one descriptor object/);
     addon.gemm({ ...desc, extra: 1 } as never); // unknown fields are ignored
     const w = addon.packWeights(new Int8Array(6), 3, 2, false);
-    const linear = { x: new Float32Array(6), rows: 2, weights: w, wScales: new Float32Array([1]), relu: false, mode: 0, out: new Float32Array(4) };
+    const linearDimsOf = (f: Partial<LinearDimValues>) =>
+      Float64Array.from(linearDims({ rows: 2, relu: false, mode: 0, xScale: undefined, xZeroPoint: undefined, yScale: undefined, yZeroPoint: undefined, propagateNonFinite: false, ...f }));
+    const linear = { x: new Float32Array(6), weights: w, wScales: new Float32Array([1]), out: new Float32Array(4), dims: linearDimsOf({}) };
     addon.quantizedLinear(linear);
-    throwsCode(() => addon.quantizedLinear({ ...linear, rows: undefined } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^quantizedLinear descriptor: rows is missing/);
-    throwsCode(() => addon.quantizedLinear({ ...linear, mode: 2 }), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /xScale is missing/);
-    throwsCode(() => addon.quantizedLinear({ ...linear, propagateNonFinite: 1 } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^propagateNonFinite must be a boolean/);
-    throwsCode(() => addon.quantizedLinear({ ...linear, out: new Int8Array(4), yScale: 1, yZeroPoint: 0, propagateNonFinite: true }), 'ERR_QGEMM_OPTION', 'TypeError');
+    throwsCode(() => addon.quantizedLinear({ ...linear, dims: undefined } as never), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^quantizedLinear descriptor: dims is missing/);
+    throwsCode(() => addon.quantizedLinear({ ...linear, dims: linearDimsOf({ rows: -1 }) }), 'ERR_QGEMM_SHAPE', 'RangeError', /^dims\.rows must be a non-negative integer/);
+    throwsCode(() => addon.quantizedLinear({ ...linear, dims: linearDimsOf({ mode: 2 }) }), 'ERR_QGEMM_SCALE', 'RangeError', /^dims\.xScale must be positive and finite/);
+    throwsCode(() => addon.quantizedLinear({ ...linear, dims: linearDimsOf({ propagateNonFinite: 3 }) }), 'ERR_QGEMM_ARG_TYPE', 'TypeError', /^dims\.propagateNonFinite must be 0 or 1/);
+    throwsCode(() => addon.quantizedLinear({ ...linear, out: new Int8Array(4), dims: linearDimsOf({ yScale: 1, yZeroPoint: 0, propagateNonFinite: true }) }), 'ERR_QGEMM_OPTION', 'TypeError');
     throwsCode(() => addon.packWeights(new Int8Array(5), 2, 3, false), 'ERR_QGEMM_OUT_OF_BOUNDS', 'RangeError');
   });
   it('an empty B with a huge K or N packs at once (no loop over the empty dimension)', async () => {

@@ -16,7 +16,7 @@ import {
   info, matmul, matmulAsync, packWeights, packWeightsAsync, QuantizedLinear, quantizedMatmul, setMaxIsa,
   setNumThreads, tensor, Tensor, zeros,
 } from '../lib';
-import { native } from '../lib/native';
+import { GEMM_DIMS, LINEAR_DIMS, native } from '../lib/native';
 import { assertCoded, expectCoded, expectCodedOrOk, runs, sanitized } from './property_support';
 
 const machine = info();
@@ -286,22 +286,34 @@ describe('property: raw addon calls with random arguments never crash', () => {
     { weight: 1, arbitrary: epilogue },
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
-  // Mostly the right arity with plausible types in each slot, sometimes anything.
-  const slot = (kind: 'n' | 't' | 'b' | 'p' | 'e'): fc.Arbitrary<unknown> =>
+  // A descriptor's dims: mostly the right length of plausible numbers (flags 0 / 1 among them), sometimes any length.
+  const dims = (length: number) =>
     fc.oneof(
-      { weight: 6, arbitrary: kind === 'n' ? number : kind === 't' ? typed : kind === 'b' ? fc.boolean() : kind === 'p' ? fc.oneof(typed, packed) : fc.oneof(epilogue, fc.constant(undefined)) },
+      { weight: 4, arbitrary: fc.array(fc.oneof(number, fc.constantFrom(0, 1)), { minLength: length, maxLength: length }).map((v) => Float64Array.from(v)) },
+      { weight: 1, arbitrary: fc.array(fc.double(), { maxLength: 14 }).map((v) => Float64Array.from(v)) },
+    );
+  type Kind = 'n' | 't' | 'b' | 'p' | 'e' | 'g' | 'l';
+  // Mostly the right arity with plausible types in each slot, sometimes anything.
+  const slot = (kind: Kind): fc.Arbitrary<unknown> =>
+    fc.oneof(
+      {
+        weight: 6,
+        arbitrary:
+          kind === 'n' ? number : kind === 't' ? typed : kind === 'b' ? fc.boolean() : kind === 'p' ? fc.oneof(typed, packed)
+            : kind === 'g' ? dims(GEMM_DIMS.length) : kind === 'l' ? dims(LINEAR_DIMS.length) : fc.oneof(epilogue, fc.constant(undefined)),
+      },
       { weight: 1, arbitrary: arg },
     );
-  // gemm and quantizedLinear take one descriptor object (fields by name); packWeights positional arguments.
-  const descriptors: Record<string, Record<string, 'n' | 't' | 'b' | 'p' | 'e'>> = {
-    gemm: { a: 't', b: 'p', c: 't', m: 'n', n: 'n', k: 'n', batch: 'n', aStride: 'n', bStride: 'n', cStride: 'n', transposeA: 'b', transposeB: 'b', backend: 'n', allowInexact: 'b', epilogue: 'e' },
-    quantizedLinear: { x: 't', rows: 'n', weights: 'p', wScales: 't', bias: 't', relu: 'b', mode: 'n', xScale: 'n', xZeroPoint: 'n', out: 't', yScale: 'n', yZeroPoint: 'n', propagateNonFinite: 'b' },
+  // gemm and quantizedLinear take one descriptor object (buffers by name, numbers in dims); packWeights positional arguments.
+  const descriptors: Record<string, Record<string, Kind>> = {
+    gemm: { a: 't', b: 'p', c: 't', dims: 'g', epilogue: 'e' },
+    quantizedLinear: { x: 't', weights: 'p', wScales: 't', bias: 't', out: 't', dims: 'l' },
   };
   descriptors.gemmAsync = descriptors.gemm;
   descriptors.quantizedLinearAsync = descriptors.quantizedLinear;
   const signatures: Record<string, string> = { packWeights: 'tnnb', packWeightsAsync: 'tnnb', histogramL2Search: 'tnnn' };
   // A descriptor: mostly plausible types per field, some fields missing, sometimes a null prototype.
-  const descriptor = (fields: Record<string, 'n' | 't' | 'b' | 'p' | 'e'>): fc.Arbitrary<unknown> =>
+  const descriptor = (fields: Record<string, Kind>): fc.Arbitrary<unknown> =>
     fc
       .tuple(
         fc.oneof(
@@ -403,7 +415,9 @@ describe('property: raw addon calls with random arguments never crash', () => {
     const script = `
       const { native } = require('./lib/native');
       try {
-        native().gemm({ a: new Int8Array(1), b: new Int8Array(1), c: new Int32Array(1), m: 1, n: 1, k: 1, batch: 2 ** 40, aStride: 0, bStride: 0, cStride: 0, transposeA: false, transposeB: false, backend: 1, allowInexact: false });
+        const { gemmDims } = require('./lib/native');
+        const dims = gemmDims({ m: 1, n: 1, k: 1, batch: 2 ** 40, aStride: 0, bStride: 0, cStride: 0, transposeA: false, transposeB: false, backend: 1, allowInexact: false });
+        native().gemm({ a: new Int8Array(1), b: new Int8Array(1), c: new Int32Array(1), dims });
         console.log('ran');
       } catch (e) { console.log(e.code); }`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 120_000 });

@@ -15,7 +15,7 @@
  */
 import { rangeError, typeError, show } from '../errors';
 import { checkSignal, runJob, AsyncOptions } from '../async';
-import { LinearDescriptor, native } from '../native';
+import { LinearDescriptor, linearDims, native } from '../native';
 import { PackedWeights, packWeights } from '../packed';
 import { quantizeLinear } from '../quant/onnx';
 import { checkTensor, Tensor, wrapBuffer, zeros } from '../tensor';
@@ -175,9 +175,11 @@ export class QuantizedLinear {
       throw typeError('ERR_QGEMM_DTYPE', `x must be float32${this.#input ? ` or ${this.#input.dtype}` : ''}, got ${x.dtype}`);
     }
     return {
-      x: x.data, rows: x.shape[0], weights: this.#packed.handle('QuantizedLinear'), wScales: this.weightScales, bias: this.bias,
-      relu: this.#relu, mode: this.#mode, xScale: this.#input?.scale, xZeroPoint: this.#input?.zeroPoint, out,
-      yScale: this.#output?.scale, yZeroPoint: this.#output?.zeroPoint, propagateNonFinite: this.#propagateNonFinite,
+      x: x.data, weights: this.#packed.handle('QuantizedLinear'), wScales: this.weightScales, bias: this.bias, out,
+      dims: linearDims({
+        rows: x.shape[0], relu: this.#relu, mode: this.#mode, xScale: this.#input?.scale, xZeroPoint: this.#input?.zeroPoint,
+        yScale: this.#output?.scale, yZeroPoint: this.#output?.zeroPoint, propagateNonFinite: this.#propagateNonFinite,
+      }),
     };
   }
 
