@@ -2,7 +2,7 @@
  * The costs around the GEMM itself: packing B, and the first call at a
  * never-seen M (oneDNN builds a primitive per shape; builtin should not care).
  */
-import { info, matmul, packWeights, setMaxIsa, setNumThreads, tensor } from '../lib';
+import { info, matmul, packWeights, setNumThreads, tensor } from '../lib';
 import { loadOrt, ortSession } from './contenders/ort';
 import { makeOperands } from './data';
 import { Budget, measure, timeOnce } from './measure';
@@ -19,7 +19,6 @@ export function packShapes(shapes: readonly Shape[]): Shape[] {
 
 export async function runPacking(shapes: readonly Shape[], threads: number, budget: Budget, progress: Progress): Promise<PackResult[]> {
   setNumThreads(threads);
-  setMaxIsa(info().bestIsa);
   const results: PackResult[] = [];
   for (const shape of packShapes(shapes)) {
     const d = makeOperands(shape);
@@ -67,7 +66,6 @@ async function firstCallContenders(n: number, k: number, threads: number): Promi
 
 export async function runFirstCalls(n: number, k: number, threads: number, trials: number, progress: Progress): Promise<FirstCallResult[]> {
   setNumThreads(threads);
-  setMaxIsa(info().bestIsa);
   const results: FirstCallResult[] = [];
   for (const c of await firstCallContenders(n, k, threads)) {
     progress.tick(`first call ${c.label}`);

@@ -39,7 +39,7 @@ export async function runGrid(
   progress: Progress,
 ): Promise<GemmResult[]> {
   const results: GemmResult[] = [];
-  const bestIsa = info().bestIsa;
+  const cap = info().isaCap; // restored after each contender (builtin ones cap dispatch themselves)
   for (const shape of shapes) {
     const data = makeOperands(shape);
     for (const threads of threadCounts) {
@@ -75,7 +75,7 @@ export async function runGrid(
           results.push(result);
         } finally {
           await prepared.dispose();
-          setMaxIsa(bestIsa);
+          setMaxIsa(cap);
         }
       }
     }

@@ -4,8 +4,8 @@
  * report/ (the CLI decides which).
  */
 import * as os from 'node:os';
-import { info, Isa, setMaxIsa, setNumThreads } from '../lib';
-import { builtinContenders, referenceId } from './contenders/builtin';
+import { info, setMaxIsa, setNumThreads } from '../lib';
+import { availableIsas, builtinContenders, referenceId } from './contenders/builtin';
 import { jsContender } from './contenders/js';
 import { onednnContenders } from './contenders/onednn';
 import { ortContenders } from './contenders/ort';
@@ -45,18 +45,18 @@ export async function runBench(options: RunOptions = {}): Promise<BenchRun> {
   const threads = options.threads ?? defaultThreads();
   const budget = quick ? QUICK_BUDGET : FULL_BUDGET;
   const machine = machineInfo();
-  const bestIsa: Isa = info().bestIsa;
+  const cap = info().isaCap;
   const contenders = allContenders();
   // The probe of every builtin kernel the grid runs (one per ISA cap), and the best fp32 one.
   const probes: string[] = [];
-  for (const isa of info().isas) {
+  for (const isa of availableIsas()) {
     setMaxIsa(isa);
     for (const p of ['u8s8', 'f32'] as const) {
       const probe = probeFor(p);
       if (probe !== undefined) probes.push(probe);
     }
   }
-  setMaxIsa(bestIsa);
+  setMaxIsa(cap);
   const limits = measureLimits(probes, threads, shapes);
   const refs = { u8s8: referenceId(), s8s8: referenceId().replace('u8s8', 's8s8') };
   const maxThreads = Math.max(...threads);
@@ -86,7 +86,7 @@ export async function runBench(options: RunOptions = {}): Promise<BenchRun> {
     };
   } finally {
     progress.finish();
-    setMaxIsa(bestIsa);
+    setMaxIsa(cap);
     setNumThreads(machine.cpus);
   }
 }

@@ -6,9 +6,14 @@ import { info, Isa, matmul, packWeights, setMaxIsa, setNumThreads, zeros } from 
 import { ops, SCALAR_MAX_OPS } from '../shapes';
 import type { Contender, Precision } from './types';
 
-/** The ISAs this CPU and OS support, scalar first. */
+/**
+ * The ISAs this CPU and OS support, scalar first, up to the one the cap in
+ * force allows (QGEMM_MAX_ISA=avx2 benches the AVX2 kernels on a newer CPU;
+ * with ONEDNN_MAX_CPU_ISA=AVX2, oneDNN's AVX2 path beside them).
+ */
 export function availableIsas(): Isa[] {
-  return info().isas;
+  const { isas, isa } = info();
+  return isas.slice(0, isas.indexOf(isa) + 1);
 }
 
 function builtin(isa: Isa, precision: Precision, packed: boolean): Contender {

@@ -6,7 +6,7 @@
  * or AMX: int16 saturation) it still runs, and every number carries
  * "inexact here".
  */
-import { info, setMaxIsa, setNumThreads, zeros } from '../../lib';
+import { info, setNumThreads, zeros } from '../../lib';
 import { native } from '../../lib/native';
 import type { Contender, Precision } from './types';
 
@@ -22,7 +22,6 @@ function onednn(precision: Precision, exact: boolean): Contender {
     note: precision !== 'f32' && !exact ? 'inexact here' : undefined,
     async prepare(d, threads) {
       setNumThreads(threads); // also sizes oneDNN's OpenMP team
-      setMaxIsa(info().bestIsa);
       const { m, n, k } = d.shape;
       const f32 = precision === 'f32';
       const handle = native().onednnPrepare(f32 ? d.bF32.data : d.b.data, m, n, k, A_TYPE[precision], false, true);

@@ -32,7 +32,7 @@ function noisy(r: GemmResult): boolean {
 
 /** The id of the builtin contender the headlines are about: best ISA, u8s8, packed B. */
 export function headlineId(run: BenchRun): string {
-  return `builtin-${run.machine.qgemm.bestIsa}-u8s8-packed`;
+  return `builtin-${run.machine.qgemm.isa}-u8s8-packed`;
 }
 
 export function throughputSections(run: BenchRun): Section[] {
@@ -94,7 +94,7 @@ export function headlineSection(run: BenchRun): Section {
   const fp32Id = id.replace('u8s8', 'f32');
   const peers = [...PEERS, { id: fp32Id, label: 'qgemm f32' }];
   return {
-    title: `Headline ratios: qgemm ${run.machine.qgemm.bestIsa} u8s8 (packed B) over each peer (ratio of median GOPS; >1 = qgemm faster)`,
+    title: `Headline ratios: qgemm ${run.machine.qgemm.isa} u8s8 (packed B) over each peer (ratio of median GOPS; >1 = qgemm faster)`,
     header: ['shape', 'threads', 'qgemm GOPS', ...peers.map((p) => `vs ${p.label}`)],
     rows: headlines(run).map((h) => [shapeName(h.shape), String(h.threads), fmt(h.gops), ...peers.map((p) => ratio(h.ratios[p.id]))]),
   };
