@@ -52,23 +52,33 @@ const PackedB* packed_for(const GemmDesc& d, int64_t item, std::unique_ptr<Packe
   return status->ok() ? owned->get() : nullptr;
 }
 
-// The kernel of one product: a packed kernel on packed B, or a direct kernel
-// on the caller's B (few rows of A; packing B on every call would cost more
-// than the product, which reads B once anyway).
+// The kernel of one product: a packed kernel on packed B; or, for a few rows
+// of A with the caller's B (packing all of B on every call would cost more
+// than the product, which reads B once anyway), a direct kernel, or a packed
+// kernel run on slabs of B packed as it goes (int8_slab_block) where the best
+// kernel for few rows outranks the best direct one (VNNI, AMX, Arm).
 struct Int8Runner {
   const Int8Kernel* packed = nullptr;
   Int8Problem problem{};
   const Int8DirectKernel* direct = nullptr;
+  const Int8Kernel* slabs = nullptr;
+  const int32_t* slab_c_init = nullptr;  // -shift * colsum(B) when slabs shifts A
   Int8DirectArgs direct_args{};
 
-  int64_t n_align() const { return direct != nullptr ? direct->n_align : packed->layout->panel; }
+  int64_t n_align() const {
+    return direct != nullptr ? direct->n_align : slabs != nullptr ? slabs->layout->panel : packed->layout->panel;
+  }
   // C(i, j) goes to c[i * ldc + j] for the block [m0, m1) x [n0, n1).
   void run(int32_t* c, int64_t ldc, int64_t m0, int64_t m1, int64_t n0, int64_t n1) const {
-    if (direct != nullptr) {
+    if (direct != nullptr || slabs != nullptr) {
       Int8DirectArgs args = direct_args;
       args.c = c;
       args.ldc = ldc;
-      direct->compute(args, m0, m1, n0, n1);
+      if (direct != nullptr) {
+        direct->compute(args, m0, m1, n0, n1);
+      } else {
+        int8_slab_block(*slabs, args, slab_c_init, m0, m1, n0, n1);
+      }
     } else {
       Int8Problem p = problem;
       p.c = c;
@@ -116,22 +126,43 @@ void int8_block_out(const GemmDesc& d, const Int8Runner& runner, const EpilogueC
 Status int8_gemm(const GemmDesc& d) {
   AlignedBuffer a_scratch;
   std::unique_ptr<PackedB> owned;
-  std::vector<int32_t> sums_of_rows, sums_of_cols;
+  std::vector<int32_t> sums_of_rows, sums_of_cols, slab_comp;
   const size_t c_size = dtype_size(d.c_type);
   const bool direct = d.packed_b == nullptr && d.m <= kMaxDirectRows;
   const bool a_unsigned = d.a.type == DType::kUInt8;
+  const Int8DirectKernel* direct_kernel = direct ? &int8_direct_kernel() : nullptr;
+  // One to four rows stream B once (the direct kernels' row and dot paths);
+  // packing slabs of B for them cost more than it saved.
+  constexpr int64_t kMinSlabRows = 5;
+  const Int8Kernel* slab_kernel = direct && d.m >= kMinSlabRows ? &int8_kernel_for_rows(d.m) : nullptr;
+  if (slab_kernel != nullptr && slab_kernel->priority <= direct_kernel->priority) slab_kernel = nullptr;
+  const int32_t slab_shift =
+      slab_kernel == nullptr ? 0 : a_unsigned ? slab_kernel->shift_uint8 : slab_kernel->shift_int8;
   for (int64_t item = 0; item < d.batch; ++item) {
     Int8Runner runner;
     const int32_t* col_sums = nullptr;
     if (direct) {
       const int8_t* b = reinterpret_cast<const int8_t*>(offset(d.b.data, item * d.b.batch_stride, d.b.type));
-      // PackedB keeps these for every pack; here only when the epilogue reads them.
-      if (d.epilogue != nullptr && d.epilogue->needs_col_sums() && (item == 0 || d.b.batch_stride != 0)) {
+      // PackedB keeps these for every pack; here only when the epilogue or a
+      // shifting slab kernel reads them.
+      const bool need_sums = (d.epilogue != nullptr && d.epilogue->needs_col_sums()) || slab_shift != 0;
+      if (need_sums && (item == 0 || d.b.batch_stride != 0)) {
         sums_of_cols.resize(static_cast<size_t>(d.n));
         int8_col_sums(b, d.b.transposed, d.k, d.n, sums_of_cols.data());
+        if (slab_shift != 0) {
+          slab_comp.resize(static_cast<size_t>(d.n));
+          for (int64_t j = 0; j < d.n; ++j) {
+            slab_comp[j] = static_cast<int32_t>(0u - static_cast<uint32_t>(slab_shift) * static_cast<uint32_t>(sums_of_cols[j]));
+          }
+        }
       }
       col_sums = sums_of_cols.data();
-      runner.direct = &int8_direct_kernel();
+      if (slab_kernel != nullptr) {
+        runner.slabs = slab_kernel;
+        runner.slab_c_init = slab_shift != 0 ? slab_comp.data() : nullptr;
+      } else {
+        runner.direct = direct_kernel;
+      }
       runner.direct_args = Int8DirectArgs{nullptr, d.k, a_unsigned, b, d.b.transposed, d.k, d.n, nullptr, d.n};
     } else {
       Status status;

@@ -82,7 +82,7 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
     *out = std::move(p);
     return Status::Ok();
   }
-  p->layout_->pack(b.data, b.transposed, k, n, p->buffer_.data());
+  p->layout_->pack(b.data, b.transposed, b.transposed ? k : n, k, n, p->buffer_.data());
   if (int8) {
     int8_col_sums(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->col_sums_.data());
     for (auto& [shift, comp] : p->compensations_) {

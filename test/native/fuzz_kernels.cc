@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (auto& x : a) x = in.next();
   for (auto& x : b) x = static_cast<int8_t>(in.next());
   AlignedBuffer packed(kn.layout->bytes(k, n));
-  if (k > 0) kn.layout->pack(b.data(), false, k, n, packed.data());
+  if (k > 0) kn.layout->pack(b.data(), false, n, k, n, packed.data());
   const int32_t shift = a_unsigned ? kn.shift_uint8 : kn.shift_int8;
   std::vector<int32_t> comp(n, 0);
   for (int64_t j = 0; j < n; ++j) {

@@ -147,11 +147,11 @@ bool run_packed(const Int8Kernel& kn, const Int8Case& c) {
   const Shape& s = c.s;
   AlignedBuffer packed(kn.layout->bytes(s.k, s.n));
   CHECK(packed.data() != nullptr);
-  if (s.k > 0) kn.layout->pack(c.b.data(), false, s.k, s.n, packed.data());
+  if (s.k > 0) kn.layout->pack(c.b.data(), false, s.n, s.k, s.n, packed.data());
   AlignedBuffer packed_t(kn.layout->bytes(s.k, s.n));  // the same bytes from B^T
   CHECK(packed_t.data() != nullptr);
   if (s.k > 0) {
-    kn.layout->pack(c.bt.data(), true, s.k, s.n, packed_t.data());
+    kn.layout->pack(c.bt.data(), true, s.k, s.k, s.n, packed_t.data());
     if (std::memcmp(packed.data(), packed_t.data(), packed.size()) != 0) {
       std::fprintf(stderr, "%s: layout %s packs B and B^T differently (k=%" PRId64 " n=%" PRId64 ")\n", kn.name,
                    kn.layout->name, s.k, s.n);
@@ -182,6 +182,39 @@ bool run_packed(const Int8Kernel& kn, const Int8Case& c) {
                                     p.ldc = ldc;
                                     int8_run(kn, p);
                                   });
+  return ok;
+}
+
+// A few rows through the driver's slab path: B read in place (an allocation of
+// exactly k*n bytes, so that ASan sees any read past its end), row-major and
+// transposed, packed slab by slab into the kernel's layout.
+bool run_slabs(const Int8Kernel& kn, const Int8Case& c) {
+  const Shape& s = c.s;
+  const int32_t shift = c.a_unsigned ? kn.shift_uint8 : kn.shift_int8;
+  std::vector<int32_t> comp(static_cast<size_t>(s.n) + 1, 0);
+  for (int64_t j = 0; j < s.n; ++j) {
+    uint32_t sum = 0;
+    for (int64_t p = 0; p < s.k; ++p) sum += static_cast<uint32_t>(static_cast<int32_t>(c.b[p * s.n + j]));
+    comp[j] = static_cast<int32_t>(0u - static_cast<uint32_t>(shift) * sum);
+  }
+  bool ok = true;
+  for (bool transposed : {false, true}) {
+    const std::vector<int8_t>& src = transposed ? c.bt : c.b;
+    std::vector<int8_t> b(static_cast<size_t>(s.k * s.n));
+    std::copy(src.begin(), src.begin() + s.k * s.n, b.begin());
+    b.reserve(1);
+    const Int8DirectArgs args{c.a.data(), c.lda, c.a_unsigned, b.data(), transposed, s.k, s.n, nullptr, 0};
+    const Block bl = random_block(s, kn.layout->panel);
+    const auto want = [&](int64_t i, int64_t j, int32_t got) { return got == c.want[i * s.n + j]; };
+    ok = ok && check_block<int32_t>(describe(kn.name, c, transposed ? "slabs, B^T" : "slabs"), s, bl, want,
+                                    [&](int32_t* out, int64_t ldc) {
+                                      Int8DirectArgs a = args;
+                                      a.c = out;
+                                      a.ldc = ldc;
+                                      int8_slab_block(kn, a, shift != 0 ? comp.data() : nullptr, bl.m0, bl.m1, bl.n0,
+                                                      bl.n1);
+                                    });
+  }
   return ok;
 }
 
@@ -226,7 +259,7 @@ bool run_f32(const F32Kernel& kn, const Shape& s) {
   }
   AlignedBuffer packed(kn.layout->bytes(s.k, s.n));
   CHECK(packed.data() != nullptr);
-  if (s.k > 0) kn.layout->pack(b.data(), false, s.k, s.n, packed.data());
+  if (s.k > 0) kn.layout->pack(b.data(), false, s.n, s.k, s.n, packed.data());
   F32Problem p{a.data(), lda, packed.data(), s.m, s.n, s.k, nullptr, 0};
   const Block bl = random_block(s, kn.layout->panel);
   const auto ok_value = [&](int64_t i, int64_t j, float got) { return got == want[i * s.n + j]; };
@@ -291,8 +324,13 @@ void test_int8(const Options& o, const Int8Kernel& kn) {
   for (const Shape& s : shapes_for(kn.mr, kn.nr, kn.layout->k_group, o.cases, o.max_dim)) {
     if (!ok) break;
     for (bool a_unsigned : {false, true}) {
-      ok = ok && run_packed(kn, make_int8(s, a_unsigned));
+      const Int8Case c = make_int8(s, a_unsigned);
+      ok = ok && run_packed(kn, c);
       checks += 2;
+      if (s.m <= kMaxDirectRows) {
+        ok = ok && run_slabs(kn, c);
+        checks += 2;
+      }
     }
   }
   // Past the exact-K limits the int32 sums wrap; every kernel wraps the same way.
@@ -301,7 +339,8 @@ void test_int8(const Options& o, const Int8Kernel& kn) {
     checks += 2;
   }
   ok = ok && run_packed(kn, make_int8({5, 33, 66001}, true));
-  checks += 2;
+  ok = ok && run_slabs(kn, make_int8({7, 300, 700}, false));  // several slabs each way
+  checks += 4;
   report(o, kn.name, "int8", checks, ok);
   EXPECT(ok);
 }

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   for (const Int8Kernel* kn : int8_kernels()) {
     if (name != kn->name) continue;
     AlignedBuffer packed(kn->layout->bytes(k, n));
-    kn->layout->pack(b.data(), false, k, n, packed.data());
+    kn->layout->pack(b.data(), false, n, k, n, packed.data());
     std::vector<int32_t> c(m * n), comp(n, 0);
     const int32_t shift = a_unsigned ? kn->shift_uint8 : kn->shift_int8;
     const Int8Problem p{a.data(), k, a_unsigned, packed.data(), shift ? comp.data() : nullptr, m, n, k, c.data(), n};
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   for (const F32Kernel* kn : f32_kernels()) {
     if (name != kn->name) continue;
     AlignedBuffer packed(kn->layout->bytes(k, n));
-    kn->layout->pack(bf.data(), false, k, n, packed.data());
+    kn->layout->pack(bf.data(), false, n, k, n, packed.data());
     std::vector<float> c(m * n);
     const F32Problem p{af.data(), k, packed.data(), m, n, k, c.data(), n};
     std::vector<double> ts;

@@ -87,6 +87,58 @@ void int8_block(const Int8Kernel& kn, const Int8Problem& p, int64_t m0, int64_t 
   if (kn.end != nullptr) kn.end();
 }
 
+void int8_slab_block(const Int8Kernel& kn, const Int8DirectArgs& g, const int32_t* c_init, int64_t m0, int64_t m1,
+                     int64_t n0, int64_t n1) {
+  if (m0 >= m1 || n0 >= n1) return;
+  if (g.k == 0) return zero_block(g.c, g.ldc, m0, m1, n0, n1);
+  const PackLayout& layout = *kn.layout;
+  // 256 k x 128 columns of int8: a 32 KiB slab, packed once and read by every micro-panel of A.
+  const int64_t k_step = std::lcm<int64_t>(layout.k_pad, kn.a_k_pad);
+  const int64_t kc = round_up(256, k_step);
+  const int64_t nc = std::max<int64_t>(round_up(kn.nr, layout.panel), 128 / layout.panel * layout.panel);
+  const int64_t rows = m1 - m0, rows_pad = round_up(rows, kn.mr);
+  thread_local AlignedBuffer slab_buffer;
+  const size_t slab_bytes = layout.bytes(kc, nc);
+  if (slab_buffer.size() < slab_bytes && !slab_buffer.reset(slab_bytes)) std::abort();  // 32 KiB per thread
+  uint8_t* slab = slab_buffer.data();
+  uint8_t* a_packed = a_scratch(static_cast<size_t>(rows_pad * kc * kn.a_bytes));
+  if (kn.begin != nullptr) kn.begin();
+  for (int64_t pc = 0; pc < g.k; pc += kc) {
+    const int64_t kcl = std::min(kc, g.k - pc);             // k of B in this slab
+    const int64_t kcp = layout.padded_k(kcl);               // as packed (zero rows after kcl)
+    const int64_t kca = round_up(kcp, kn.a_k_pad);          // packed A's depth
+    const int64_t a_panel = kn.mr * kca * kn.a_bytes;
+    for (int64_t ir = 0; ir < rows; ir += kn.mr) {
+      const int r = static_cast<int>(std::min<int64_t>(kn.mr, rows - ir));
+      kn.pack_a(g.a + (m0 + ir) * g.lda, g.lda, g.a_unsigned, r, pc, kca, g.k, a_packed + ir / kn.mr * a_panel);
+    }
+    for (int64_t jc = n0; jc < n1; jc += nc) {
+      const int64_t ncl = std::min(nc, n1 - jc);
+      const int8_t* src = g.b_transposed ? g.b + jc * g.k + pc : g.b + pc * g.n + jc;
+      layout.pack(src, g.b_transposed, g.b_transposed ? g.k : g.n, kcl, ncl, slab);
+      MicroArgs<int32_t> args;
+      args.lda = 0;
+      args.b_panel_bytes = static_cast<int64_t>(layout.panel_bytes(kcl));
+      args.kc = kcp;
+      args.ldc = g.ldc;
+      args.a_unsigned = g.a_unsigned;
+      args.accumulate = pc > 0;
+      for (int64_t j0 = 0; j0 < ncl; j0 += kn.nr) {
+        args.b = slab + j0 / layout.panel * args.b_panel_bytes;
+        args.cols = static_cast<int>(std::min<int64_t>(kn.nr, ncl - j0));
+        args.c_init = c_init != nullptr ? c_init + jc + j0 : nullptr;
+        for (int64_t ir = 0; ir < rows; ir += kn.mr) {
+          args.a = a_packed + ir / kn.mr * a_panel;
+          args.c = g.c + (m0 + ir) * g.ldc + jc + j0;
+          args.rows = static_cast<int>(std::min<int64_t>(kn.mr, rows - ir));
+          kn.micro(args);
+        }
+      }
+    }
+  }
+  if (kn.end != nullptr) kn.end();
+}
+
 void f32_block(const F32Kernel& kn, const F32Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   if (m0 >= m1 || n0 >= n1) return;
   if (p.k == 0) return zero_block(p.c, p.ldc, m0, m1, n0, n1);

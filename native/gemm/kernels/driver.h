@@ -38,6 +38,14 @@ struct F32Problem {
 
 // C[m0:m1, n0:n1) on the calling thread; n0 is a multiple of the layout's panel.
 void int8_block(const Int8Kernel& kernel, const Int8Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+
+// A few rows of A (m1 - m0 <= kMaxDirectRows) times the caller's B read in
+// place (args.b, as Int8DirectArgs): slabs of B are packed into the kernel's
+// layout in L1/L2 and run by its microkernel, so every ISA has a small-M path
+// without packing all of B. c_init: -shift * colsum(B) for all n columns when
+// the kernel shifts A of this type, else null. n0 is a multiple of the panel.
+void int8_slab_block(const Int8Kernel& kernel, const Int8DirectArgs& args, const int32_t* c_init, int64_t m0,
+                     int64_t m1, int64_t n0, int64_t n1);
 void f32_block(const F32Kernel& kernel, const F32Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 
 // How C is cut into tasks for the pool.

@@ -25,8 +25,10 @@ struct PackLayout {
   int k_group;      // consecutive k of one column kept together
   int k_pad;        // packed k is a multiple of this (>= k_group)
   int elem_bytes;   // 1 (int8) or 4 (float32)
-  // b is k x n row-major, or n x k row-major when transposed.
-  void (*pack)(const void* b, bool transposed, int64_t k, int64_t n, uint8_t* dst);
+  // b is k x n row-major, or n x k row-major when transposed; ldb elements
+  // between its rows (n, or k when transposed, for a whole matrix; more for a
+  // block of a larger one).
+  void (*pack)(const void* b, bool transposed, int64_t ldb, int64_t k, int64_t n, uint8_t* dst);
 
   int64_t padded_k(int64_t k) const { return (k + k_pad - 1) / k_pad * k_pad; }
   int64_t panels(int64_t n) const { return (n + panel - 1) / panel; }

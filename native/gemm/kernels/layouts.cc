@@ -18,10 +18,10 @@ template <typename T>
 struct Source {
   const T* b;
   bool transposed;
-  int64_t k, n;
+  int64_t ld, k, n;
   T at(int64_t p, int64_t j) const {
     if (p >= k || j >= n) return T(0);
-    return transposed ? b[j * k + p] : b[p * n + j];
+    return transposed ? b[j * ld + p] : b[p * ld + j];
   }
 };
 
@@ -86,8 +86,8 @@ struct Interleave<int8_t, 16, 4> {
 // Row-major B is read a group of rows at a time, sequentially; B^T one
 // column's run of k at a time, G elements per copy.
 template <typename T, int kPanel, int G>
-void pack_grouped(const void* src, bool transposed, int64_t k, int64_t n, int64_t kp, T* out) {
-  const Source<T> s{static_cast<const T*>(src), transposed, k, n};
+void pack_grouped(const void* src, bool transposed, int64_t ld, int64_t k, int64_t n, int64_t kp, T* out) {
+  const Source<T> s{static_cast<const T*>(src), transposed, ld, k, n};
   const int64_t panels = (n + kPanel - 1) / kPanel;
   const size_t panel_elems = static_cast<size_t>(kp * kPanel);
   if (transposed) {
@@ -100,7 +100,7 @@ void pack_grouped(const void* src, bool transposed, int64_t k, int64_t n, int64_
           for (int64_t p = 0; p < kp; ++p) dst[(p / G) * kPanel * G + jj * G + p % G] = T(0);
           continue;
         }
-        const T* column = s.b + j * k;
+        const T* column = s.b + j * ld;
         for (int64_t g = 0; g < full_groups; ++g) std::memcpy(dst + g * kPanel * G + jj * G, column + g * G, G * sizeof(T));
         for (int64_t p = full_groups * G; p < kp; ++p) dst[(p / G) * kPanel * G + jj * G + p % G] = s.at(p, j);
       }
@@ -118,7 +118,7 @@ void pack_grouped(const void* src, bool transposed, int64_t k, int64_t n, int64_
       bool full_rows = true;
       for (int t = 0; t < G; ++t) {
         full_rows = full_rows && p0 + t < k;
-        rows[t] = s.b + std::min(p0 + t, k - 1) * n;
+        rows[t] = s.b + std::min(p0 + t, k - 1) * ld;
       }
       const int64_t full_end = full_rows ? std::min(jb_end, n / kPanel) : jb;
       for (int64_t jp = jb; jp < full_end; ++jp) {
@@ -135,9 +135,9 @@ void pack_grouped(const void* src, bool transposed, int64_t k, int64_t n, int64_
 }
 
 template <typename T, int kPanel, int G, int kPad>
-void pack(const void* b, bool transposed, int64_t k, int64_t n, uint8_t* dst) {
+void pack(const void* b, bool transposed, int64_t ld, int64_t k, int64_t n, uint8_t* dst) {
   const int64_t kp = (k + kPad - 1) / kPad * kPad;
-  pack_grouped<T, kPanel, G>(b, transposed, k, n, kp, reinterpret_cast<T*>(dst));
+  pack_grouped<T, kPanel, G>(b, transposed, ld, k, n, kp, reinterpret_cast<T*>(dst));
 }
 
 }  // namespace

@@ -216,6 +216,11 @@ const F32Kernel* f32_kernel_for(const PackLayout* layout) {
 
 const Int8DirectKernel& int8_direct_kernel() { return *direct_registry().best(kAny); }
 
+const Int8Kernel& int8_kernel_for_rows(int64_t rows) {
+  const Int8Kernel* k = int8_registry().best([&](const Int8Kernel& x) { return x.min_rows <= rows; });
+  return k != nullptr ? *k : *int8_registry().best(kAny);
+}
+
 std::vector<KernelStatus> kernel_statuses() {
   std::vector<KernelStatus> out;
   add_statuses(int8_registry(), "int8", &out);

@@ -30,6 +30,9 @@ const F32Kernel* f32_kernel_for(const PackLayout* layout);
 
 // The best runnable kernel for a few rows of an unpacked B.
 const Int8DirectKernel& int8_direct_kernel();
+// The best runnable packed kernel for a product of `rows` rows, whatever its
+// layout: what the driver's slab path (int8_slab_block) runs on an unpacked B.
+const Int8Kernel& int8_kernel_for_rows(int64_t rows);
 
 // What info() reports for each kernel compiled in.
 struct KernelStatus {

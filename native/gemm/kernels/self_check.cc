@@ -85,7 +85,7 @@ std::string self_check(const Int8Kernel& kernel) {
   random_operands(kM, kN, kK, &a, &b);
   AlignedBuffer packed(kernel.layout->bytes(kK, kN));
   if (packed.data() == nullptr) return "out of memory";
-  kernel.layout->pack(b.data(), false, kK, kN, packed.data());
+  kernel.layout->pack(b.data(), false, kN, kK, kN, packed.data());
   std::vector<int32_t> sums(kN, 0), comp(kN);
   for (int64_t p = 0; p < kK; ++p) {
     for (int64_t j = 0; j < kN; ++j) sums[j] += b[p * kN + j];
@@ -128,7 +128,7 @@ std::string self_check(const F32Kernel& kernel) {
   for (float& x : b) x = static_cast<float>(static_cast<int>(next(&s) % 33) - 16);
   AlignedBuffer packed(kernel.layout->bytes(kK, kN));
   if (packed.data() == nullptr) return "out of memory";
-  kernel.layout->pack(b.data(), false, kK, kN, packed.data());
+  kernel.layout->pack(b.data(), false, kN, kK, kN, packed.data());
   f32_block(kernel, F32Problem{a.data(), kK, packed.data(), kM, kN, kK, c.data(), kN}, 0, kM, 0, kN);
   if (forced_to_fail(kernel.name)) c[c.size() / 2] += 1.0f;
   for (int64_t i = 0; i < kM; ++i) {
