@@ -65,8 +65,10 @@ expectTypeOf(info()).toEqualTypeOf<Info>();
 expectTypeOf(info().backends.onednn).toEqualTypeOf<boolean>();
 expectTypeOf(info().isa).toEqualTypeOf<Isa>();
 expectTypeOf(setMaxIsa).parameter(0).toEqualTypeOf<Isa>();
+setMaxIsa('neon_dotprod');
 // @ts-expect-error not an ISA
-setMaxIsa('neon');
+setMaxIsa('sse4');
+expectTypeOf(info().kernelList[0].runnable).toEqualTypeOf<boolean>();
 
 // Errors carry a stable code.
 expectTypeOf<QgemmError['code']>().toEqualTypeOf<ErrorCode>();
