@@ -14,7 +14,9 @@
 #     which are NOT shipped; with libdnnl missing the addon still loads and
 #     reports oneDNN unavailable;
 #   - linux-arm64: the same require() check under qemu-user with the arm64 node.
-# Offline: npm installs from its cache (--offline); the arm64 node comes from
+# npm installs from its cache where it can (--prefer-offline: a fresh machine's
+# cache lacks the registry metadata of transitive dependencies such as
+# protobufjs's @types/node, which --offline refused); the arm64 node comes from
 # ~/.cache/qgemm (see scripts/arm64-test.sh). PACK_TEST_ARM64=0 skips arm64.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -105,7 +107,7 @@ app=$work/app
 mkdir -p "$app"
 echo '{ "name": "qgemm-pack-test", "private": true }' >"$app/package.json"
 run() { (cd "$app" && env PATH="$safe" PREBUILDS_ONLY=1 "$@"); }
-run npm install --offline --no-audit --no-fund --ignore-scripts "$tarball" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "npm install"; }
+run npm install --prefer-offline --no-audit --no-fund --ignore-scripts "$tarball" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "npm install"; }
 pkg=$app/node_modules/qgemm
 
 check_js() {  # the checks, with the node given
