@@ -9,6 +9,7 @@
 
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/rows.h"
 
 namespace qgemm {
 
@@ -85,14 +86,7 @@ void micro_rows(const MicroArgs<float>& g) {
 #undef QGEMM_ROWS
 
 void micro(const MicroArgs<float>& g) {
-  switch (g.rows) {
-    case 1: return micro_rows<1>(g);
-    case 2: return micro_rows<2>(g);
-    case 3: return micro_rows<3>(g);
-    case 4: return micro_rows<4>(g);
-    case 5: return micro_rows<5>(g);
-    default: return micro_rows<6>(g);
-  }
+  with_rows<kMr>(g.rows, [&](auto r) { micro_rows<r>(g); });
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 // so at least 8 FMA chains hide FMA latency.
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/rows.h"
 #include "gemm/kernels/x86_simd.h"
 
 namespace qgemm {
@@ -96,16 +97,7 @@ void micro_rows(const MicroArgs<float>& g) {
 }
 
 void micro(const MicroArgs<float>& g) {
-  switch (g.rows) {
-    case 1: return micro_rows<1>(g);
-    case 2: return micro_rows<2>(g);
-    case 3: return micro_rows<3>(g);
-    case 4: return micro_rows<4>(g);
-    case 5: return micro_rows<5>(g);
-    case 6: return micro_rows<6>(g);
-    case 7: return micro_rows<7>(g);
-    default: return micro_rows<8>(g);
-  }
+  with_rows<kMr>(g.rows, [&](auto r) { micro_rows<r>(g); });
 }
 
 }  // namespace

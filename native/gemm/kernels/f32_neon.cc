@@ -5,6 +5,7 @@
 
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/rows.h"
 
 namespace qgemm {
 
@@ -40,12 +41,7 @@ void micro_rows(const MicroArgs<float>& g) {
 }
 
 void micro(const MicroArgs<float>& g) {
-  switch (g.rows) {
-    case 1: return micro_rows<1>(g);
-    case 2: return micro_rows<2>(g);
-    case 3: return micro_rows<3>(g);
-    default: return micro_rows<4>(g);
-  }
+  with_rows<kMr>(g.rows, [&](auto r) { micro_rows<r>(g); });
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 // scripts/check-spills.sh guards against it).
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/rows.h"
 #include "gemm/kernels/pack_a.h"
 #include "gemm/kernels/x86_simd.h"
 #include "gemm/kernels/ymm_store.h"
@@ -65,14 +66,7 @@ void micro_rows(const MicroArgs<int32_t>& g) {
 #undef QGEMM_ROWS
 
 void micro(const MicroArgs<int32_t>& g) {
-  switch (g.rows) {
-    case 1: return micro_rows<1>(g);
-    case 2: return micro_rows<2>(g);
-    case 3: return micro_rows<3>(g);
-    case 4: return micro_rows<4>(g);
-    case 5: return micro_rows<5>(g);
-    default: return micro_rows<6>(g);
-  }
+  with_rows<kMr>(g.rows, [&](auto r) { micro_rows<r>(g); });
 }
 
 }  // namespace

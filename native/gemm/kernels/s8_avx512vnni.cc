@@ -14,6 +14,7 @@
 // variables; partial columns by masked loads and stores.
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/rows.h"
 #include "gemm/kernels/pack_a.h"
 #include "gemm/kernels/x86_simd.h"
 
@@ -88,16 +89,7 @@ void micro_rows(const MicroArgs<int32_t>& g) {
 }
 
 void micro(const MicroArgs<int32_t>& g) {
-  switch (g.rows) {
-    case 1: return micro_rows<1>(g);
-    case 2: return micro_rows<2>(g);
-    case 3: return micro_rows<3>(g);
-    case 4: return micro_rows<4>(g);
-    case 5: return micro_rows<5>(g);
-    case 6: return micro_rows<6>(g);
-    case 7: return micro_rows<7>(g);
-    default: return micro_rows<8>(g);
-  }
+  with_rows<kMr>(g.rows, [&](auto r) { micro_rows<r>(g); });
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/rows.h"
 #include "gemm/kernels/pack_a.h"
 
 namespace qgemm {
@@ -66,12 +67,7 @@ void micro_rows(const MicroArgs<int32_t>& g) {
 }
 
 void micro(const MicroArgs<int32_t>& g) {
-  switch (g.rows) {
-    case 1: return micro_rows<1>(g);
-    case 2: return micro_rows<2>(g);
-    case 3: return micro_rows<3>(g);
-    default: return micro_rows<4>(g);
-  }
+  with_rows<kMr>(g.rows, [&](auto r) { micro_rows<r>(g); });
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
+#include "gemm/kernels/rows.h"
 #include "gemm/kernels/pack_a.h"
 
 namespace qgemm {
@@ -68,12 +69,7 @@ void micro_pairs(const MicroArgs<int32_t>& g) {
 
 template <bool kUnsigned>
 void micro_t(const MicroArgs<int32_t>& g) {
-  switch ((g.rows + 1) / 2) {
-    case 1: return micro_pairs<1, kUnsigned>(g);
-    case 2: return micro_pairs<2, kUnsigned>(g);
-    case 3: return micro_pairs<3, kUnsigned>(g);
-    default: return micro_pairs<4, kUnsigned>(g);
-  }
+  with_rows<kMr / 2>((g.rows + 1) / 2, [&](auto pairs) { micro_pairs<pairs, kUnsigned>(g); });
 }
 
 void micro(const MicroArgs<int32_t>& g) { return g.a_unsigned ? micro_t<true>(g) : micro_t<false>(g); }
