@@ -26,6 +26,8 @@ fi
 ln -s "$root/node_modules" "$dir/node_modules"
 
 echo "=== ASan/UBSan addon build in $dir"
+# dist/ too: the README examples run against the built package.
+(cd "$dir" && npm run build:ts >>"$log" 2>&1) || { tail -30 "$log"; exit 1; }
 (cd "$dir" && npx cmake-js compile --CDQGEMM_SANITIZE=ON --CDQGEMM_WITH_ONEDNN=OFF >>"$log" 2>&1) || {
   tail -30 "$log"; exit 1; }
 
