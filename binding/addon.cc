@@ -18,6 +18,7 @@
 #include "packed_weights.h"
 #include "quantize_binding.h"
 #include "threads/thread_pool.h"
+#include "train_binding.h"
 
 namespace qgemm_binding {
 
@@ -40,6 +41,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::histogram>("histc"),
                              InstanceMethod<&QgemmAddon::set_max_isa>("setMaxIsa"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
+                             InstanceValue("train", train_functions(env)),
                          });
   }
 
