@@ -2,13 +2,22 @@
  * SGD with momentum and Adam, following torch.optim's update rules (PyTorch
  * 1.13 defaults: dampening 0, no Nesterov, Adam without AMSGrad). State is
  * float32 as torch's; each update step is computed in float64 and stored.
+ * Adam's step is native (native/train/adam.h), bit-identical to the loop
+ * it replaced, and split over the thread pool.
  */
 import type { Param } from './module';
+import { nativeTrain } from './native_train';
 
 export interface Optimizer {
   /** One update from the parameters' current gradients. */
   step(): void;
   lr: number;
+  /** Bytes of optimizer state (moments, quantization scales), for memory reports. */
+  stateBytes?(): number;
+}
+
+function bytesOf(arrays: ArrayBufferView[]): number {
+  return arrays.reduce((s, a) => s + a.byteLength, 0);
 }
 
 export interface SgdOptions {
@@ -48,6 +57,10 @@ export class SGD implements Optimizer {
     }
     this.#started = true;
   }
+
+  stateBytes(): number {
+    return bytesOf(this.#buf);
+  }
 }
 
 export interface AdamOptions {
@@ -84,18 +97,16 @@ export class Adam implements Optimizer {
   step(): void {
     this.#t++;
     const { lr, beta1, beta2, eps, weightDecay } = this;
-    const c1 = 1 - beta1 ** this.#t;
     const c2 = Math.sqrt(1 - beta2 ** this.#t);
-    const stepSize = lr / c1;
+    const stepSize = lr / (1 - beta1 ** this.#t);
+    const native = nativeTrain();
     for (let k = 0; k < this.#params.length; k++) {
       const { data, grad } = this.#params[k];
-      const m = this.#m[k], v = this.#v[k];
-      for (let i = 0; i < data.length; i++) {
-        const g = grad[i] + weightDecay * data[i];
-        const mi = (m[i] = beta1 * m[i] + (1 - beta1) * g);
-        const vi = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
-        data[i] -= (stepSize * mi) / (Math.sqrt(vi) / c2 + eps);
-      }
+      native.adamStep(data, grad, this.#m[k], this.#v[k], beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2);
     }
+  }
+
+  stateBytes(): number {
+    return bytesOf(this.#m) + bytesOf(this.#v);
   }
 }
