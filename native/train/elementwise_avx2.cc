@@ -96,7 +96,9 @@ void fake_quantize_affine_avx2(const float* x, int64_t n, float scale, int32_t z
     __m256 r = _mm256_min_ps(_mm256_max_ps(v, _mm256_sub_ps(lo, one)), _mm256_add_ps(hi, one));
     r = _mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const __m256 inside = _mm256_andnot_ps(nan, _mm256_and_ps(_mm256_cmp_ps(r, lo, _CMP_GE_OQ), _mm256_cmp_ps(r, hi, _CMP_LE_OQ)));
-    const __m256 yq = _mm256_mul_ps(_mm256_min_ps(_mm256_max_ps(r, lo), hi), s);
+    // + 0.0f turns a -0 from rounding into +0: the scalar code goes through an integer.
+    const __m256 level = _mm256_add_ps(_mm256_min_ps(_mm256_max_ps(r, lo), hi), _mm256_setzero_ps());
+    const __m256 yq = _mm256_mul_ps(level, s);
     _mm256_storeu_ps(y + i, _mm256_blendv_ps(yq, nan_value, nan));
     const int bits = _mm256_movemask_ps(inside);
     for (int k = 0; k < 8; ++k) mask[i + k] = static_cast<uint8_t>((bits >> k) & 1);
