@@ -88,7 +88,8 @@ function adam8bitRef(p: Float32Array, g: Float32Array, qm: Uint8Array, qv: Uint8
     absv[b] = av;
     for (let i = i0; i < i1; i++) {
       qm[i] = nearest(0, am > 0 ? f32(tm[i - i0] / am) : 0);
-      qv[i] = nearest(1, av > 0 ? f32(tv[i - i0] / av) : 0);
+      const y = av > 0 ? f32(tv[i - i0] / av) : 0;
+      qv[i] = Math.max(nearest(1, y), y > 0 ? 1 : 0); // a positive second moment never becomes 0
     }
   }
 }
@@ -141,38 +142,42 @@ describe('Adam8bit', () => {
     assert.equal(adam8.stateBytes(), adam.stateBytes());
   });
 
-  // Gradients over 3 decades per block. Far wider ranges (9 decades) make Adam's second moment of the
-  // smallest ones quantize to 0 while the first does not, and those steps explode: the "zero-point
-  // problem" of Li et al. 2023 (docs/TRAINING.md).
-  it('large tensors: state is 2 bytes per value plus 8 per block of 2048, steps close to Adam\'s', () => {
-    const n = 10 * ADAM8BIT_BLOCK + 5;
-    const [a, b] = [params([n], 2), params([n], 2)];
-    const adam = new Adam(a), adam8 = new Adam8bit(b);
-    const start = a[0].data.slice();
-    assert.equal(adam8.stateBytes(), 2 * n + 8 * 11);
-    assert.ok(adam.stateBytes() / adam8.stateBytes() > 3.9);
-    for (let s = 0; s < 5; s++) {
-      const g = Float32Array.from(gradients(n, 100 + s, 3), (v) => v * 1e3);
-      a[0].grad.set(g);
-      b[0].grad.set(g);
-      adam.step();
-      adam8.step();
-    }
-    // The parameters moved alike: typically within a few percent of Adam's move, never more than a few lr.
-    const rel: number[] = [];
-    let worst = 0;
-    for (let i = 0; i < n; i++) {
-      const moved = Math.abs(a[0].data[i] - start[i]);
-      const diff = Math.abs(a[0].data[i] - b[0].data[i]);
-      worst = Math.max(worst, diff);
-      if (moved > 0) rel.push(diff / moved);
-    }
-    rel.sort((u, v) => u - v);
-    assert.ok(rel[rel.length >> 1] < 0.05, `median relative difference ${rel[rel.length >> 1]}`);
-    assert.ok(worst < 5e-3, `largest parameter difference ${worst}`);
-    const { m } = adam8.moments(0);
-    assert.equal(m.length, n);
-  });
+  // Gradients over 3 decades per block, and over 9: then Adam's second moment of the smallest ones
+  // is below the code's range (7 decades of v, 3.5 of the gradient); without the floor of
+  // second_moment_index it quantized to 0 while the first moment did not, and the next steps were
+  // m / eps (parameter differences of 10 after 5 steps): the "zero-point problem" of Li et al. 2023.
+  for (const decades of [3, 9]) {
+    it(`large tensors, gradients over ${decades} decades per block: steps close to Adam's; state 2 bytes per value + 8 per block`, () => {
+      const n = 10 * ADAM8BIT_BLOCK + 5;
+      const [a, b] = [params([n], 2), params([n], 2)];
+      const adam = new Adam(a), adam8 = new Adam8bit(b);
+      const start = a[0].data.slice();
+      assert.equal(adam8.stateBytes(), 2 * n + 8 * 11);
+      assert.ok(adam.stateBytes() / adam8.stateBytes() > 3.9);
+      for (let s = 0; s < 5; s++) {
+        const g = Float32Array.from(gradients(n, 100 + s, decades), (v) => v * 1e3);
+        a[0].grad.set(g);
+        b[0].grad.set(g);
+        adam.step();
+        adam8.step();
+      }
+      // Typically within a few percent of Adam's move, never more than a few lr (5 steps of lr 1e-3).
+      const rel: number[] = [];
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        const moved = Math.abs(a[0].data[i] - start[i]);
+        const diff = Math.abs(a[0].data[i] - b[0].data[i]);
+        worst = Math.max(worst, diff);
+        if (moved > 0) rel.push(diff / moved);
+      }
+      rel.sort((u, v) => u - v);
+      // Over 9 decades the smallest gradients' steps are smaller than Adam's (their second moment is
+      // held at the code's smallest value), so only the bound on the largest difference applies.
+      if (decades === 3) assert.ok(rel[rel.length >> 1] < 0.05, `median relative difference ${rel[rel.length >> 1]}`);
+      assert.ok(worst < 5e-3, `largest parameter difference ${worst}`);
+      assert.equal(adam8.moments(0).m.length, n);
+    });
+  }
 
   it('trains a small network about as well as Adam', () => {
     const rand = rng(3);

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-import { encodeIdx, parseIdx } from '../lib/train';
+import { encodeIdx, parseIdx, rowsOf } from '../lib/train';
 import { loadFashionMnist, SUBSET_DIR } from '../examples/fashion-mnist/data';
 
 describe('IDX files', () => {
@@ -43,7 +43,10 @@ describe('Fashion-MNIST subset', () => {
     assert.equal(d.train.y.length, 6000);
     assert.equal(d.test.y.length, 1000);
     assert.equal(d.train.x.length, 6000 * 784);
-    assert.ok(d.train.x.every((v) => v >= 0 && v <= 1));
+    assert.ok(d.train.x instanceof Uint8Array && d.train.scale === Math.fround(1 / 255));
+    const first = rowsOf(d.train, 0, 2).data;
+    assert.ok(first.every((v) => v >= 0 && v <= 1) && first.some((v) => v > 0.5));
+    first.forEach((v, i) => assert.equal(v, Math.fround(d.train.x[i] * d.train.scale!)));
     const counts = new Array(10).fill(0);
     for (const y of Array.from(d.train.y)) counts[y]++;
     assert.ok(counts.every((c) => c > 450), `class counts ${counts}`);

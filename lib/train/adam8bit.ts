@@ -8,7 +8,12 @@
  *   - each step dequantizes a block, runs the Adam update in float32 (torch's
  *     formula, weight decay added to the gradient as Adam here), updates the
  *     parameters with the float32 moments, then re-quantizes them against
- *     the block's new absmax (nearest code value);
+ *     the block's new absmax (nearest code value), except that a positive
+ *     second moment never becomes 0 (it takes the code's smallest positive
+ *     value): a second moment of 0 under a non-zero first moment makes the
+ *     next step m / eps, the "zero-point problem" of Li et al. 2023 ("Memory
+ *     Efficient Optimizers with 4-bit States"), which diverged on the demo's
+ *     --wide MLP (gradients within a block span more than the code's range);
  *   - fp32 master weights; parameters with fewer than `minBlockwiseSize`
  *     values (default 4096, bitsandbytes' min_8bit_size) keep 32-bit state
  *     and take exactly Adam's step.

@@ -14,7 +14,7 @@ export { Adam8bit, ADAM8BIT_BLOCK } from './adam8bit';
 export type { Adam8bitOptions } from './adam8bit';
 export { parseIdx, readIdx, encodeIdx } from './idx';
 export type { IdxArray } from './idx';
-export { trainEpoch, accuracy, gatherBatch, datasetSize } from './loop';
+export { trainEpoch, accuracy, gatherBatch, datasetSize, rowsOf } from './loop';
 export type { Dataset, TrainEpochOptions } from './loop';
 export { ProgressBar } from './progress';
 export { quantizeRows, quantizeColumns, quantizeRowsColumns, quantizeColumnBlocks, fakeQuantizeRows, rowBlocks } from './symmetric';

@@ -47,7 +47,8 @@ void adam8bit_block_scalar(float* p, const float* grad, uint8_t* qm, uint8_t* qv
   *absv = new_av;
   for (int64_t i = 0; i < n; ++i) {
     qm[i] = cm.nearest(new_am > 0.0f ? tm[i] / new_am : 0.0f);
-    qv[i] = cv.nearest(new_av > 0.0f ? tv[i] / new_av : 0.0f);
+    const float y = new_av > 0.0f ? tv[i] / new_av : 0.0f;
+    qv[i] = second_moment_index(cv.nearest(y), y);
   }
 }
 

@@ -11,8 +11,8 @@
 // in 8 bits (Dettmers et al. 2022): per block of 2048 values, dequantize
 // (code value * absmax), update, take the new absmax of each moment, and
 // quantize with the signed (m) and unsigned (v) dynamic codes of
-// native/train/dynamic_code.h. The parameter update uses the float32 moments
-// before they are re-quantized.
+// native/train/dynamic_code.h (a positive v never to 0: second_moment_index).
+// The parameter update uses the float32 moments before they are re-quantized.
 #pragma once
 
 #include <cmath>
@@ -49,6 +49,13 @@ inline void adam8bit_element(float* p, float grad, float m_old, float v_old, con
   *v = a.beta2 * v_old + a.one_minus_beta2 * g * g;
   *p = *p - (a.step_size * *m) / (std::sqrt(*v) / a.c2 + a.eps);
 }
+
+// The second moment's code index: the nearest value, except that a positive
+// value never becomes 0. A second moment quantized to zero while the first is
+// not makes the next update m / eps: the "zero-point problem" (Li et al. 2023,
+// "Memory Efficient Optimizers with 4-bit States"), which blows up training
+// when gradients within a block span more than the code's 7 decades of v.
+inline uint8_t second_moment_index(uint8_t nearest, float y) { return nearest == 0 && y > 0.0f ? 1 : nearest; }
 
 struct Ops {
   void (*adam)(float* p, const float* grad, float* m, float* v, int64_t n, const AdamParams& a);

@@ -42,8 +42,9 @@ inline __m256 code_values(const DynamicCode& c, const uint8_t* q) {
   return _mm256_i32gather_ps(c.values, idx, 4);
 }
 
-// DynamicCode::nearest for 8 lanes; stores 8 indices.
-inline void nearest8(const DynamicCode& c, __m256 x, uint8_t* out) {
+// DynamicCode::nearest for 8 lanes (and second_moment_index's floor of 1
+// for positive values when `positive_floor`); stores 8 indices.
+inline void nearest8(const DynamicCode& c, __m256 x, bool positive_floor, uint8_t* out) {
   const __m256i bits = _mm256_castps_si256(x);
   const __m256i flip = _mm256_or_si256(_mm256_srai_epi32(bits, 31), _mm256_set1_epi32(static_cast<int>(0x80000000u)));
   __m256i key = _mm256_xor_si256(bits, flip);
@@ -57,6 +58,10 @@ inline void nearest8(const DynamicCode& c, __m256 x, uint8_t* out) {
     idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(x, mid, _CMP_GT_OQ)));
   }
   idx = _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)), idx);
+  if (positive_floor) {
+    const __m256i positive = _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+    idx = _mm256_max_epi32(idx, _mm256_and_si256(positive, _mm256_set1_epi32(1)));
+  }
   const __m256i w = _mm256_packus_epi16(_mm256_packus_epi32(idx, idx), _mm256_setzero_si256());
   const int lo4 = _mm_cvtsi128_si32(_mm256_castsi256_si128(w)), hi4 = _mm_cvtsi128_si32(_mm256_extracti128_si256(w, 1));
   std::memcpy(out, &lo4, 4);
@@ -111,12 +116,13 @@ void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, 
   const __m256 vm = _mm256_set1_ps(new_am), vv = _mm256_set1_ps(new_av);
   i = 0;
   for (; i + 8 <= n; i += 8) {
-    nearest8(cm, new_am > 0.0f ? _mm256_div_ps(_mm256_load_ps(tm + i), vm) : _mm256_setzero_ps(), qm + i);
-    nearest8(cv, new_av > 0.0f ? _mm256_div_ps(_mm256_load_ps(tv + i), vv) : _mm256_setzero_ps(), qv + i);
+    nearest8(cm, new_am > 0.0f ? _mm256_div_ps(_mm256_load_ps(tm + i), vm) : _mm256_setzero_ps(), false, qm + i);
+    nearest8(cv, new_av > 0.0f ? _mm256_div_ps(_mm256_load_ps(tv + i), vv) : _mm256_setzero_ps(), true, qv + i);
   }
   for (; i < n; ++i) {
     qm[i] = cm.nearest(new_am > 0.0f ? tm[i] / new_am : 0.0f);
-    qv[i] = cv.nearest(new_av > 0.0f ? tv[i] / new_av : 0.0f);
+    const float y = new_av > 0.0f ? tv[i] / new_av : 0.0f;
+    qv[i] = second_moment_index(cv.nearest(y), y);
   }
 }
 
