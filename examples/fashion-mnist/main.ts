@@ -8,8 +8,8 @@
  * Default: 784-512-256-10, 3 epochs. --wide: 784-2048-2048-10, 2 epochs (the
  * GEMMs are most of a step). --full: 15 epochs. --smoke: 2000 images, 1 epoch.
  * Each training configuration runs in its own process (trainer.ts) so its
- * peak RSS is its own; the processes take turns epoch by epoch, so that other
- * load on the machine hits every configuration alike. Progress goes to
+ * peak RSS is its own; the processes take turns of a few steps each, so that
+ * other load on the machine hits every configuration alike. Progress goes to
  * stderr, the table to stdout. Seeded: the same run prints the same accuracies.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -79,8 +79,11 @@ class Trainer {
     return this.#request(init);
   }
 
-  async epoch(): Promise<void> {
-    this.epochs.push(await this.#request<EpochReport>({ type: 'epoch' }));
+  /** Trains `count` more steps; true when that ended an epoch. */
+  async steps(count: number): Promise<boolean> {
+    const r = await this.#request<EpochReport | { type: 'steps' }>({ type: 'steps', count });
+    if (r.type === 'epoch') this.epochs.push(r);
+    return r.type === 'epoch';
   }
 
   finish(): Promise<ResultReport> {
@@ -92,11 +95,21 @@ class Trainer {
   }
 }
 
-/** Trains the configurations for `epochs`, one epoch of each in turn; returns their results. */
+/** Steps each process trains in its turn (a second or a few). */
+const TURN_STEPS = 16;
+
+/** Trains the configurations for `epochs`, taking turns of TURN_STEPS steps; returns their results. */
 async function fit(configs: ConfigName[], epochs: number, weights?: Float32Array[]): Promise<Map<ConfigName, { trainer: Trainer; result: ResultReport }>> {
   const trainers = configs.map((c) => new Trainer(c));
   await Promise.all(trainers.map((t) => t.start(weights)));
-  for (let e = 0; e < epochs; e++) for (const t of trainers) await t.epoch();
+  for (let e = 0; e < epochs; e++) {
+    let training = trainers;
+    while (training.length > 0) {
+      const ended: Trainer[] = [];
+      for (const t of training) if (await t.steps(TURN_STEPS)) ended.push(t);
+      training = training.filter((t) => !ended.includes(t));
+    }
+  }
   const results = new Map<ConfigName, { trainer: Trainer; result: ResultReport }>();
   for (const t of trainers) results.set(t.config, { trainer: t, result: await t.finish() });
   return results;

@@ -1,12 +1,14 @@
 /**
  * One training configuration in its own process (forked by main.ts), so that
- * its peak RSS is its own. It trains one epoch per 'epoch' message (main.ts
- * alternates the processes epoch by epoch: only one computes at a time), and
- * on 'finish' reports its peak RSS and sends its weights back.
- * Messages in: init, epoch, finish. Out: ready, epoch, result.
+ * its peak RSS is its own. Each 'steps' message trains the next `count` steps
+ * of the current epoch (main.ts has the processes take turns, a few steps
+ * each: only one computes at a time, and load from elsewhere on the machine
+ * spreads over all of them alike); the last steps of an epoch answer with the
+ * epoch's report. 'finish' reports the peak RSS and sends the weights back.
+ * Messages in: init, steps, finish. Out: ready, steps | epoch, result.
  */
 import { setNumThreads } from '../../lib';
-import { accuracy, ProgressBar, QATLinear, Rng, trainEpoch, type Dataset } from '../../lib/train';
+import { accuracy, epochSteps, ProgressBar, QATLinear, Rng, type Dataset } from '../../lib/train';
 import { buildModel, buildOptimizer, LABELS, linears, weightsOf, type ConfigName, type Schedule } from './configs';
 import { loadFashionMnist } from './data';
 
@@ -40,15 +42,19 @@ export interface ResultReport {
   peakRss: number;
 }
 
-type Message = InitMessage | { type: 'epoch' } | { type: 'finish' };
+type Message = InitMessage | { type: 'steps'; count: number } | { type: 'finish' };
 
 function send(m: object, then?: () => void): void {
   process.send!(m, undefined, undefined, then);
 }
 
-let state: { init: InitMessage; train: Dataset; test: Dataset; run: (epoch: number) => EpochReport; finish: () => ResultReport } | undefined;
+interface Trainer {
+  /** Trains up to `count` steps; the epoch's report when it ended. */
+  steps: (count: number) => EpochReport | undefined;
+  finish: () => ResultReport;
+}
 
-function init(m: InitMessage): void {
+function init(m: InitMessage): Trainer {
   if (m.threads !== undefined) setNumThreads(m.threads);
   const data = loadFashionMnist(m.data);
   const n = m.schedule.trainSamples;
@@ -56,38 +62,43 @@ function init(m: InitMessage): void {
   const model = buildModel(m.config, m.schedule.widths, m.seed, m.schedule, m.weights);
   const optimizer = buildOptimizer(m.config, model, m.schedule);
   const rng = new Rng(m.config === 'qat' || m.config === 'fp32-finetune' ? m.seed + 1 : m.seed); // the same batches for every run of a phase
-  const run = (epoch: number): EpochReport => {
-    const bar = new ProgressBar(`${LABELS[m.config]}: epoch ${epoch}`);
-    let savedBytes = 0;
-    const t = performance.now();
-    const loss = trainEpoch(model, train, optimizer, {
-      batchSize: m.schedule.batch,
-      rng,
-      onStep: (done, total, l) => {
-        if (done === 1) savedBytes = model.savedBytes();
-        bar.update(done, total, `loss ${l.toFixed(3)}`);
-      },
-    });
-    const seconds = (performance.now() - t) / 1000;
-    bar.done(`mean loss ${loss.toFixed(4)}`);
-    return { type: 'epoch', seconds, loss, savedBytes, stateBytes: optimizer.stateBytes?.() ?? 0 };
+  const total = Math.ceil(train.y.length / m.schedule.batch);
+  let epoch = 0;
+  let current: { steps: Generator<{ loss: number; rows: number }>; bar: ProgressBar; done: number; seconds: number; loss: number; savedBytes: number } | undefined;
+  const steps = (count: number): EpochReport | undefined => {
+    current ??= { steps: epochSteps(model, train, optimizer, { batchSize: m.schedule.batch, rng }), bar: new ProgressBar(`${LABELS[m.config]}: epoch ${++epoch}`), done: 0, seconds: 0, loss: 0, savedBytes: 0 };
+    const c = current;
+    for (let k = 0; k < count; k++) {
+      const t = performance.now();
+      const next = c.steps.next();
+      c.seconds += (performance.now() - t) / 1000;
+      if (next.done) break;
+      c.loss += next.value.loss * next.value.rows;
+      if (++c.done === 1) c.savedBytes = model.savedBytes(); // after a full batch's step
+      c.bar.update(c.done, total, `loss ${next.value.loss.toFixed(3)}`);
+    }
+    if (c.done < total) return undefined;
+    current = undefined;
+    const loss = c.loss / train.y.length;
+    c.bar.done(`mean loss ${loss.toFixed(4)}`);
+    return { type: 'epoch', seconds: c.seconds, loss, savedBytes: c.savedBytes, stateBytes: optimizer.stateBytes?.() ?? 0 };
   };
   const finish = (): ResultReport => {
     const peakRss = process.resourceUsage().maxRSS * 1024;
     const qat = m.config === 'qat' ? linears(model).map((l) => (l as QATLinear).inputQParams()) : undefined;
     return { type: 'result', weights: weightsOf(model), inputQParams: qat, ownAccuracy: accuracy((x) => model.forward(x, false), data.test), peakRss };
   };
-  state = { init: m, train, test: data.test, run, finish };
+  return { steps, finish };
 }
 
-let epochs = 0;
+let trainer: Trainer | undefined;
 process.on('message', (m: Message) => {
   if (m.type === 'init') {
-    init(m);
+    trainer = init(m);
     send({ type: 'ready' });
-  } else if (m.type === 'epoch') {
-    send(state!.run(++epochs));
+  } else if (m.type === 'steps') {
+    send(trainer!.steps(m.count) ?? { type: 'steps' });
   } else {
-    send(state!.finish(), () => process.disconnect()); // after the message is written out
+    send(trainer!.finish(), () => process.disconnect()); // after the message is written out
   }
 });

@@ -20,7 +20,7 @@ export class ReLU implements Module {
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    const y = new Float32Array(x.data.length);
+    const y = training ? this.#scratch.f32('y', x.data.length) : new Float32Array(x.data.length);
     const bits = training && this.savedActivations === 'int8' ? this.#scratch.u8('bits', Math.ceil(y.length / 8)) : undefined;
     nativeTrain().reluForward(x.data, y, bits);
     this.#y = training && bits === undefined ? y : undefined;
@@ -29,7 +29,7 @@ export class ReLU implements Module {
   }
 
   backward(dy: Tensor<'float32'>): Tensor<'float32'> {
-    const dx = new Float32Array(dy.data.length);
+    const dx = this.#scratch.f32('dx', dy.data.length);
     if (this.#y !== undefined) nativeTrain().reluBackward(dy.data, this.#y, dx);
     else if (this.#bits !== undefined) nativeTrain().reluBackwardBits(dy.data, this.#bits, dx);
     else throw new Error('ReLU.backward() needs a training forward first');

@@ -50,15 +50,15 @@ export class Int8Linear extends Linear {
     const s = this.scratch;
     const columns = training && this.#columnsWanted;
     const xQ = s.i8('x.q', rows * inF), xScales = s.f32('x.scales', rows);
-    const y = new Float32Array(rows * outF);
+    const y = this.output(training, 'y', [rows, outF]);
     nativeTrain().int8Forward(
       x.data, this.weight.data, this.bias.data, rows, inF, outF, xQ, xScales,
       s.i8('w.rows', outF * inF), s.f32('w.rowScales', outF),
-      columns ? s.i8('w.cols', outF * inF) : undefined, columns ? s.f32('w.colScales', inF) : undefined, y,
+      columns ? s.i8('w.cols', outF * inF) : undefined, columns ? s.f32('w.colScales', inF) : undefined, y.data,
     );
     this.#columnsReady = columns;
     this.save(training ? x : undefined, { q: xQ, scales: xScales });
-    return { dtype: 'float32', shape: [rows, outF], data: y };
+    return y;
   }
 
   override backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
@@ -70,9 +70,9 @@ export class Int8Linear extends Linear {
     const rows = dy.shape[0], inF = this.inFeatures, outF = this.outFeatures;
     const s = this.scratch, t = transientScratch;
     if (!this.#columnsReady) nativeTrain().quantizeColumns(this.weight.data, outF, inF, s.i8('w.cols', outF * inF), s.f32('w.colScales', inF));
-    const dx = new Float32Array(rows * inF);
-    nativeTrain().int8InputGrad(dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx);
-    return { dtype: 'float32', shape: [rows, inF], data: dx };
+    const dx = this.output(true, 'dx', [rows, inF]);
+    nativeTrain().int8InputGrad(dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data);
+    return dx;
   }
 
   #int8WeightGrad(dy: Tensor<'float32'>, x: Tensor<'float32'>): void {

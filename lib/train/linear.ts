@@ -60,7 +60,8 @@ export class Linear implements Module {
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    const y = matmul(x, this.weightTensor(), { transposeB: true }) as Tensor<'float32'>;
+    const y = this.output(training, 'y', [x.shape[0], this.outFeatures]);
+    matmul(x, this.weightTensor(), { transposeB: true, out: y });
     nativeTrain().biasRelu(y.data, x.shape[0], this.outFeatures, this.bias.data, false);
     this.save(training ? x : undefined);
     return y;
@@ -68,7 +69,16 @@ export class Linear implements Module {
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     this.weightAndBiasGrads(dy, this.savedInput('Linear'));
-    return needInputGrad ? (matmul(dy, this.weightTensor()) as Tensor<'float32'>) : undefined;
+    if (!needInputGrad) return undefined;
+    const dx = this.output(true, 'dx', [dy.shape[0], this.inFeatures]);
+    matmul(dy, this.weightTensor(), { out: dx });
+    return dx;
+  }
+
+  /** A [rows, cols] float32 result: the layer's buffer `name` in training, else a fresh array (see Module). */
+  protected output(training: boolean, name: string, shape: [number, number]): Tensor<'float32'> {
+    const n = shape[0] * shape[1];
+    return { dtype: 'float32', shape, data: training ? this.scratch.f32(name, n) : new Float32Array(n) };
   }
 
   /**

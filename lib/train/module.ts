@@ -19,6 +19,12 @@ export interface Param {
  */
 export type SavedActivations = 'float32' | 'int8';
 
+/**
+ * A layer's training forward writes its output, and its backward the input
+ * gradient, into buffers the layer reuses every step (no allocation per
+ * step): they stay valid until the layer's next training forward / backward.
+ * An inference forward (training false) returns fresh arrays.
+ */
 export interface Module {
   /** training: keep what backward needs (and update observers); otherwise pure inference. */
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'>;

@@ -75,7 +75,8 @@ export class QATLinear extends Linear {
     nativeTrain().fakeQuantizeAffine(x.data, scale, zeroPoint, spec.qmin, spec.qmax, xq, mask);
     const wq = this.fakeQuantizedWeights(this.scratch.f32('w.fake', this.outFeatures * this.inFeatures));
     const xt: Tensor<'float32'> = { dtype: 'float32', shape: x.shape, data: xq };
-    const y = matmul(xt, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { transposeB: true }) as Tensor<'float32'>;
+    const y = this.output(training, 'y', [x.shape[0], this.outFeatures]);
+    matmul(xt, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { transposeB: true, out: y });
     nativeTrain().biasRelu(y.data, x.shape[0], this.outFeatures, this.bias.data, false);
     this.save(training ? xt : undefined);
     this.#mask = training ? mask : undefined;
@@ -88,7 +89,8 @@ export class QATLinear extends Linear {
     if (mask === undefined || wq === undefined) throw new Error('QATLinear.backward() needs a training forward first');
     this.weightAndBiasGrads(dy, xt); // dW through the weights' STE (all ones, see above)
     if (!needInputGrad) return undefined;
-    const dx = matmul(dy, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }) as Tensor<'float32'>;
+    const dx = this.output(true, 'dx', [dy.shape[0], this.inFeatures]);
+    matmul(dy, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { out: dx });
     nativeTrain().applyMask(dx.data, mask.subarray(0, dx.data.length));
     return dx;
   }
