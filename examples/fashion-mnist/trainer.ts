@@ -80,7 +80,7 @@ function init(m: InitMessage): Trainer {
     if (c.done < total) return undefined;
     current = undefined;
     const loss = c.loss / train.y.length;
-    c.bar.done(`mean loss ${loss.toFixed(4)}`);
+    c.bar.done(`mean loss ${loss.toFixed(4)}`, c.seconds);
     return { type: 'epoch', seconds: c.seconds, loss, savedBytes: c.savedBytes, stateBytes: optimizer.stateBytes?.() ?? 0 };
   };
   const finish = (): ResultReport => {
