@@ -6,7 +6,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { info, ISAS, quantizeWeights, setMaxIsa, setNumThreads, tensor } from '../lib';
+import { info, ISAS, setMaxIsa, setNumThreads } from '../lib';
 import { fakeQuantizeRows, quantizeColumnBlocks, quantizeColumns, quantizeRows, quantizeRowsColumns, rowBlocks } from '../lib/train/symmetric';
 import { rng } from './helpers/reference';
 import { fakeQuantizeRowsRef, quantizeColumnBlocksRef, quantizeColumnsRef, quantizeRowsRef, stochasticHash, stochasticLevel, stochasticUniform } from './helpers/train_reference';
@@ -73,20 +73,6 @@ describe('native symmetric int8 = the TypeScript reference, every ISA', () => {
         }
       }
     }
-  });
-
-  it('quantizeRows is quantizeWeights per channel; columns are rows of the transpose', () => {
-    const [r, c] = [13, 37];
-    const w = tricky(r, c, 3).map((v) => (Number.isFinite(v) ? v : 0.5));
-    const ref = quantizeWeights(tensor(w, [r, c]), true);
-    assert.deepEqual(quantizeRows(w, r, c).q, ref.q.data);
-    assert.deepEqual(quantizeRows(w, r, c).scales, ref.scales);
-    const t = new Float32Array(r * c);
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = w[i * c + j];
-    const cols = quantizeColumns(w, r, c);
-    const viaT = quantizeRows(t, c, r);
-    assert.deepEqual(cols.scales, viaT.scales);
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) assert.equal(cols.q[i * c + j], viaT.q[j * r + i]);
   });
 });
 

@@ -22,7 +22,7 @@
  */
 import type { Param } from './module';
 import { nativeTrain } from './native_train';
-import type { AdamOptions, Optimizer } from './optim';
+import { AdamBase, type AdamOptions } from './optim';
 
 export interface Adam8bitOptions extends AdamOptions {
   /** Parameters with fewer values keep float32 moments; default 4096. */
@@ -36,24 +36,12 @@ type State =
   | { kind: '8bit'; qm: Uint8Array; qv: Uint8Array; absm: Float32Array; absv: Float32Array }
   | { kind: '32bit'; m: Float32Array; v: Float32Array };
 
-export class Adam8bit implements Optimizer {
-  lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
-  readonly weightDecay: number;
-  readonly #params: Param[];
+export class Adam8bit extends AdamBase {
   readonly #states: State[];
   readonly #hyper = new Float32Array(8);
-  #t = 0;
 
   constructor(params: Param[], options: Adam8bitOptions = {}) {
-    this.#params = params;
-    this.lr = options.lr ?? 1e-3;
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
+    super(params, options);
     const min = options.minBlockwiseSize ?? 4096;
     this.#states = params.map(({ data: { length: n } }): State => {
       if (n < min) return { kind: '32bit', m: new Float32Array(n), v: new Float32Array(n) };
@@ -62,19 +50,12 @@ export class Adam8bit implements Optimizer {
     });
   }
 
-  step(): void {
-    this.#t++;
-    const { lr, beta1, beta2, eps, weightDecay } = this;
-    const c2 = Math.sqrt(1 - beta2 ** this.#t);
-    const stepSize = lr / (1 - beta1 ** this.#t);
-    this.#hyper.set([beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2]); // rounded to float32 once
-    const native = nativeTrain();
-    for (let k = 0; k < this.#params.length; k++) {
-      const { data, grad } = this.#params[k];
-      const s = this.#states[k];
-      if (s.kind === '8bit') native.adam8bitStep(data, grad, s.qm, s.qv, s.absm, s.absv, this.#hyper);
-      else native.adamStep(data, grad, s.m, s.v, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2);
-    }
+  protected updateParam(k: number, stepSize: number, c2: number): void {
+    const s = this.#states[k];
+    if (s.kind === '32bit') return this.adam32(k, s.m, s.v, stepSize, c2);
+    this.#hyper.set([this.beta1, this.beta2, 1 - this.beta1, 1 - this.beta2, this.eps, this.weightDecay, stepSize, c2]); // float32
+    const { data, grad } = this.params[k];
+    nativeTrain().adam8bitStep(data, grad, s.qm, s.qv, s.absm, s.absv, this.#hyper);
   }
 
   stateBytes(): number {

@@ -8,7 +8,7 @@ export type { LinearOptions } from './linear';
 export { ReLU, softmaxCrossEntropy, argmaxRows } from './activations';
 export type { LossAndGrad, ReLUOptions } from './activations';
 export { Sequential } from './sequential';
-export { SGD, Adam } from './optim';
+export { SGD, Adam, AdamBase } from './optim';
 export type { Optimizer, SgdOptions, AdamOptions } from './optim';
 export { Adam8bit, ADAM8BIT_BLOCK } from './adam8bit';
 export type { Adam8bitOptions } from './adam8bit';

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu/cpu_features.h"
+#include "quant/isa_ops.h"
 #include "threads/thread_pool.h"
 
 namespace qgemm {
@@ -52,14 +52,6 @@ void fake_quantize_scalar(const float* x, int64_t n, float scale, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(symmetric_level(x[i], scale)) * scale;
 }
 
-bool use_avx2() {
-#ifdef QGEMM_X86_KERNELS
-  return static_cast<int>(active_isa()) >= static_cast<int>(Isa::kAvx2);
-#else
-  return false;
-#endif
-}
-
 }  // namespace
 
 const Ops& scalar_ops() {
@@ -68,12 +60,7 @@ const Ops& scalar_ops() {
   return ops;
 }
 
-const Ops& active_ops() {
-#ifdef QGEMM_X86_KERNELS
-  if (use_avx2()) return avx2_ops();
-#endif
-  return scalar_ops();
-}
+const Ops& active_ops() { return ops_for_active_isa(scalar_ops(), QGEMM_AVX2_OPS(avx2_ops)); }
 
 }  // namespace symmetric_detail
 

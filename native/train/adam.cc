@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cpu/cpu_features.h"
+#include "quant/isa_ops.h"
 #include "threads/thread_pool.h"
 #include "train/dynamic_code.h"
 
@@ -30,34 +30,12 @@ void adam_scalar(float* p, const float* grad, float* m, float* v, int64_t n, con
 
 void adam8bit_block_scalar(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv,
                            int64_t n, const Adam8bitParams& a) {
-  const DynamicCode& cm = dynamic_code(true);
-  const DynamicCode& cv = dynamic_code(false);
   float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
-  const float am = *absm, av = *absv;
   float new_am = 0.0f, new_av = 0.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    float mi, vi;
-    adam8bit_element(p + i, grad[i], cm.values[qm[i]] * am, cv.values[qv[i]] * av, a, &mi, &vi);
-    tm[i] = mi;
-    tv[i] = vi;
-    new_am = std::fabs(mi) > new_am ? std::fabs(mi) : new_am;
-    new_av = vi > new_av ? vi : new_av;
-  }
+  adam8bit_update(p, grad, qm, qv, *absm, *absv, 0, n, a, tm, tv, &new_am, &new_av);
   *absm = new_am;
   *absv = new_av;
-  for (int64_t i = 0; i < n; ++i) {
-    qm[i] = cm.nearest(new_am > 0.0f ? tm[i] / new_am : 0.0f);
-    const float y = new_av > 0.0f ? tv[i] / new_av : 0.0f;
-    qv[i] = second_moment_index(cv.nearest(y), y);
-  }
-}
-
-bool use_avx2() {
-#ifdef QGEMM_X86_KERNELS
-  return static_cast<int>(active_isa()) >= static_cast<int>(Isa::kAvx2);
-#else
-  return false;
-#endif
+  adam8bit_quantize(tm, tv, new_am, new_av, 0, n, qm, qv);
 }
 
 }  // namespace
@@ -67,12 +45,7 @@ const Ops& scalar_ops() {
   return ops;
 }
 
-const Ops& active_ops() {
-#ifdef QGEMM_X86_KERNELS
-  if (use_avx2()) return avx2_ops();
-#endif
-  return scalar_ops();
-}
+const Ops& active_ops() { return ops_for_active_isa(scalar_ops(), QGEMM_AVX2_OPS(avx2_ops)); }
 
 }  // namespace adam_detail
 

@@ -18,6 +18,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "train/dynamic_code.h"
+
 namespace qgemm {
 
 struct AdamParams {
@@ -40,14 +42,24 @@ void adam8bit_step(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float*
                    const Adam8bitParams& a);
 
 namespace adam_detail {
-// One element of the 8-bit step's update, float32, in this order (the scalar
-// code and the AVX2 code's tail share it). Returns the new moments in *m, *v.
-inline void adam8bit_element(float* p, float grad, float m_old, float v_old, const Adam8bitParams& a, float* m,
-                             float* v) {
-  const float g = grad + a.weight_decay * *p;
-  *m = a.beta1 * m_old + a.one_minus_beta1 * g;
-  *v = a.beta2 * v_old + a.one_minus_beta2 * g * g;
-  *p = *p - (a.step_size * *m) / (std::sqrt(*v) / a.c2 + a.eps);
+// Elements [i0, n) of a block's update pass, float32, in this order (the
+// scalar code, and the AVX2 code for a block's tail): dequantize the moments,
+// update them and p, keep them in tm / tv, and raise the blocks' new maxima.
+inline void adam8bit_update(float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, float am, float av,
+                            int64_t i0, int64_t n, const Adam8bitParams& a, float* tm, float* tv, float* new_am,
+                            float* new_av) {
+  const DynamicCode& cm = dynamic_code(true);
+  const DynamicCode& cv = dynamic_code(false);
+  for (int64_t i = i0; i < n; ++i) {
+    const float g = grad[i] + a.weight_decay * p[i];
+    const float m = a.beta1 * (cm.values[qm[i]] * am) + a.one_minus_beta1 * g;
+    const float v = a.beta2 * (cv.values[qv[i]] * av) + a.one_minus_beta2 * g * g;
+    p[i] = p[i] - (a.step_size * m) / (std::sqrt(v) / a.c2 + a.eps);
+    tm[i] = m;
+    tv[i] = v;
+    *new_am = std::fabs(m) > *new_am ? std::fabs(m) : *new_am;  // NaN never raises a maximum
+    *new_av = v > *new_av ? v : *new_av;
+  }
 }
 
 // The second moment's code index: the nearest value, except that a positive
@@ -56,6 +68,18 @@ inline void adam8bit_element(float* p, float grad, float m_old, float v_old, con
 // "Memory Efficient Optimizers with 4-bit States"), which blows up training
 // when gradients within a block span more than the code's 7 decades of v.
 inline uint8_t second_moment_index(uint8_t nearest, float y) { return nearest == 0 && y > 0.0f ? 1 : nearest; }
+
+// Elements [i0, n) of a block's quantize pass against the new maxima.
+inline void adam8bit_quantize(const float* tm, const float* tv, float new_am, float new_av, int64_t i0, int64_t n,
+                              uint8_t* qm, uint8_t* qv) {
+  const DynamicCode& cm = dynamic_code(true);
+  const DynamicCode& cv = dynamic_code(false);
+  for (int64_t i = i0; i < n; ++i) {
+    qm[i] = cm.nearest(new_am > 0.0f ? tm[i] / new_am : 0.0f);
+    const float y = new_av > 0.0f ? tv[i] / new_av : 0.0f;
+    qv[i] = second_moment_index(cv.nearest(y), y);
+  }
+}
 
 struct Ops {
   void (*adam)(float* p, const float* grad, float* m, float* v, int64_t n, const AdamParams& a);

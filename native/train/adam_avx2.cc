@@ -103,14 +103,7 @@ void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, 
     vnav = _mm256_max_ps(vi, vnav);
   }
   float new_am = max_lane(vnam), new_av = max_lane(vnav);
-  for (; i < n; ++i) {
-    float mi, vi;
-    adam8bit_element(p + i, grad[i], cm.values[qm[i]] * am, cv.values[qv[i]] * av, a, &mi, &vi);
-    tm[i] = mi;
-    tv[i] = vi;
-    new_am = std::fabs(mi) > new_am ? std::fabs(mi) : new_am;
-    new_av = vi > new_av ? vi : new_av;
-  }
+  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av);
   *absm = new_am;
   *absv = new_av;
   const __m256 vm = _mm256_set1_ps(new_am), vv = _mm256_set1_ps(new_av);
@@ -119,11 +112,7 @@ void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, 
     nearest8(cm, new_am > 0.0f ? _mm256_div_ps(_mm256_load_ps(tm + i), vm) : _mm256_setzero_ps(), false, qm + i);
     nearest8(cv, new_av > 0.0f ? _mm256_div_ps(_mm256_load_ps(tv + i), vv) : _mm256_setzero_ps(), true, qv + i);
   }
-  for (; i < n; ++i) {
-    qm[i] = cm.nearest(new_am > 0.0f ? tm[i] / new_am : 0.0f);
-    const float y = new_av > 0.0f ? tv[i] / new_av : 0.0f;
-    qv[i] = second_moment_index(cv.nearest(y), y);
-  }
+  adam8bit_quantize(tm, tv, new_am, new_av, i, n, qm, qv);
 }
 
 }  // namespace

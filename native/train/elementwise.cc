@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "cpu/cpu_features.h"
+#include "quant/isa_ops.h"
 
 namespace qgemm {
 
@@ -78,14 +78,6 @@ void dequantize_row_scalar(const int8_t* q, int64_t n, float scale, float* x) {
   for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(q[i]) * scale;
 }
 
-bool use_avx2() {
-#ifdef QGEMM_X86_KERNELS
-  return static_cast<int>(active_isa()) >= static_cast<int>(Isa::kAvx2);
-#else
-  return false;
-#endif
-}
-
 }  // namespace
 
 const Ops& scalar_ops() {
@@ -95,12 +87,7 @@ const Ops& scalar_ops() {
   return ops;
 }
 
-const Ops& active_ops() {
-#ifdef QGEMM_X86_KERNELS
-  if (use_avx2()) return avx2_ops();
-#endif
-  return scalar_ops();
-}
+const Ops& active_ops() { return ops_for_active_isa(scalar_ops(), QGEMM_AVX2_OPS(avx2_ops)); }
 
 }  // namespace elementwise_detail
 

@@ -1,0 +1,23 @@
+// Picks a file's table of kernels by the active ISA: its AVX2 table when the
+// build has the x86 kernels (QGEMM_X86_KERNELS) and the active ISA (CPU and
+// cap, see cpu/cpu_features.h) allows AVX2, else its scalar table. Results
+// never depend on the choice: each AVX2 table is bit-identical to its scalar one.
+#pragma once
+
+#include "cpu/cpu_features.h"
+
+namespace qgemm {
+
+template <typename Ops>
+const Ops& ops_for_active_isa(const Ops& scalar, const Ops* avx2) {
+  return avx2 != nullptr && static_cast<int>(active_isa()) >= static_cast<int>(Isa::kAvx2) ? *avx2 : scalar;
+}
+
+}  // namespace qgemm
+
+// The AVX2 table of a file (defined in its _avx2.cc), or null in builds without x86 kernels.
+#ifdef QGEMM_X86_KERNELS
+#define QGEMM_AVX2_OPS(fn) (&fn())
+#else
+#define QGEMM_AVX2_OPS(fn) nullptr
+#endif
