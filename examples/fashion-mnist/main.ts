@@ -11,6 +11,7 @@
  * peak RSS is its own; the processes take turns of a few steps each, so that
  * other load on the machine hits every configuration alike. Progress goes to
  * stderr, the table to stdout. Seeded: the same run prints the same accuracies.
+ * The compute threads run at normal priority (QGEMM_COMPUTE_NICE=0) unless set.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -45,6 +46,9 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+// A batch job: qgemm's workers at normal priority, in this process and the trainers (they inherit
+// it), unless the caller chose (README, "Compute threads"). The addon reads it when it loads.
+process.env.QGEMM_COMPUTE_NICE ??= '0';
 const args = parseArgs(process.argv.slice(2));
 if (args.threads !== undefined) setNumThreads(args.threads);
 const schedule = scheduleFor(args.schedule);
