@@ -60,7 +60,7 @@ describe('Fashion-MNIST subset', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     assert.match(out, /from .*fashion-mnist\/data \(subset\)/);
-    for (const column of ['test acc %', 'train s/epoch', 'optimizer state MB', 'saved activations MB', 'peak RSS MB']) assert.ok(out.includes(`| ${column} |`), column);
+    for (const column of ['test acc %', 'train s/epoch', 'optimizer state MiB', 'saved activations MiB', 'peak RSS MiB']) assert.ok(out.includes(`| ${column} |`), column);
     const rows = ['fp32 (Adam)', 'PTQ min-max', 'QAT -> int8 static', 'SwitchBack int8', 'full int8', 'fp32 + 8-bit Adam', 'fp32 + int8-saved activations'];
     for (const row of rows) assert.ok(out.includes(`\n| ${row}`), row);
   });

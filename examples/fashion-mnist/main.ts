@@ -220,7 +220,7 @@ function print(rows: Row[], finetune: { trainer: Trainer; result: ResultReport }
   const pct = (a: number) => (100 * a).toFixed(2);
   const last = (r: Row) => r.trainer?.epochs[r.trainer.epochs.length - 1];
   const lines = [
-    `| model | test acc % | vs fp32 | train s/epoch | speed vs fp32 | optimizer state MB | saved activations MB | peak RSS MB | infer samples/s (batch ${INFER_BATCH}) | vs fp32 | model size MB |`,
+    `| model | test acc % | vs fp32 | train s/epoch | speed vs fp32 | optimizer state MiB | saved activations MiB | peak RSS MiB | infer samples/s (batch ${INFER_BATCH}) | vs fp32 | model size MiB |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => [
       r.name,
