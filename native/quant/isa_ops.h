@@ -8,8 +8,14 @@
 
 namespace qgemm {
 
+template <typename T>
+struct NoDeduce {
+  using type = T;
+};
+
+// avx2 is not deduced, so that a plain nullptr (builds without x86 kernels) converts.
 template <typename Ops>
-const Ops& ops_for_active_isa(const Ops& scalar, const Ops* avx2) {
+const Ops& ops_for_active_isa(const Ops& scalar, typename NoDeduce<const Ops*>::type avx2) {
   return avx2 != nullptr && static_cast<int>(active_isa()) >= static_cast<int>(Isa::kAvx2) ? *avx2 : scalar;
 }
 
