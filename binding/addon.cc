@@ -20,6 +20,7 @@
 #include "probes/probes.h"
 #include "quantize_binding.h"
 #include "threads/thread_pool.h"
+#include "train_binding.h"
 
 namespace qgemm_binding {
 
@@ -56,6 +57,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceValue("PackedWeights", packed_weights_.Value()),
                              InstanceValue("gemmDimNames", names_array(env, kGemmDimNames, kGemmDims)),
                              InstanceValue("linearDimNames", names_array(env, kLinearDimNames, kLinearDims)),
+                             InstanceValue("train", train_functions(env)),
                          });
   }
 

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { loadFashionMnist } from '../examples/fashion-mnist/data';
-import { HistogramObserver, loadOnnx, OnnxModel, QuantizedLinear, quantizeStatic, type Tensor } from '../lib';
+import { HistogramObserver, loadOnnx, OnnxModel, QuantizedLinear, quantizeStatic, rowsOf, type Dataset, type Tensor } from '../lib';
 import { FIXTURES } from './onnx_support';
 
 export interface ExportCase {
@@ -19,8 +19,8 @@ export interface ExportCase {
 
 export function exportCases(): { cases: ExportCase[]; test: Tensor<'float32'> } {
   const data = loadFashionMnist('auto');
-  const rows = (x: Float32Array, n: number): Tensor<'float32'> => ({ dtype: 'float32', shape: [n, 1, 28, 28], data: x.subarray(0, n * 784) });
-  const calibration = rows(data.train.x, 1024);
+  const rows = (d: Dataset, n: number): Tensor<'float32'> => ({ dtype: 'float32', shape: [n, 1, 28, 28], data: rowsOf(d, 0, n).data });
+  const calibration = rows(data.train, 1024);
   const fp32 = loadOnnx(path.join(FIXTURES, 'mlp_fashion.onnx'));
   const ptq = quantizeStatic(fp32, calibration, { method: 'minmax' });
   // The logits quantized too, so the whole chain is int8 out: calibrated on the fp32 logits.
@@ -41,5 +41,5 @@ export function exportCases(): { cases: ExportCase[]; test: Tensor<'float32'> } 
     { name: 'dynamic per row (qgemm function)', model: dynamic(true), compare: 'float' },
     { name: 'dynamic per batch (DynamicQuantizeLinear + MatMulInteger)', model: dynamic(false), compare: 'float' },
   ];
-  return { cases, test: rows(data.test.x, 2000) };
+  return { cases, test: rows(data.test, 2000) };
 }

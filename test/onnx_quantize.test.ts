@@ -12,11 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { loadFashionMnist, type FashionMnist } from '../examples/fashion-mnist/data';
-import { accuracy, CALIBRATION_METHODS, encodeNpy, loadOnnx, OnnxModel, parseNpy, QuantizedLinear, quantizeOnnx, readCalibrationData, type Tensor } from '../lib';
+import { accuracy, CALIBRATION_METHODS, encodeNpy, loadOnnx, OnnxModel, parseNpy, QuantizedLinear, quantizeOnnx, readCalibrationData, rowsOf, type Dataset, type Tensor } from '../lib';
 import { FIXTURES, fixture } from './onnx_support';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
-const images = (x: Float32Array, rows: number): Tensor<'float32'> => ({ dtype: 'float32', shape: [rows, 1, 28, 28], data: x.subarray(0, rows * 784) });
+const images = (d: Dataset, rows: number): Tensor<'float32'> => ({ dtype: 'float32', shape: [rows, 1, 28, 28], data: rowsOf(d, 0, rows).data });
 const testAccuracy = (m: OnnxModel, d: FashionMnist) => accuracy((x) => m.forward({ ...x, shape: [x.shape[0], 1, 28, 28] }), d.test);
 
 describe('quantizeOnnx on the PyTorch Fashion-MNIST MLP', () => {
@@ -35,7 +35,7 @@ describe('quantizeOnnx on the PyTorch Fashion-MNIST MLP', () => {
 
   for (const method of CALIBRATION_METHODS) {
     it(`${method}: static int8 within 1 point of fp32`, () => {
-      const bytes = quantizeOnnx(fixture('mlp_fashion.onnx'), images(data.train.x, 1024), { method });
+      const bytes = quantizeOnnx(fixture('mlp_fashion.onnx'), images(data.train, 1024), { method });
       const q = loadOnnx(bytes);
       assert.deepEqual(q.layers.map((l) => l.constructor.name), ['Flatten', 'QuantizedLinear', 'QuantizedLinear']);
       assert.equal((q.layers[1] as QuantizedLinear).options.activation, 'static');
@@ -47,7 +47,7 @@ describe('quantizeOnnx on the PyTorch Fashion-MNIST MLP', () => {
   it('refuses a model that is already quantized, and calibration data of the wrong width', () => {
     assert.throws(() => quantizeOnnx(fixture('qdq_per_tensor.onnx'), { dtype: 'float32', shape: [1, 20], data: new Float32Array(20) }), code('ERR_QGEMM_ONNX_UNSUPPORTED'));
     assert.throws(() => quantizeOnnx(fixture('mlp_fashion.onnx'), { dtype: 'float32', shape: [2, 10], data: new Float32Array(20) }), code('ERR_QGEMM_SHAPE'));
-    assert.throws(() => quantizeOnnx(fixture('mlp_fashion.onnx'), images(data.train.x, 4), { method: 'mse' as 'minmax' }), code('ERR_QGEMM_OPTION'));
+    assert.throws(() => quantizeOnnx(fixture('mlp_fashion.onnx'), images(data.train, 4), { method: 'mse' as 'minmax' }), code('ERR_QGEMM_OPTION'));
   });
 });
 

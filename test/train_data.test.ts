@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-import { encodeIdx, parseIdx } from '../lib/train';
+import { encodeIdx, parseIdx, rowsOf } from '../lib/train';
 import { loadFashionMnist, SUBSET_DIR } from '../examples/fashion-mnist/data';
 
 describe('IDX files', () => {
@@ -43,7 +43,10 @@ describe('Fashion-MNIST subset', () => {
     assert.equal(d.train.y.length, 6000);
     assert.equal(d.test.y.length, 1000);
     assert.equal(d.train.x.length, 6000 * 784);
-    assert.ok(d.train.x.every((v) => v >= 0 && v <= 1));
+    assert.ok(d.train.x instanceof Uint8Array && d.train.scale === Math.fround(1 / 255));
+    const first = rowsOf(d.train, 0, 2).data;
+    assert.ok(first.every((v) => v >= 0 && v <= 1) && first.some((v) => v > 0.5));
+    first.forEach((v, i) => assert.equal(v, Math.fround(d.train.x[i] * d.train.scale!)));
     const counts = new Array(10).fill(0);
     for (const y of Array.from(d.train.y)) counts[y]++;
     assert.ok(counts.every((c) => c > 450), `class counts ${counts}`);
@@ -57,6 +60,8 @@ describe('Fashion-MNIST subset', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     assert.match(out, /from .*fashion-mnist\/data \(subset\)/);
-    for (const row of ['fp32 baseline', 'PTQ min-max', 'PTQ histogram', 'QAT -> int8 static', 'QAT -> int8 dynamic', 'int8 training']) assert.match(out, new RegExp(`\\| ${row}`));
+    for (const column of ['test acc %', 'train s/epoch', 'optimizer state MiB', 'saved activations MiB', 'peak RSS MiB']) assert.ok(out.includes(`| ${column} |`), column);
+    const rows = ['fp32 (Adam)', 'PTQ min-max', 'QAT -> int8 static', 'SwitchBack int8', 'full int8', 'fp32 + 8-bit Adam', 'fp32 + int8-saved activations'];
+    for (const row of rows) assert.ok(out.includes(`\n| ${row}`), row);
   });
 });

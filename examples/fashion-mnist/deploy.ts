@@ -6,7 +6,7 @@
  */
 import { QuantizedLinear, type Tensor } from '../../lib';
 import type { QParams } from '../../lib/quant';
-import { argmaxRows, type Dataset, type Linear } from '../../lib/train';
+import { accuracy, type Dataset, type Linear } from '../../lib/train';
 
 export class Int8Mlp {
   constructor(readonly layers: QuantizedLinear[]) {}
@@ -18,13 +18,7 @@ export class Int8Mlp {
   }
 
   accuracy(d: Dataset, batch = 256): number {
-    let correct = 0;
-    for (let from = 0; from < d.y.length; from += batch) {
-      const to = Math.min(d.y.length, from + batch);
-      const pred = argmaxRows(this.predict(d.x.subarray(from * d.features, to * d.features), to - from));
-      for (let r = from; r < to; r++) if (pred[r - from] === d.y[r]) correct++;
-    }
-    return correct / d.y.length;
+    return accuracy((x) => this.predict(x.data, x.shape[0]), d, batch);
   }
 
   /** int8 weights, float32 weight scales and biases. */

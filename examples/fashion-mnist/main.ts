@@ -1,33 +1,42 @@
 /**
- * Fashion-MNIST with a 784-512-256-10 MLP, five ways, in one table:
- *   fp32 baseline; post-training quantization (static int8, min-max and
- *   histogram calibration); QAT fine-tuning of the fp32 model; int8
- *   (SwitchBack-style) training from scratch.
- *   node --import tsx examples/fashion-mnist/main.ts [--full] [--data auto|system|subset] [--smoke] [--threads N] [--seed N]
- * --smoke: 2000 training samples, 1 epoch each (a quick check of the whole path).
- * Progress goes to stderr, the table to stdout. Seeded: the same run prints the same accuracies.
+ * Fashion-MNIST with an MLP, trained and deployed every way qgemm offers, in
+ * one table: fp32; post-training quantization (static int8); QAT fine-tuning
+ * of the fp32 model; SwitchBack int8 training (int8 forward and input
+ * gradient); full int8 training (the weight gradient in int8 too); fp32 with
+ * 8-bit Adam; fp32 with int8-saved activations.
+ *   node --import tsx examples/fashion-mnist/main.ts [--wide] [--full] [--smoke] [--data auto|system|subset] [--threads N] [--seed N]
+ * Default: 784-512-256-10, 3 epochs. --wide: 784-2048-2048-10, 2 epochs (the
+ * GEMMs are most of a step). --full: 15 epochs. --smoke: 2000 images, 1 epoch.
+ * Each training configuration runs in its own process (trainer.ts) so its
+ * peak RSS is its own; the processes take turns of a few steps each, so that
+ * other load on the machine hits every configuration alike. Progress goes to
+ * stderr, the table to stdout. Seeded: the same run prints the same accuracies.
+ * The compute threads run at normal priority (QGEMM_COMPUTE_NICE=0) unless set.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+
 import { info, setNumThreads, type Tensor } from '../../lib';
-import { HistogramObserver, MinMaxObserver, type Observer, type QParams } from '../../lib/quant';
-import { Adam, Int8Linear, Linear, QATLinear, ReLU, Rng, Sequential, accuracy, trainEpoch, ProgressBar, type Dataset, type Module } from '../../lib/train';
+import { MinMaxObserver, type QParams } from '../../lib/quant';
+import { accuracy, ProgressBar, rowsOf, type Sequential } from '../../lib/train';
+import { buildModel, LABELS, linears, scheduleFor, type ConfigName, type Schedule } from './configs';
 import { loadFashionMnist } from './data';
-import { Int8Mlp, fp32Bytes, staticChain, dynamicChain } from './deploy';
+import { dynamicChain, fp32Bytes, staticChain, type Int8Mlp } from './deploy';
+import type { EpochReport, InitMessage, ResultReport } from './trainer';
 
 interface Args {
-  full: boolean;
-  smoke: boolean;
+  schedule: Schedule['name'];
   data: 'auto' | 'system' | 'subset';
   threads?: number;
   seed: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { full: false, smoke: false, data: 'auto', seed: 1 };
+  const args: Args = { schedule: 'default', data: 'auto', seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].split('=');
     const value = () => inline ?? argv[++i];
-    if (key === '--full') args.full = true;
-    else if (key === '--smoke') args.smoke = true;
+    if (key === '--full' || key === '--smoke' || key === '--wide') args.schedule = key.slice(2) as Args['schedule'];
     else if (key === '--data') args.data = value() as Args['data'];
     else if (key === '--threads') args.threads = Number(value());
     else if (key === '--seed') args.seed = Number(value());
@@ -37,56 +46,84 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+// A batch job: qgemm's workers at normal priority, in this process and the trainers (they inherit
+// it), unless the caller chose (README, "Compute threads"). The addon reads it when it loads.
+process.env.QGEMM_COMPUTE_NICE ??= '0';
 const args = parseArgs(process.argv.slice(2));
 if (args.threads !== undefined) setNumThreads(args.threads);
-const schedule = args.full
-  ? { epochs: 15, qatEpochs: 3, batch: 128, lr: 1e-3, qatLr: 1e-4, calibration: 4096 }
-  : args.smoke
-    ? { epochs: 1, qatEpochs: 1, batch: 128, lr: 1e-3, qatLr: 1e-4, calibration: 256 }
-    : { epochs: 3, qatEpochs: 1, batch: 128, lr: 1e-3, qatLr: 1e-4, calibration: 2048 };
+const schedule = scheduleFor(args.schedule);
 const INFER_BATCH = 256;
-
-const data = loadFashionMnist(args.data);
-const train: Dataset = args.smoke ? { ...data.train, x: data.train.x.subarray(0, 2000 * 784), y: (data.train.y as Uint8Array).subarray(0, 2000) } : data.train;
-const test = data.test;
 const started = performance.now();
 
-function mlp(make: (i: number, o: number, name: string) => Linear): Sequential {
-  return new Sequential([make(784, 512, 'fc1'), new ReLU(), make(512, 256, 'fc2'), new ReLU(), make(256, 10, 'fc3')]);
-}
+/** A training process: requests answered in order. */
+class Trainer {
+  readonly config: ConfigName;
+  readonly epochs: EpochReport[] = [];
+  readonly #child: ChildProcess;
+  readonly #waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
 
-interface Run {
-  label: string;
-  model: Module;
-  optimizer: Adam;
-  rng: Rng;
-  seconds: number;
-  epochs: number;
-}
+  constructor(config: ConfigName) {
+    this.config = config;
+    this.#child = fork(path.join(__dirname, 'trainer.ts'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#child.on('message', (m) => this.#waiting.shift()?.resolve(m));
+    this.#child.on('exit', (code) => {
+      for (const w of this.#waiting.splice(0)) w.reject(new Error(`the ${config} trainer exited (code ${code}) before answering`));
+    });
+  }
 
-function run(label: string, model: Module, lr: number, rng: Rng): Run {
-  return { label, model, optimizer: new Adam(model.params(), { lr }), rng, seconds: 0, epochs: 0 };
-}
+  #request<T>(message: object): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ resolve: resolve as (m: unknown) => void, reject });
+      this.#child.send(message);
+    });
+  }
 
-/**
- * Trains the runs for `epochs`, one epoch of each in turn: the runs are
- * independent (own model, optimizer and rng), and alternating them makes the
- * per-epoch time ratios fair when other processes share the machine.
- */
-function fit(runs: Run[], epochs: number): void {
-  for (let e = 0; e < epochs; e++) {
-    for (const r of runs) {
-      const bar = new ProgressBar(`${r.label} epoch ${e + 1}/${epochs}`);
-      const t = performance.now();
-      const loss = trainEpoch(r.model, train, r.optimizer, { batchSize: schedule.batch, rng: r.rng, onStep: (d, n, l) => bar.update(d, n, `loss ${l.toFixed(3)}`) });
-      r.seconds += (performance.now() - t) / 1000;
-      r.epochs++;
-      bar.done(`mean loss ${loss.toFixed(4)}`);
-    }
+  start(weights?: Float32Array[]): Promise<unknown> {
+    const init: InitMessage = { type: 'init', config: this.config, schedule, seed: args.seed, data: args.data, threads: args.threads, weights };
+    return this.#request(init);
+  }
+
+  /** Trains `count` more steps; true when that ended an epoch. */
+  async steps(count: number): Promise<boolean> {
+    const r = await this.#request<EpochReport | { type: 'steps' }>({ type: 'steps', count });
+    if (r.type === 'epoch') this.epochs.push(r);
+    return r.type === 'epoch';
+  }
+
+  finish(): Promise<ResultReport> {
+    return this.#request<ResultReport>({ type: 'finish' });
+  }
+
+  get secondsPerEpoch(): number {
+    return this.epochs.reduce((s, e) => s + e.seconds, 0) / this.epochs.length;
   }
 }
 
-type Predict = (x: Dataset['x'], rows: number) => unknown;
+/** Steps each process trains in its turn (a second or a few). */
+const TURN_STEPS = 16;
+
+/** Trains the configurations for `epochs`, taking turns of TURN_STEPS steps; returns their results. */
+async function fit(configs: ConfigName[], epochs: number, weights?: Float32Array[]): Promise<Map<ConfigName, { trainer: Trainer; result: ResultReport }>> {
+  const trainers = configs.map((c) => new Trainer(c));
+  await Promise.all(trainers.map((t) => t.start(weights)));
+  for (let e = 0; e < epochs; e++) {
+    let training = trainers;
+    while (training.length > 0) {
+      const ended: Trainer[] = [];
+      for (const t of training) if (await t.steps(TURN_STEPS)) ended.push(t);
+      training = training.filter((t) => !ended.includes(t));
+    }
+  }
+  const results = new Map<ConfigName, { trainer: Trainer; result: ResultReport }>();
+  for (const t of trainers) results.set(t.config, { trainer: t, result: await t.finish() });
+  return results;
+}
+
+const data = loadFashionMnist(args.data);
+const test = data.test;
+const features = schedule.widths[0];
+
+type Predict = (x: Float32Array, rows: number) => unknown;
 
 /**
  * Samples per second in batches of INFER_BATCH over the first 4096 test images,
@@ -95,12 +132,11 @@ type Predict = (x: Dataset['x'], rows: number) => unknown;
  */
 function throughputs(predicts: Predict[]): number[] {
   const n = Math.min(4096, test.y.length);
+  const batches: Float32Array[] = [];
+  for (let from = 0; from < n; from += INFER_BATCH) batches.push(rowsOf(test, from, Math.min(n, from + INFER_BATCH)).data);
   const pass = (predict: Predict) => {
     const t = performance.now();
-    for (let from = 0; from < n; from += INFER_BATCH) {
-      const to = Math.min(n, from + INFER_BATCH);
-      predict(test.x.subarray(from * 784, to * 784), to - from);
-    }
+    for (const b of batches) predict(b, b.length / features);
     return (performance.now() - t) / 1000;
   };
   const best = predicts.map((p) => (pass(p), Infinity));
@@ -113,92 +149,103 @@ function throughputs(predicts: Predict[]): number[] {
   return best.map((s) => n / s);
 }
 
-interface Row {
-  name: string;
-  accuracy: number;
-  epochSeconds?: number;
-  predict: Predict;
-  samplesPerSecond?: number;
-  bytes: number;
-}
-const rows: Row[] = [];
-
-// 1 and 4. fp32 and int8 (SwitchBack-style) training from scratch: same initialisation, schedule and shuffling.
-const fp32 = mlp((i, o, n) => new Linear(i, o, new Rng(args.seed + i * 7 + o), n));
-const int8 = mlp((i, o, n) => new Int8Linear(i, o, new Rng(args.seed + i * 7 + o), n));
-const fp32Run = run('fp32', fp32, schedule.lr, new Rng(args.seed));
-const int8Run = run('int8 train', int8, schedule.lr, new Rng(args.seed));
-fit([fp32Run, int8Run], schedule.epochs);
-const fp32Linears = fp32.layers.filter((l): l is Linear => l instanceof Linear);
-rows.push({
-  name: 'fp32 baseline',
-  accuracy: accuracy((x) => fp32.forward(x, false), test),
-  epochSeconds: fp32Run.seconds / fp32Run.epochs,
-  predict: (x, r) => fp32.forward({ dtype: 'float32', shape: [r, 784], data: x }, false),
-  bytes: fp32Bytes(fp32Linears),
-});
-
-// 2. PTQ: observe each Linear's input over calibration samples, then static int8 layers.
-function calibrated(make: () => Observer<QParams>): QParams[] {
-  const observers = fp32Linears.map(make);
-  const bar = new ProgressBar(`calibrate ${observers[0].constructor.name}`);
+/** PTQ: each Linear's input observed (min-max) over calibration images of the training set. */
+function calibrate(model: Sequential): QParams[] {
+  const layers = linears(model);
+  const observers = layers.map(() => new MinMaxObserver());
   for (let from = 0; from < schedule.calibration; from += INFER_BATCH) {
-    const to = Math.min(schedule.calibration, from + INFER_BATCH);
-    let x: Tensor<'float32'> = { dtype: 'float32', shape: [to - from, 784], data: train.x.subarray(from * 784, to * 784) };
-    for (const layer of fp32.layers) {
-      const k = fp32Linears.indexOf(layer as Linear);
+    let x: Tensor<'float32'> = rowsOf(data.train, from, Math.min(schedule.calibration, from + INFER_BATCH));
+    for (const layer of model.layers) {
+      const k = layers.indexOf(layer as (typeof layers)[number]);
       if (k >= 0) observers[k].observe(x);
       x = layer.forward(x, false);
     }
-    bar.update(to, schedule.calibration);
   }
-  bar.done();
   return observers.map((o) => o.calculateQParams());
 }
-for (const [name, make] of [['PTQ min-max (static)', () => new MinMaxObserver()], ['PTQ histogram (static)', () => new HistogramObserver()]] as const) {
-  const model = staticChain(fp32Linears, calibrated(make));
-  rows.push({ name, accuracy: model.accuracy(test), predict: (x, r) => model.predict(x, r), bytes: model.bytes });
+
+interface Row {
+  name: string;
+  accuracy: number;
+  config?: ConfigName;
+  trainer?: Trainer;
+  peakRss?: number;
+  /** The epoch time this row is compared with (fp32's, or fp32 fine-tuning's for QAT). */
+  baseEpoch?: number;
+  predict?: Predict;
+  samplesPerSecond?: number;
+  bytes: number;
 }
 
-// 3. QAT fine-tuning from the fp32 weights.
-const qatRng = new Rng(args.seed + 1);
-const qat = new Sequential(fp32.layers.map((l) => (l instanceof Linear ? QATLinear.fromLinear(l, qatRng) : new ReLU())));
-const qatRun = run('QAT', qat, schedule.qatLr, qatRng);
-fit([qatRun], schedule.qatEpochs);
-const qatLinears = qat.layers.filter((l): l is QATLinear => l instanceof QATLinear);
-const qatFake = accuracy((x) => qat.forward(x, false), test);
-const qatStatic = staticChain(qatLinears, qatLinears.map((l) => l.inputQParams()));
-const qatDynamic = dynamicChain(qatLinears);
-for (const [name, model] of [['QAT -> int8 static', qatStatic], ['QAT -> int8 dynamic', qatDynamic]] as const) {
-  rows.push({ name, accuracy: model.accuracy(test), epochSeconds: qatRun.seconds / qatRun.epochs, predict: (x, r) => model.predict(x, r), bytes: model.bytes });
+async function main(): Promise<void> {
+  const phase1 = await fit(['fp32', 'switchback', 'int8', 'adam8bit', 'int8-saved'], schedule.epochs);
+  const fp32Weights = phase1.get('fp32')!.result.weights;
+  const phase2 = await fit(['qat', 'fp32-finetune'], schedule.qatEpochs, fp32Weights);
+  const all = new Map([...phase1, ...phase2]);
+  const model = (c: ConfigName) => buildModel(c, schedule.widths, args.seed, schedule, all.get(c)!.result.weights);
+  const floatAccuracy = (m: Sequential) => accuracy((x) => m.forward(x, false), test);
+  const rowFor = (c: ConfigName, acc: number, deployed: Int8Mlp | Sequential | undefined, bytes: number, baseEpoch = phase1.get('fp32')!.trainer.secondsPerEpoch): Row => {
+    const { trainer, result } = all.get(c)!;
+    const predict: Predict | undefined = deployed === undefined ? undefined
+      : 'predict' in deployed ? (x, r) => deployed.predict(x, r)
+      : (x, r) => deployed.forward({ dtype: 'float32', shape: [r, features], data: x }, false);
+    return { name: LABELS[c], accuracy: acc, config: c, trainer, peakRss: result.peakRss, baseEpoch, predict, bytes };
+  };
+
+  const fp32 = model('fp32');
+  const bar = new ProgressBar('deploy and evaluate');
+  const ptq = staticChain(linears(fp32), calibrate(fp32));
+  const qatModel = model('qat');
+  const qat = staticChain(linears(qatModel), all.get('qat')!.result.inputQParams!);
+  const switchback = dynamicChain(linears(model('switchback')));
+  const int8 = dynamicChain(linears(model('int8')));
+  const rows: Row[] = [
+    rowFor('fp32', floatAccuracy(fp32), fp32, fp32Bytes(linears(fp32))),
+    { name: 'PTQ min-max -> int8 static', accuracy: ptq.accuracy(test), predict: (x, r) => ptq.predict(x, r), bytes: ptq.bytes },
+    rowFor('qat', qat.accuracy(test), qat, qat.bytes, all.get('fp32-finetune')!.trainer.secondsPerEpoch),
+    rowFor('switchback', switchback.accuracy(test), switchback, switchback.bytes),
+    rowFor('int8', int8.accuracy(test), int8, int8.bytes),
+    rowFor('adam8bit', floatAccuracy(model('adam8bit')), undefined, fp32Bytes(linears(fp32))),
+    rowFor('int8-saved', floatAccuracy(model('int8-saved')), undefined, fp32Bytes(linears(fp32))),
+  ];
+  bar.done();
+  const measured = rows.filter((r) => r.predict !== undefined);
+  throughputs(measured.map((r) => r.predict!)).forEach((t, i) => (measured[i].samplesPerSecond = t));
+  print(rows, all.get('fp32-finetune')!, all);
 }
 
-// 4, deployed as dynamic int8 (its forward used per-row activation scales too).
-const int8Own = accuracy((x) => int8.forward(x, false), test);
-const int8Deployed: Int8Mlp = dynamicChain(int8.layers.filter((l): l is Int8Linear => l instanceof Int8Linear));
-rows.push({ name: 'int8 training -> int8 dynamic', accuracy: int8Deployed.accuracy(test), epochSeconds: int8Run.seconds / int8Run.epochs, predict: (x, r) => int8Deployed.predict(x, r), bytes: int8Deployed.bytes });
+function print(rows: Row[], finetune: { trainer: Trainer; result: ResultReport }, all: Map<ConfigName, { trainer: Trainer; result: ResultReport }>): void {
+  const base = rows[0];
+  const mb = (b: number | undefined) => (b === undefined ? '-' : (b / 2 ** 20).toFixed(2));
+  const pct = (a: number) => (100 * a).toFixed(2);
+  const last = (r: Row) => r.trainer?.epochs[r.trainer.epochs.length - 1];
+  const lines = [
+    `| model | test acc % | vs fp32 | train s/epoch | speed vs fp32 | optimizer state MiB | saved activations MiB | peak RSS MiB | infer samples/s (batch ${INFER_BATCH}) | vs fp32 | model size MiB |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => [
+      r.name,
+      pct(r.accuracy),
+      r === base ? '' : (100 * (r.accuracy - base.accuracy)).toFixed(2),
+      r.trainer === undefined ? '-' : r.trainer.secondsPerEpoch.toFixed(2),
+      r.trainer === undefined || r === base ? '' : `${(r.baseEpoch! / r.trainer.secondsPerEpoch).toFixed(2)}x`,
+      mb(last(r)?.stateBytes),
+      mb(last(r)?.savedBytes),
+      r.peakRss === undefined ? '-' : (r.peakRss / 2 ** 20).toFixed(0),
+      r.samplesPerSecond === undefined ? '-' : Math.round(r.samplesPerSecond).toString(),
+      r.samplesPerSecond === undefined || r === base ? '' : `${(r.samplesPerSecond / base.samplesPerSecond!).toFixed(2)}x`,
+      mb(r.bytes),
+    ].join(' | ')).map((l) => `| ${l} |`),
+  ];
+  const m = info();
+  console.log(`Fashion-MNIST ${schedule.trainSamples ?? data.train.y.length} train / ${test.y.length} test from ${data.source}; MLP ${schedule.widths.join('-')}, Adam (lr ${schedule.lr}; QAT ${schedule.qatLr}), ` +
+    `batch ${schedule.batch}, ${schedule.epochs} epochs (QAT ${schedule.qatEpochs}); ${m.threads} threads, kernels ${m.kernels.int8} / ${m.kernels.float32}, seed ${args.seed}`);
+  console.log(lines.join('\n'));
+  const own = (c: ConfigName) => pct(all.get(c)!.result.ownAccuracy);
+  console.log(`(QAT's speed is against fp32 fine-tuning from the same model, run alongside it: ${finetune.trainer.secondsPerEpoch.toFixed(2)} s/epoch, ${pct(finetune.result.ownAccuracy)}%. ` +
+    `Own forward: QAT fake-quant ${own('qat')}%, SwitchBack ${own('switchback')}%, full int8 ${own('int8')}%. Total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
 
-throughputs(rows.map((r) => r.predict)).forEach((t, i) => (rows[i].samplesPerSecond = t));
-
-// The table.
-const base = rows[0];
-const pct = (a: number) => (100 * a).toFixed(2);
-const lines = [
-  `| model | test acc % | vs fp32 | train s/epoch | vs fp32 | infer samples/s (batch ${INFER_BATCH}) | vs fp32 | size |`,
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => [
-    r.name,
-    pct(r.accuracy),
-    r === base ? '' : `${(100 * (r.accuracy - base.accuracy)).toFixed(2)}`,
-    r.epochSeconds === undefined ? '-' : r.epochSeconds.toFixed(2),
-    r.epochSeconds === undefined || r === base ? '' : `${(base.epochSeconds! / r.epochSeconds).toFixed(2)}x`,
-    Math.round(r.samplesPerSecond!).toString(),
-    r === base ? '' : `${(r.samplesPerSecond! / base.samplesPerSecond!).toFixed(2)}x`,
-    `${(r.bytes / 1e6).toFixed(2)} MB`,
-  ].join(' | ')).map((l) => `| ${l} |`),
-];
-const machine = info();
-console.log(`Fashion-MNIST ${train.y.length} train / ${test.y.length} test from ${data.source}; MLP 784-512-256-10, Adam, batch ${schedule.batch}, ` +
-  `${schedule.epochs} epochs (QAT ${schedule.qatEpochs}); ${machine.threads} threads, kernels ${machine.kernels.int8} / ${machine.kernels.float32}, seed ${args.seed}`);
-console.log(lines.join('\n'));
-console.log(`(QAT fake-quant model ${pct(qatFake)}%, int8-trained model with its own int8 forward ${pct(int8Own)}%; total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

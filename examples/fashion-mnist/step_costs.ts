@@ -1,80 +1,108 @@
 /**
- * Where a training step's time goes, fp32 vs int8 (SwitchBack-style), for the
- * example's MLP layers at one batch size: each GEMM, each quantization, and the
- * pre-packing alternative for the int8 weights. Median of repeated runs, ms.
- *   node --import tsx examples/fashion-mnist/step_costs.ts [--batch 128] [--reps 40]
+ * Where a training step's time goes, for every training mode of the demo, per
+ * layer of its MLP: each GEMM, each quantization pass, each fused native call
+ * the layers make, the optimizer steps; then whole training steps of each
+ * mode and the share of the fp32 step spent in its GEMMs.
+ *   node --import tsx examples/fashion-mnist/step_costs.ts [--wide] [--batch 128] [--reps 30]
+ * Median ms over --reps rounds; each round times every item once, in turn, so
+ * that other load on the machine hits every item alike.
  */
-import { info, matmul, packWeights, quantizedMatmul, tensor, type Tensor } from '../../lib';
-import { quantizeColumns, quantizeRows, Rng } from '../../lib/train';
+import { info, matmul, quantizedMatmul, type Tensor } from '../../lib';
+import { Rng, softmaxCrossEntropy, type Optimizer, type Sequential } from '../../lib/train';
+import { nativeTrain } from '../../lib/train/native_train';
+import { buildModel, buildOptimizer, scheduleFor, type ConfigName } from './configs';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, d: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : d);
-const batch = opt('--batch', 128);
-const reps = opt('--reps', 40);
-const layers = [[784, 512], [512, 256], [256, 10]];
+const schedule = scheduleFor(argv.includes('--wide') ? 'wide' : 'default');
+const batch = opt('--batch', schedule.batch);
+const reps = opt('--reps', 30);
+const widths = schedule.widths;
+const layers = widths.slice(0, -1).map((inF, k) => [inF, widths[k + 1]] as const);
 const rng = new Rng(1);
 const rand = (n: number, s = 1) => Float32Array.from({ length: n }, () => s * (rng.next() - 0.5));
+const T = nativeTrain();
+const f32 = (data: Float32Array, shape: number[]): Tensor<'float32'> => ({ dtype: 'float32', shape, data });
+const i8 = (data: Int8Array, shape: number[]): Tensor<'int8'> => ({ dtype: 'int8', shape, data });
 
-function median(f: () => unknown): number {
-  for (let i = 0; i < 3; i++) f();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const s = performance.now();
-    f();
-    t.push(performance.now() - s);
-  }
-  return t.sort((a, b) => a - b)[reps >> 1];
-}
-
-const rows: [string, number[]][] = [];
-const add = (name: string, f: (l: number) => () => unknown) => rows.push([name, layers.map((_, l) => median(f(l)))]);
-
+/** Everything one layer's calls need, allocated once. */
 const data = layers.map(([inF, outF]) => {
-  const x = tensor(rand(batch * inF), [batch, inF]);
-  const w = tensor(rand(outF * inF, 0.1), [outF, inF]);
-  const dy = tensor(rand(batch * outF, 0.01), [batch, outF]);
-  const xq = quantizeRows(x.data as Float32Array, batch, inF);
-  const wr = quantizeRows(w.data as Float32Array, outF, inF);
-  const wc = quantizeColumns(w.data as Float32Array, outF, inF);
-  const dq = quantizeRows(dy.data as Float32Array, batch, outF);
-  const i8 = (q: Int8Array, shape: number[]): Tensor<'int8'> => ({ dtype: 'int8', shape, data: q });
-  return { inF, outF, x, w, dy, xq, wr, wc, dq, i8 };
+  const x = rand(batch * inF), w = rand(outF * inF, 0.1), bias = rand(outF, 0.1), dy = rand(batch * outF, 0.01);
+  const b = {
+    xQ: new Int8Array(batch * inF), xS: new Float32Array(batch), wR: new Int8Array(outF * inF), wRS: new Float32Array(outF),
+    wC: new Int8Array(outF * inF), wCS: new Float32Array(inF), dyQ: new Int8Array(batch * outF), dyS: new Float32Array(batch),
+    dyBS: new Float32Array(outF), xBS: new Float32Array(inF), xBQ: new Int8Array(batch * inF),
+    y: new Float32Array(batch * outF), dx: new Float32Array(batch * inF), dw: new Float32Array(outF * inF),
+    fx: new Float32Array(batch * inF), mask: new Uint8Array(batch * inF), fw: new Float32Array(outF * inF), fwS: new Float32Array(outF),
+    m: new Float32Array(outF * inF), v: new Float32Array(outF * inF), qm: new Uint8Array(outF * inF), qv: new Uint8Array(outF * inF),
+    am: new Float32Array(Math.ceil((outF * inF) / 2048)), av: new Float32Array(Math.ceil((outF * inF) / 2048)),
+  };
+  T.int8Forward(x, w, bias, batch, inF, outF, b.xQ, b.xS, b.wR, b.wRS, b.wC, b.wCS, b.y);
+  T.quantizeRows(dy, batch, outF, b.dyQ, b.dyS);
+  return { inF, outF, x, w, bias, dy, ...b };
 });
+type D = (typeof data)[number];
 
-add('fp32 forward  X W^T', (l) => { const d = data[l]; return () => matmul(d.x, d.w, { transposeB: true }); });
-add('fp32 dX = dY W', (l) => { const d = data[l]; return () => matmul(d.dy, d.w); });
-add('fp32 dW = dY^T X', (l) => { const d = data[l]; return () => matmul(d.dy, d.x, { transposeA: true }); });
-add('int8 quantize X rows', (l) => { const d = data[l]; return () => quantizeRows(d.x.data as Float32Array, batch, d.inF, d.xq); });
-add('int8 quantize W rows', (l) => { const d = data[l]; return () => quantizeRows(d.w.data as Float32Array, d.outF, d.inF, d.wr); });
-add('int8 forward GEMM', (l) => {
-  const d = data[l];
-  return () => quantizedMatmul(d.i8(d.xq.q, [batch, d.inF]), d.i8(d.wr.q, [d.outF, d.inF]), { transposeB: true, aScale: d.xq.scales, bScale: d.wr.scales });
+interface Item { name: string; perLayer: boolean; gemm?: boolean; run: (d: D, l: number) => void }
+const items: Item[] = [
+  { name: 'fp32 forward GEMM  X W^T', perLayer: true, gemm: true, run: (d) => matmul(f32(d.x, [batch, d.inF]), f32(d.w, [d.outF, d.inF]), { transposeB: true }) },
+  { name: 'fp32 dX GEMM = dY W', perLayer: true, gemm: true, run: (d) => matmul(f32(d.dy, [batch, d.outF]), f32(d.w, [d.outF, d.inF])) },
+  { name: 'fp32 dW GEMM = dY^T X', perLayer: true, gemm: true, run: (d) => matmul(f32(d.dy, [batch, d.outF]), f32(d.x, [batch, d.inF]), { transposeA: true, out: f32(d.dw, [d.outF, d.inF]) }) },
+  { name: 'bias + db (native passes)', perLayer: true, run: (d) => { T.biasRelu(d.y, batch, d.outF, d.bias, false); T.columnSums(d.dy, batch, d.outF, d.wRS); } },
+  { name: 'quantize X rows', perLayer: true, run: (d) => T.quantizeRows(d.x, batch, d.inF, d.xQ, d.xS) },
+  { name: 'quantize W rows + columns (one read)', perLayer: true, run: (d) => T.quantizeRowsColumns(d.w, d.outF, d.inF, d.wR, d.wRS, d.wC, d.wCS) },
+  { name: 'int8 forward GEMM alone', perLayer: true, run: (d) => quantizedMatmul(i8(d.xQ, [batch, d.inF]), i8(d.wR, [d.outF, d.inF]), { transposeB: true, aScale: d.xS, bScale: d.wRS, bias: d.bias }) },
+  { name: 'int8 forward, fused call', perLayer: true, run: (d) => T.int8Forward(d.x, d.w, d.bias, batch, d.inF, d.outF, d.xQ, d.xS, d.wR, d.wRS, d.wC, d.wCS, d.y) },
+  { name: 'quantize dY rows', perLayer: true, run: (d) => T.quantizeRows(d.dy, batch, d.outF, d.dyQ, d.dyS) },
+  { name: 'int8 dX GEMM alone', perLayer: true, run: (d) => quantizedMatmul(i8(d.dyQ, [batch, d.outF]), i8(d.wC, [d.outF, d.inF]), { aScale: d.dyS, bScale: d.wCS }) },
+  { name: 'int8 dX, fused call', perLayer: true, run: (d) => T.int8InputGrad(d.dy, batch, d.inF, d.outF, d.dyQ, d.dyS, d.wC, d.wCS, d.dx) },
+  { name: 'int8 dW, fused call (SR dY)', perLayer: true, run: (d, l) => T.int8WeightGrad(d.dy, d.x, batch, d.inF, d.outF, 0, l + 1, d.dyQ, d.dyBS, d.xBQ, d.xBS, undefined, d.dw) },
+  { name: 'QAT fake-quantize X (+ mask)', perLayer: true, run: (d) => T.fakeQuantizeAffine(d.x, 0.004, 128, 0, 255, d.fx, d.mask) },
+  { name: 'QAT fake-quantize W rows', perLayer: true, run: (d) => T.fakeQuantizeRows(d.w, d.outF, d.inF, d.fw, d.fwS) },
+  { name: 'Adam step (W)', perLayer: true, run: (d) => T.adamStep(d.fw, d.dw, d.m, d.v, 0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5) },
+  { name: '8-bit Adam step (W)', perLayer: true, run: (d) => T.adam8bitStep(d.fw, d.dw, d.qm, d.qv, d.am, d.av, Float32Array.of(0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5)) },
+];
+
+// Whole training steps of each mode (forward, loss, backward, optimizer), on one fixed batch.
+const MODES: ConfigName[] = ['fp32', 'qat', 'switchback', 'int8', 'adam8bit', 'int8-saved'];
+const stepX = f32(rand(batch * widths[0]).map((v) => v + 0.5), [batch, widths[0]]);
+const stepY = Int32Array.from({ length: batch }, (_, i) => i % widths[widths.length - 1]);
+const models = MODES.map((c): [ConfigName, Sequential, Optimizer] => {
+  const model = buildModel(c, widths, 1, schedule);
+  return [c, model, buildOptimizer(c, model, schedule)];
 });
-add('int8 pack W + packed forward', (l) => {
-  const d = data[l];
-  return () => {
-    const p = packWeights(d.i8(d.wr.q, [d.outF, d.inF]), { transpose: true });
-    quantizedMatmul(d.i8(d.xq.q, [batch, d.inF]), p, { aScale: d.xq.scales, bScale: d.wr.scales });
-    p.dispose();
-  };
-});
-add('int8 quantize dY rows', (l) => { const d = data[l]; return () => quantizeRows(d.dy.data as Float32Array, batch, d.outF, d.dq); });
-add('int8 quantize W columns', (l) => { const d = data[l]; return () => quantizeColumns(d.w.data as Float32Array, d.outF, d.inF, d.wc); });
-add('int8 dX GEMM', (l) => {
-  const d = data[l];
-  return () => quantizedMatmul(d.i8(d.dq.q, [batch, d.outF]), d.i8(d.wc.q, [d.outF, d.inF]), { aScale: d.dq.scales, bScale: d.wc.scales });
-});
-add('int8 pack W + packed dX', (l) => {
-  const d = data[l];
-  return () => {
-    const p = packWeights(d.i8(d.wc.q, [d.outF, d.inF]));
-    quantizedMatmul(d.i8(d.dq.q, [batch, d.outF]), p, { aScale: d.dq.scales, bScale: d.wc.scales });
-    p.dispose();
-  };
-});
+const steps: Item[] = models.map(([c, model, optimizer]) => ({
+  name: `${c} training step`,
+  perLayer: false,
+  run: () => {
+    model.backward(softmaxCrossEntropy(model.forward(stepX, true), stepY).grad);
+    optimizer.step();
+  },
+}));
+
+const all = [...items, ...steps];
+const times = all.map((it) => (it.perLayer ? layers.map(() => [] as number[]) : [[] as number[]]));
+for (let round = -3; round < reps; round++) {
+  all.forEach((it, k) => {
+    const ls = it.perLayer ? data.map((d, l) => [d, l] as const) : [[data[0], 0] as const];
+    ls.forEach(([d, l], j) => {
+      const t = performance.now();
+      it.run(d, l);
+      if (round >= 0) times[k][j].push(performance.now() - t);
+    });
+  });
+}
+const median = (t: number[]) => t.slice().sort((a, b) => a - b)[t.length >> 1];
+const med = times.map((per) => per.map(median));
 
 const m = info();
-console.log(`batch ${batch}, ${m.threads} threads, kernels ${m.kernels.int8} / ${m.kernels.float32}; median ms of ${reps} runs per layer (dX of the first layer is never needed in training)`);
+console.log(`MLP ${widths.join('-')}, batch ${batch}, ${m.threads} threads, kernels ${m.kernels.int8} / ${m.kernels.float32}; median ms of ${reps} interleaved rounds`);
 console.log(`| step | ${layers.map(([i, o]) => `${i}->${o}`).join(' | ')} | total |`);
 console.log(`|---|${layers.map(() => '---:').join('|')}|---:|`);
-for (const [name, t] of rows) console.log(`| ${name} | ${t.map((v) => v.toFixed(3)).join(' | ')} | ${t.reduce((a, b) => a + b, 0).toFixed(3)} |`);
+items.forEach((it, k) => console.log(`| ${it.name} | ${med[k].map((v) => v.toFixed(3)).join(' | ')} | ${med[k].reduce((a, b) => a + b, 0).toFixed(3)} |`));
+console.log('\n| training step (forward, loss, backward, optimizer) | ms | speed vs fp32 |\n|---|---:|---:|');
+const fp32Step = med[items.length][0];
+steps.forEach((it, k) => console.log(`| ${it.name} | ${med[items.length + k][0].toFixed(2)} | ${(fp32Step / med[items.length + k][0]).toFixed(2)}x |`));
+// The first layer's dX is never computed (Sequential skips it).
+const gemms = items.filter((it) => it.gemm).reduce((s, it) => s + med[items.indexOf(it)].reduce((a, b, l) => a + (it.name.includes('dX') && l === 0 ? 0 : b), 0), 0);
+console.log(`\nfp32 GEMMs (forward, dX but the first layer's, dW): ${gemms.toFixed(2)} ms = ${((100 * gemms) / fp32Step).toFixed(0)}% of the fp32 training step`);

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { accuracy, CALIBRATION_METHODS, info, loadOnnx, quantizeOnnx, type OnnxModel, type Tensor } from '../../lib';
+import { accuracy, CALIBRATION_METHODS, info, loadOnnx, quantizeOnnx, rowsOf, type OnnxModel, type Tensor } from '../../lib';
 import { loadFashionMnist } from '../fashion-mnist/data';
 
 function parseArgs(argv: string[]) {
@@ -55,7 +55,7 @@ async function ortAccuracy(bytes: Uint8Array, model: OnnxModel, optimized: boole
   let correct = 0;
   for (let from = 0; from < n; from += batch) {
     const rows = Math.min(batch, n - from);
-    const x = inputOf(model, { dtype: 'float32', shape: [rows, 784], data: data.test.x.subarray(from * 784, (from + rows) * 784) });
+    const x = inputOf(model, rowsOf(data.test, from, from + rows));
     const out = (await session.run({ [model.inputName]: new ort.Tensor('float32', x.data, [...x.shape]) }))[model.outputName].data as Float32Array;
     for (let r = 0; r < rows; r++) {
       let best = 0;
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const floatBytes = new Uint8Array(fs.readFileSync(args.model));
   await row('fp32 (PyTorch export)', args.model, floatBytes);
   const float = loadOnnx(floatBytes);
-  const calibration = inputOf(float, { dtype: 'float32', shape: [args.calibration, 784], data: data.train.x.subarray(0, args.calibration * 784) });
+  const calibration = inputOf(float, rowsOf(data.train, 0, args.calibration));
   for (const method of CALIBRATION_METHODS) {
     const bytes = quantizeOnnx(float, calibration, { method, format: args.format });
     const file = path.join(args.out, `mlp_int8_${method}.onnx`);

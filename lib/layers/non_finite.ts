@@ -9,6 +9,7 @@
  */
 import { rangeError, typeError, show } from '../errors';
 import { checkTensor, type Tensor } from '../tensor';
+import { nativeTrain } from '../train/native_train';
 
 export type NonFinitePolicy = 'throw' | 'propagate';
 
@@ -53,6 +54,8 @@ export function guardRows(x: Tensor<'float32'>, layer: string, policy: NonFinite
     throw rangeError('ERR_QGEMM_SHAPE', `${layer}: x must be a float32 tensor [batch, ${inFeatures}], got ${x.dtype} [${x.shape.join(', ')}]`);
   }
   const [rows, cols] = x.shape;
+  // The common case in native code (vectorized); the rows only when some value is not finite.
+  if (nativeTrain().allFinite(x.data)) return { x, bad: [] };
   const bad = nonFiniteRows(x.data, rows, cols);
   if (bad.length === 0) return { x, bad };
   if (policy === 'throw') {

@@ -16,6 +16,7 @@ import {
   type QParamsOptions,
   type QSpec,
 } from './qparams';
+import { minMaxNative } from './native_path';
 import { f32 } from './round';
 
 export interface Observer<Q = QParams | PerChannelQParams> {
@@ -46,8 +47,10 @@ function averagingConstant(options: MovingAverageOptions): number {
   return f32(c); // PyTorch multiplies a float32 tensor by it
 }
 
-/** min and max of data; NaN when any element is NaN (torch.aminmax propagates NaN). */
+/** min and max of data; NaN when any element is NaN (torch.aminmax propagates NaN). Native for large inputs. */
 function minMax(data: Float32Array): [number, number] {
+  const native = minMaxNative(data);
+  if (native !== undefined) return native;
   let lo = Infinity;
   let hi = -Infinity;
   let nan = false;

@@ -14,9 +14,14 @@ export interface IdxArray {
 
 const UBYTE = 0x08;
 
+/** A plain Uint8Array over the same memory (new Uint8Array(buffer) would copy it). */
+function bytesOf(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** Parses an IDX buffer (raw or gzipped). Only unsigned-byte data is supported. */
 export function parseIdx(buffer: Uint8Array): IdxArray {
-  const raw = buffer[0] === 0x1f && buffer[1] === 0x8b ? new Uint8Array(zlib.gunzipSync(buffer)) : buffer;
+  const raw = buffer[0] === 0x1f && buffer[1] === 0x8b ? bytesOf(zlib.gunzipSync(buffer)) : buffer;
   if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0) throw new RangeError('not an IDX file (bad magic)');
   if (raw[2] !== UBYTE) throw new RangeError(`IDX type 0x${raw[2].toString(16)} is not supported (only unsigned bytes, 0x08)`);
   const rank = raw[3];
@@ -32,7 +37,7 @@ export function parseIdx(buffer: Uint8Array): IdxArray {
 
 /** Reads and parses an IDX file (raw or .gz). */
 export function readIdx(path: string): IdxArray {
-  return parseIdx(new Uint8Array(fs.readFileSync(path)));
+  return parseIdx(bytesOf(fs.readFileSync(path)));
 }
 
 /** Encodes unsigned bytes as a raw IDX buffer (gzip it with node:zlib if wanted). */

@@ -1,65 +1,97 @@
 /**
- * int8 training, SwitchBack-style (Wortsman et al. 2023): the two GEMMs whose
- * inner dimension is a layer width run in int8, the weight gradient stays fp32.
+ * int8 training: a Linear whose GEMMs run in int8, each as one native call
+ * that quantizes its operands and applies the scales (and bias) in the int8
+ * GEMM's float32 epilogue (native/train/int8_linear.h):
  *   forward   Y  = X W^T:  X per row, W per output channel (row of W);
  *   backward  dX = dY W:   dY per row, W per input feature (column of W);
- *             dW = dY^T X in float32 (its inner dimension is the batch, and
- *             it feeds the optimizer directly).
- * Every scale is symmetric int8 on [-127, 127] (lib/train/symmetric.ts), found
- * anew at each step; quantizedMatmul's float32 epilogue applies the row scale
- * of A and the column scale of B (and the bias) in the same native call.
- * Nothing is pre-packed: W changes every step and packing costs more than it
- * saves at these sizes (see docs/TRAINING.md).
+ *             dW = dY^T X: 'float32' (SwitchBack, Wortsman et al. 2023: the
+ *                          GEMM whose inner dimension is the batch stays fp32)
+ *                          or 'int8' (full int8: X and dY per column within
+ *                          blocks of `block` batch rows, dY stochastically
+ *                          rounded; see docs/TRAINING.md for the recipe).
+ * Every scale is symmetric int8 on [-127, 127], found anew at each step; W's
+ * row and column scales come from one read of W. Deterministic for a given
+ * seed: the stochastic rounding draws one uint32 seed per step from its own
+ * Rng, seeded from the layer's initialisation Rng.
  */
-import { quantizedMatmul } from '../qmatmul';
 import { QuantizedLinear } from '../layers/quantized_linear';
 import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
-import { Linear } from './linear';
-import type { Rng } from './rng';
-import { quantizeColumns, quantizeRows } from './symmetric';
+import { Linear, transientScratch, type LinearOptions } from './linear';
+import { nativeTrain } from './native_train';
+import { Rng } from './rng';
+import { rowBlocks } from './symmetric';
 
-export interface Int8LinearOptions {
+export interface Int8LinearOptions extends LinearOptions {
+  /** The weight-gradient GEMM: 'float32' (SwitchBack, the default) or 'int8' (full int8). */
+  weightGrad?: 'float32' | 'int8';
+  /** Full int8: batch rows per block of dW's scales; 0 (the default) = the whole batch. */
+  block?: number;
   /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
   nonFinite?: NonFinitePolicy;
 }
 
 export class Int8Linear extends Linear {
+  readonly weightGrad: 'float32' | 'int8';
+  readonly block: number;
   readonly nonFinite: NonFinitePolicy;
+  readonly #rounding: Rng;
+  /** Whether the forward also quantizes W by columns (for dX): learned from the last backward. */
+  #columnsWanted = true;
+  #columnsReady = false;
 
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'int8', options: Int8LinearOptions = {}) {
-    super(inFeatures, outFeatures, rng, name);
+    super(inFeatures, outFeatures, rng, name, options);
+    this.weightGrad = options.weightGrad ?? 'float32';
+    if (this.weightGrad !== 'float32' && this.weightGrad !== 'int8') throw new RangeError(`weightGrad must be 'float32' or 'int8', got ${String(this.weightGrad)}`);
+    this.block = options.block ?? 0;
+    if (!Number.isSafeInteger(this.block) || this.block < 0) throw new RangeError(`block must be a non-negative integer, got ${this.block}`);
+    this.#rounding = new Rng(rng.nextU32()); // drawn after the weights: they equal a Linear's from the same rng
     this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
   }
 
   override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     const { x, bad } = guardRows(input, 'Int8Linear', this.nonFinite, this.inFeatures);
-    const rows = x.shape[0];
-    const xq = quantizeRows(x.data, rows, this.inFeatures);
-    const wq = quantizeRows(this.weight.data, this.outFeatures, this.inFeatures);
-    const y = quantizedMatmul(
-      { dtype: 'int8', shape: [rows, this.inFeatures], data: xq.q },
-      { dtype: 'int8', shape: [this.outFeatures, this.inFeatures], data: wq.q },
-      { transposeB: true, aScale: xq.scales, bScale: wq.scales, bias: this.bias.data },
-    ) as Tensor<'float32'>;
-    poisonRows(y.data, this.outFeatures, bad);
-    this.saved = training ? x : undefined;
+    const rows = x.shape[0], inF = this.inFeatures, outF = this.outFeatures;
+    const s = this.scratch;
+    const columns = training && this.#columnsWanted;
+    const xQ = s.i8('x.q', rows * inF), xScales = s.f32('x.scales', rows);
+    const y = this.output(training, 'y', [rows, outF]);
+    nativeTrain().int8Forward(
+      x.data, this.weight.data, this.bias.data, rows, inF, outF, xQ, xScales,
+      s.i8('w.rows', outF * inF), s.f32('w.rowScales', outF),
+      columns ? s.i8('w.cols', outF * inF) : undefined, columns ? s.f32('w.colScales', inF) : undefined, y.data,
+    );
+    this.#columnsReady = columns;
+    this.save(training ? x : undefined, { q: xQ, scales: xScales });
+    poisonRows(y.data, outF, bad);
     return y;
   }
 
   override backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
-    const x = this.saved;
-    if (x === undefined) throw new Error('Int8Linear.backward() needs a training forward first');
-    this.weightAndBiasGrads(dy, x);
+    const x = this.savedInput('Int8Linear');
+    if (this.weightGrad === 'int8') this.#int8WeightGrad(dy, x);
+    else this.weightAndBiasGrads(dy, x);
+    this.#columnsWanted = needInputGrad;
     if (!needInputGrad) return undefined;
-    const rows = dy.shape[0];
-    const dq = quantizeRows(dy.data, rows, this.outFeatures);
-    const wq = quantizeColumns(this.weight.data, this.outFeatures, this.inFeatures);
-    return quantizedMatmul(
-      { dtype: 'int8', shape: [rows, this.outFeatures], data: dq.q },
-      { dtype: 'int8', shape: [this.outFeatures, this.inFeatures], data: wq.q },
-      { aScale: dq.scales, bScale: wq.scales },
-    ) as Tensor<'float32'>;
+    const rows = dy.shape[0], inF = this.inFeatures, outF = this.outFeatures;
+    const s = this.scratch, t = transientScratch;
+    if (!this.#columnsReady) nativeTrain().quantizeColumns(this.weight.data, outF, inF, s.i8('w.cols', outF * inF), s.f32('w.colScales', inF));
+    const dx = this.output(true, 'dx', [rows, inF]);
+    nativeTrain().int8InputGrad(dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data);
+    return dx;
+  }
+
+  #int8WeightGrad(dy: Tensor<'float32'>, x: Tensor<'float32'>): void {
+    const rows = dy.shape[0], inF = this.inFeatures, outF = this.outFeatures;
+    const blocks = rowBlocks(rows, this.block);
+    const t = transientScratch;
+    nativeTrain().int8WeightGrad(
+      dy.data, x.data, rows, inF, outF, this.block, this.#rounding.nextU32(),
+      t.i8('dy.q', rows * outF), t.f32('dy.blockScales', blocks * outF), t.i8('x.blockQ', rows * inF), t.f32('x.blockScales', blocks * inF),
+      blocks > 1 ? t.f32('dw.partial', outF * inF) : undefined, this.weight.grad,
+    );
+    nativeTrain().columnSums(dy.data, rows, outF, this.bias.grad);
   }
 
   /** For inference: QuantizedLinear with dynamic per-row activations (what the forward did, in uint8 affine). */

@@ -2,26 +2,54 @@
  * Linear layer y = x W^T + b (W is [out, in], as torch.nn.Linear) on qgemm's
  * float32 GEMM. The transposes of the backward are read in place:
  *   dW = dy^T x   (transposeA),   dx = dy W,   db = sum over rows of dy.
+ * The bias add and the bias gradient are native passes (no per-element JS).
+ * With savedActivations 'int8' the input is kept as int8 rows + scales and
+ * dequantized for dW (see module.ts).
  */
 import { matmul } from '../matmul';
 import type { Tensor } from '../tensor';
 import { kaimingUniform, linearBiasUniform } from './init';
-import { param, type Module, type Param } from './module';
+import { param, type Module, type Param, type SavedActivations } from './module';
+import { nativeTrain, Scratch } from './native_train';
 import type { Rng } from './rng';
+
+export interface LinearOptions {
+  /** What the layer keeps of its input for the backward; default 'float32'. */
+  savedActivations?: SavedActivations;
+}
+
+/**
+ * Buffers that live only inside one forward or backward call, shared by all
+ * layers (calls never overlap: the training step is synchronous).
+ */
+export const transientScratch = new Scratch();
+
+interface SavedInput {
+  rows: number;
+  x?: Float32Array;
+  q?: Int8Array;
+  scales?: Float32Array;
+}
 
 export class Linear implements Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly weight: Param;
   readonly bias: Param;
-  /** The input of the last training forward (what dW needs). */
-  protected saved: Tensor<'float32'> | undefined;
+  readonly savedActivations: SavedActivations;
+  /** Per-layer buffers reused every step. */
+  protected readonly scratch = new Scratch();
+  #saved: SavedInput | undefined;
 
-  constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'linear') {
+  constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'linear', options: LinearOptions = {}) {
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = param(`${name}.weight`, outFeatures * inFeatures);
     this.bias = param(`${name}.bias`, outFeatures);
+    this.savedActivations = options.savedActivations ?? 'float32';
+    if (this.savedActivations !== 'float32' && this.savedActivations !== 'int8') {
+      throw new RangeError(`savedActivations must be 'float32' or 'int8', got ${String(this.savedActivations)}`);
+    }
     kaimingUniform(this.weight.data, inFeatures, rng);
     linearBiasUniform(this.bias.data, inFeatures, rng);
   }
@@ -32,24 +60,71 @@ export class Linear implements Module {
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
-    const y = matmul(x, this.weightTensor(), { transposeB: true });
-    addBias(y.data, this.bias.data);
-    this.saved = training ? x : undefined;
+    const y = this.output(training, 'y', [x.shape[0], this.outFeatures]);
+    matmul(x, this.weightTensor(), { transposeB: true, out: y });
+    nativeTrain().biasRelu(y.data, x.shape[0], this.outFeatures, this.bias.data, false);
+    this.save(training ? x : undefined);
     return y;
   }
 
   backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
-    const x = this.saved;
-    if (x === undefined) throw new Error('Linear.backward() needs a training forward first');
-    this.weightAndBiasGrads(dy, x);
-    return needInputGrad ? matmul(dy, this.weightTensor()) : undefined;
+    this.weightAndBiasGrads(dy, this.savedInput('Linear'));
+    if (!needInputGrad) return undefined;
+    const dx = this.output(true, 'dx', [dy.shape[0], this.inFeatures]);
+    matmul(dy, this.weightTensor(), { out: dx });
+    return dx;
+  }
+
+  /** A [rows, cols] float32 result: the layer's buffer `name` in training, else a fresh array (see Module). */
+  protected output(training: boolean, name: string, shape: [number, number]): Tensor<'float32'> {
+    const n = shape[0] * shape[1];
+    return { dtype: 'float32', shape, data: training ? this.scratch.f32(name, n) : new Float32Array(n) };
+  }
+
+  /**
+   * Keeps x for the backward (undefined: forget it). In 'int8' mode x is
+   * quantized per row, unless the caller already did (`quantized`, which
+   * must stay valid until the backward).
+   */
+  protected save(x: Tensor<'float32'> | undefined, quantized?: { q: Int8Array; scales: Float32Array }): void {
+    if (x === undefined) {
+      this.#saved = undefined;
+      return;
+    }
+    const rows = x.shape[0];
+    if (this.savedActivations === 'float32') {
+      this.#saved = { rows, x: x.data };
+    } else if (quantized !== undefined) {
+      this.#saved = { rows, ...quantized };
+    } else {
+      const q = this.scratch.i8('saved.q', rows * this.inFeatures);
+      const scales = this.scratch.f32('saved.scales', rows);
+      nativeTrain().quantizeRows(x.data, rows, this.inFeatures, q, scales);
+      this.#saved = { rows, q, scales };
+    }
+  }
+
+  /** The saved input as float32: itself, or dequantized into a transient buffer. */
+  protected savedInput(layer: string): Tensor<'float32'> {
+    const s = this.#saved;
+    if (s === undefined) throw new Error(`${layer}.backward() needs a training forward first`);
+    const shape = [s.rows, this.inFeatures];
+    if (s.x !== undefined) return { dtype: 'float32', shape, data: s.x };
+    const x = transientScratch.f32('dequantized input', s.rows * this.inFeatures);
+    nativeTrain().dequantizeRows(s.q!, s.scales!, s.rows, this.inFeatures, x);
+    return { dtype: 'float32', shape, data: x };
+  }
+
+  savedForBackward(): ArrayBufferView[] {
+    const s = this.#saved;
+    return s === undefined ? [] : s.x !== undefined ? [s.x] : [s.q!, s.scales!];
   }
 
   /** dW = dy^T x (fp32, in place into weight.grad) and db = column sums of dy. */
   protected weightAndBiasGrads(dy: Tensor<'float32'>, x: Tensor<'float32'>): void {
     const out: Tensor<'float32'> = { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: this.weight.grad };
     matmul(dy, x, { transposeA: true, out });
-    columnSums(dy.data, this.outFeatures, this.bias.grad);
+    nativeTrain().columnSums(dy.data, dy.shape[0], this.outFeatures, this.bias.grad);
   }
 
   params(): Param[] {
@@ -57,14 +132,15 @@ export class Linear implements Module {
   }
 }
 
+/** y[r][j] += bias[j] for a row-major y of bias.length columns (float32, native). */
 export function addBias(y: Float32Array, bias: Float32Array): void {
   const n = bias.length;
-  for (let i = 0; i < y.length; i += n) for (let j = 0; j < n; j++) y[i + j] += bias[j];
+  if (n === 0 || y.length % n !== 0) throw new RangeError(`y holds ${y.length} values, not whole rows of ${n}`);
+  nativeTrain().biasRelu(y, y.length / n, n, bias, false);
 }
 
-/** Sums of each column of a row-major [rows, cols] matrix, in float64, stored as float32. */
+/** Sums of each column of a row-major [rows, cols] matrix, in float64 in row order, stored as float32 (native). */
 export function columnSums(a: Float32Array, cols: number, out: Float32Array): void {
-  const acc = new Float64Array(cols);
-  for (let i = 0; i < a.length; i += cols) for (let j = 0; j < cols; j++) acc[j] += a[i + j];
-  out.set(acc);
+  if (cols === 0 || a.length % cols !== 0) throw new RangeError(`a holds ${a.length} values, not whole rows of ${cols}`);
+  nativeTrain().columnSums(a, a.length / cols, cols, out);
 }

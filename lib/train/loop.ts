@@ -1,7 +1,9 @@
 /**
  * Mini-batch training and evaluation over a data set held as one row-major
- * float32 matrix [samples, features] and integer labels.
+ * matrix [samples, features] (float32, or uint8 with a scale: 4x less
+ * memory for image data) and integer labels.
  */
+import { native } from '../native';
 import type { Tensor } from '../tensor';
 import { argmaxRows, softmaxCrossEntropy } from './activations';
 import type { Module } from './module';
@@ -9,25 +11,54 @@ import type { Optimizer } from './optim';
 import type { Rng } from './rng';
 
 export interface Dataset {
-  x: Float32Array;
+  /** Row-major [samples, features]: float32 values, or uint8 values read as float32(x * scale). */
+  x: Float32Array | Uint8Array;
   y: ArrayLike<number>;
   features: number;
+  /** The scale of uint8 values (default 1); ignored for float32 x. */
+  scale?: number;
 }
 
 export function datasetSize(d: Dataset): number {
   return d.y.length;
 }
 
-/** Rows idx[from..to) of d as a [rows, features] batch (copied: the rows are shuffled). */
-export function gatherBatch(d: Dataset, idx: ArrayLike<number>, from: number, to: number): { x: Tensor<'float32'>; y: Int32Array } {
+/** uint8 values to float32(q * scale) (native, per element as dequantizeLinear with zero point 0). */
+function toFloat(q: Uint8Array, scale: number, out: Float32Array): Float32Array {
+  if (q.length > 0) native().dequantizeLinear(q, scale, 0, out);
+  return out;
+}
+
+/** Rows [from, to) of d as a float32 [rows, features] tensor (a view when d.x is float32). */
+export function rowsOf(d: Dataset, from: number, to: number): Tensor<'float32'> {
   const f = d.features;
-  const x = new Float32Array((to - from) * f);
-  const y = new Int32Array(to - from);
+  const shape = [to - from, f];
+  if (d.x instanceof Float32Array) return { dtype: 'float32', shape, data: d.x.subarray(from * f, to * f) };
+  return { dtype: 'float32', shape, data: toFloat(d.x.subarray(from * f, to * f), d.scale ?? 1, new Float32Array((to - from) * f)) };
+}
+
+/** Reusable batch buffers for gatherBatch (sized for the largest batch). */
+export interface BatchBuffers {
+  x: Float32Array;
+  bytes?: Uint8Array;
+  y: Int32Array;
+}
+
+/**
+ * Rows idx[from..to) of d as a [rows, features] batch (copied: the rows are
+ * shuffled), into `into` when given (views of it are returned), else into new arrays.
+ */
+export function gatherBatch(d: Dataset, idx: ArrayLike<number>, from: number, to: number, into?: BatchBuffers): { x: Tensor<'float32'>; y: Int32Array } {
+  const f = d.features, n = (to - from) * f;
+  const x = into ? into.x.subarray(0, n) : new Float32Array(n);
+  const y = into ? into.y.subarray(0, to - from) : new Int32Array(to - from);
+  const rows = d.x instanceof Float32Array ? x : into?.bytes?.subarray(0, n) ?? new Uint8Array(n);
   for (let r = from; r < to; r++) {
     const i = idx[r];
-    x.set(d.x.subarray(i * f, (i + 1) * f), (r - from) * f);
+    rows.set(d.x.subarray(i * f, (i + 1) * f), (r - from) * f); // a row copy (memcpy), not a per-element loop
     y[r - from] = d.y[i];
   }
+  if (rows !== x) toFloat(rows as Uint8Array, d.scale ?? 1, x);
   return { x: { dtype: 'float32', shape: [to - from, f], data: x }, y };
 }
 
@@ -38,19 +69,34 @@ export interface TrainEpochOptions {
   onStep?: (done: number, total: number, loss: number) => void;
 }
 
-/** One epoch of shuffled mini-batches (the last, smaller batch included). Returns the mean loss. */
-export function trainEpoch(model: Module, data: Dataset, optimizer: Optimizer, options: TrainEpochOptions): number {
+/**
+ * The steps of one epoch of shuffled mini-batches (the last, smaller batch
+ * included), one training step per next(); yields that step's loss and batch
+ * size. Lets a caller interleave epochs of several models step by step.
+ */
+export function* epochSteps(model: Module, data: Dataset, optimizer: Optimizer, options: Omit<TrainEpochOptions, 'onStep'>): Generator<{ loss: number; rows: number }> {
   const n = datasetSize(data);
   const order = options.rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
-  const steps = Math.ceil(n / options.batchSize);
-  let total = 0;
-  for (let s = 0; s < steps; s++) {
-    const { x, y } = gatherBatch(data, order, s * options.batchSize, Math.min(n, (s + 1) * options.batchSize));
+  const b = Math.min(n, options.batchSize) * data.features;
+  const buffers: BatchBuffers = { x: new Float32Array(b), bytes: data.x instanceof Uint8Array ? new Uint8Array(b) : undefined, y: new Int32Array(options.batchSize) };
+  for (let from = 0; from < n; from += options.batchSize) {
+    const { x, y } = gatherBatch(data, order, from, Math.min(n, from + options.batchSize), buffers);
     const { loss, grad } = softmaxCrossEntropy(model.forward(x, true), y);
     model.backward(grad, false);
     optimizer.step();
-    total += loss * y.length;
-    options.onStep?.(s + 1, steps, loss);
+    yield { loss, rows: y.length };
+  }
+}
+
+/** One epoch of shuffled mini-batches (the last, smaller batch included). Returns the mean loss. */
+export function trainEpoch(model: Module, data: Dataset, optimizer: Optimizer, options: TrainEpochOptions): number {
+  const n = datasetSize(data);
+  const steps = Math.ceil(n / options.batchSize);
+  let total = 0;
+  let done = 0;
+  for (const { loss, rows } of epochSteps(model, data, optimizer, options)) {
+    total += loss * rows;
+    options.onStep?.(++done, steps, loss);
   }
   return total / n;
 }
@@ -61,8 +107,7 @@ export function accuracy(predict: (x: Tensor<'float32'>) => Tensor, data: Datase
   let correct = 0;
   for (let from = 0; from < n; from += batchSize) {
     const to = Math.min(n, from + batchSize);
-    const x: Tensor<'float32'> = { dtype: 'float32', shape: [to - from, data.features], data: data.x.subarray(from * data.features, to * data.features) };
-    const pred = argmaxRows(predict(x) as Tensor<'float32'>);
+    const pred = argmaxRows(predict(rowsOf(data, from, to)) as Tensor<'float32'>);
     for (let r = from; r < to; r++) if (pred[r - from] === data.y[r]) correct++;
   }
   return correct / n;

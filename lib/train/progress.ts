@@ -23,8 +23,9 @@ export class ProgressBar {
     this.#stream.write(`\r${line.padEnd(78)}`);
   }
 
-  done(note = ''): void {
-    const line = `${this.#label} done in ${this.#elapsed()} ${note}`;
+  /** `seconds`: the time to report instead of the time since the bar was made (work done in turns). */
+  done(note = '', seconds?: number): void {
+    const line = `${this.#label} done in ${seconds === undefined ? this.#elapsed() : `${seconds.toFixed(1)}s`} ${note}`;
     this.#stream.write(this.#stream.isTTY ? `\r${line.padEnd(78)}\n` : `${line}\n`);
   }
 

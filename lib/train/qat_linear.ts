@@ -9,20 +9,22 @@
  *            recomputed each step (quantizeWeights' scheme).
  * Min-max weight scales never clamp, so the weights' STE mask is all ones; the
  * input's mask drops gradients of values clamped by the observer's range.
+ * The fake quantizations, the mask and the bias are native passes
+ * (bit-identical to fakeQuantize and the TypeScript loops they replaced).
  */
 import { typeError, show } from '../errors';
-import { fakeQuantize, type FakeQuantized, type Rounding } from '../quant/fake_quantize';
+import { fakeQuantize, type Rounding } from '../quant/fake_quantize';
 import { MovingAverageMinMaxObserver, type MinMaxObserver } from '../quant/observers';
 import type { QParams } from '../quant/qparams';
 import { matmul } from '../matmul';
 import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
 import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
-import { addBias, Linear } from './linear';
+import { Linear, type LinearOptions } from './linear';
+import { nativeTrain } from './native_train';
 import type { Rng } from './rng';
-import { quantizeRows, type SymmetricInt8 } from './symmetric';
 
-export interface QATLinearOptions {
+export interface QATLinearOptions extends LinearOptions {
   /** The input observer (uint8 affine); default MovingAverageMinMaxObserver(). */
   observer?: MinMaxObserver;
   /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
@@ -47,12 +49,11 @@ export class QATLinear extends Linear {
   readonly observer: MinMaxObserver;
   readonly nonFinite: NonFinitePolicy;
   readonly rounding: Rounding;
-  #xq: FakeQuantized | undefined;
+  #mask: Uint8Array | undefined;
   #wq: Float32Array | undefined;
-  #wInt8: SymmetricInt8 | undefined; // reused buffers
 
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'qat', options: QATLinearOptions = {}) {
-    super(inFeatures, outFeatures, rng, name);
+    super(inFeatures, outFeatures, rng, name, options);
     this.observer = options.observer ?? new MovingAverageMinMaxObserver();
     this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
     this.rounding = options.rounding ?? 'onnx';
@@ -75,15 +76,10 @@ export class QATLinear extends Linear {
   }
 
   /** The weights after quantize-dequantize (per output channel): dequantizeLinear(quantizeWeights(W)), exactly. */
-  fakeQuantizedWeights(): Float32Array {
-    const { q, scales } = quantizeRows(this.weight.data, this.outFeatures, this.inFeatures, this.#wInt8);
-    this.#wInt8 = { q, scales };
-    const w = new Float32Array(q.length);
-    const n = this.inFeatures;
-    for (let o = 0; o < this.outFeatures; o++) {
-      const s = scales[o];
-      for (let i = o * n; i < (o + 1) * n; i++) w[i] = Math.fround(q[i] * s);
-    }
+  fakeQuantizedWeights(out?: Float32Array): Float32Array {
+    const n = this.outFeatures * this.inFeatures;
+    const w = out?.length === n ? out : new Float32Array(n);
+    nativeTrain().fakeQuantizeRows(this.weight.data, this.outFeatures, this.inFeatures, w, this.scratch.f32('w.scales', this.outFeatures));
     return w;
   }
 
@@ -93,26 +89,42 @@ export class QATLinear extends Linear {
     if (training) this.observer.observe(x);
     const { scale, zeroPoint } = this.inputQParams();
     const { spec } = this.observer;
-    const xq = fakeQuantize(x, { scale, zeroPoint, qmin: spec.qmin, qmax: spec.qmax, rounding: this.rounding });
-    const wq = this.fakeQuantizedWeights();
-    const xt: Tensor<'float32'> = { dtype: 'float32', shape: x.shape, data: xq.y };
-    const y = matmul(xt, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { transposeB: true });
-    addBias(y.data, this.bias.data);
+    const n = x.data.length;
+    const xq = this.scratch.f32('x.fake', n);
+    const mask = this.scratch.u8('x.mask', n);
+    if (this.rounding === 'onnx') {
+      nativeTrain().fakeQuantizeAffine(x.data, scale, zeroPoint, spec.qmin, spec.qmax, xq, mask);
+    } else {
+      // PyTorch's multiply-by-reciprocal rounding: the TypeScript path (the native pass divides, as ONNX).
+      const f = fakeQuantize(x, { scale, zeroPoint, qmin: spec.qmin, qmax: spec.qmax, rounding: 'torch' });
+      xq.set(f.y);
+      mask.set(f.mask);
+    }
+    const wq = this.fakeQuantizedWeights(this.scratch.f32('w.fake', this.outFeatures * this.inFeatures));
+    const xt: Tensor<'float32'> = { dtype: 'float32', shape: x.shape, data: xq };
+    const y = this.output(training, 'y', [x.shape[0], this.outFeatures]);
+    matmul(xt, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { transposeB: true, out: y });
+    nativeTrain().biasRelu(y.data, x.shape[0], this.outFeatures, this.bias.data, false);
     poisonRows(y.data, this.outFeatures, bad);
-    this.saved = training ? xt : undefined;
-    this.#xq = training ? xq : undefined;
+    this.save(training ? xt : undefined);
+    this.#mask = training ? mask : undefined;
     this.#wq = training ? wq : undefined;
     return y;
   }
 
   override backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
-    const xt = this.saved, xq = this.#xq, wq = this.#wq;
-    if (xt === undefined || xq === undefined || wq === undefined) throw new Error('QATLinear.backward() needs a training forward first');
+    const xt = this.savedInput('QATLinear'), mask = this.#mask, wq = this.#wq;
+    if (mask === undefined || wq === undefined) throw new Error('QATLinear.backward() needs a training forward first');
     this.weightAndBiasGrads(dy, xt); // dW through the weights' STE (all ones, see above)
     if (!needInputGrad) return undefined;
-    const dx = matmul(dy, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq });
-    for (let i = 0; i < dx.data.length; i++) if (!xq.mask[i]) dx.data[i] = 0;
+    const dx = this.output(true, 'dx', [dy.shape[0], this.inFeatures]);
+    matmul(dy, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { out: dx });
+    nativeTrain().applyMask(dx.data, mask.subarray(0, dx.data.length));
     return dx;
+  }
+
+  override savedForBackward(): ArrayBufferView[] {
+    return this.#mask === undefined ? [] : [...super.savedForBackward(), this.#mask];
   }
 
   /** The int8 layer this one simulates. */

@@ -1,6 +1,6 @@
 /** A chain of modules: forward in order, backward in reverse. */
 import type { Tensor } from '../tensor';
-import type { Module, Param } from './module';
+import { distinctBytes, type Module, type Param } from './module';
 
 export class Sequential implements Module {
   readonly layers: Module[];
@@ -23,5 +23,14 @@ export class Sequential implements Module {
 
   params(): Param[] {
     return this.layers.flatMap((l) => l.params());
+  }
+
+  savedForBackward(): ArrayBufferView[] {
+    return this.layers.flatMap((l) => l.savedForBackward?.() ?? []);
+  }
+
+  /** Bytes kept from the last training forward for the backward, each array counted once. */
+  savedBytes(): number {
+    return distinctBytes(this.savedForBackward());
   }
 }

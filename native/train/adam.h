@@ -1,0 +1,94 @@
+// Adam steps over one parameter tensor, split over the thread pool in fixed
+// blocks (results do not depend on the thread count).
+//
+// adam_step: torch.optim.Adam with float32 state, each element's update in
+// float64 exactly as lib/train/optim.ts's loop (bit-identical to it):
+//   g = grad + wd * p;  m' = b1 * m + (1 - b1) * g;  v' = b2 * v + (1 - b2) * g * g
+//   p -= (step_size * m') / (sqrt(v') / c2 + eps)      (m, v stored as float32(m'), float32(v'))
+//   with step_size = lr / (1 - b1^t), c2 = sqrt(1 - b2^t).
+//
+// adam8bit_step: the same update in float32 with both moments stored block-wise
+// in 8 bits (Dettmers et al. 2022): per block of 2048 values, dequantize
+// (code value * absmax), update, take the new absmax of each moment, and
+// quantize with the signed (m) and unsigned (v) dynamic codes of
+// native/train/dynamic_code.h (a positive v never to 0: second_moment_index).
+// The parameter update uses the float32 moments before they are re-quantized.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "train/dynamic_code.h"
+
+namespace qgemm {
+
+struct AdamParams {
+  double beta1 = 0.9, beta2 = 0.999, one_minus_beta1 = 0.1, one_minus_beta2 = 0.001;
+  double eps = 1e-8, weight_decay = 0;
+  double step_size = 1e-3, c2 = 1;
+};
+
+void adam_step(float* p, const float* grad, float* m, float* v, int64_t n, const AdamParams& a);
+
+// The same parameters as float32 (the caller rounds them once).
+struct Adam8bitParams {
+  float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, weight_decay, step_size, c2;
+};
+
+constexpr int64_t kAdam8bitBlock = 2048;
+
+// qm, qv: n codes; absm, absv: ceil(n / 2048) block maxima.
+void adam8bit_step(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
+                   const Adam8bitParams& a);
+
+namespace adam_detail {
+// Elements [i0, n) of a block's update pass, float32, in this order (the
+// scalar code, and the AVX2 code for a block's tail): dequantize the moments,
+// update them and p, keep them in tm / tv, and raise the blocks' new maxima.
+inline void adam8bit_update(float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, float am, float av,
+                            int64_t i0, int64_t n, const Adam8bitParams& a, float* tm, float* tv, float* new_am,
+                            float* new_av) {
+  const DynamicCode& cm = dynamic_code(true);
+  const DynamicCode& cv = dynamic_code(false);
+  for (int64_t i = i0; i < n; ++i) {
+    const float g = grad[i] + a.weight_decay * p[i];
+    const float m = a.beta1 * (cm.values[qm[i]] * am) + a.one_minus_beta1 * g;
+    const float v = a.beta2 * (cv.values[qv[i]] * av) + a.one_minus_beta2 * g * g;
+    p[i] = p[i] - (a.step_size * m) / (std::sqrt(v) / a.c2 + a.eps);
+    tm[i] = m;
+    tv[i] = v;
+    *new_am = std::fabs(m) > *new_am ? std::fabs(m) : *new_am;  // NaN never raises a maximum
+    *new_av = v > *new_av ? v : *new_av;
+  }
+}
+
+// The second moment's code index: the nearest value, except that a positive
+// value never becomes 0. A second moment quantized to zero while the first is
+// not makes the next update m / eps: the "zero-point problem" (Li et al. 2023,
+// "Memory Efficient Optimizers with 4-bit States"), which blows up training
+// when gradients within a block span more than the code's 7 decades of v.
+inline uint8_t second_moment_index(uint8_t nearest, float y) { return nearest == 0 && y > 0.0f ? 1 : nearest; }
+
+// Elements [i0, n) of a block's quantize pass against the new maxima.
+inline void adam8bit_quantize(const float* tm, const float* tv, float new_am, float new_av, int64_t i0, int64_t n,
+                              uint8_t* qm, uint8_t* qv) {
+  const DynamicCode& cm = dynamic_code(true);
+  const DynamicCode& cv = dynamic_code(false);
+  for (int64_t i = i0; i < n; ++i) {
+    qm[i] = cm.nearest(new_am > 0.0f ? tm[i] / new_am : 0.0f);
+    const float y = new_av > 0.0f ? tv[i] / new_av : 0.0f;
+    qv[i] = second_moment_index(cv.nearest(y), y);
+  }
+}
+
+struct Ops {
+  void (*adam)(float* p, const float* grad, float* m, float* v, int64_t n, const AdamParams& a);
+  // One block (n <= kAdam8bitBlock) of the 8-bit step.
+  void (*adam8bit_block)(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
+                         const Adam8bitParams& a);
+};
+const Ops& scalar_ops();
+const Ops& active_ops();
+}  // namespace adam_detail
+
+}  // namespace qgemm

@@ -1,0 +1,126 @@
+// AVX2 forms of the Adam steps, bit-identical to the scalar code: the same
+// float64 (adam) or float32 (adam8bit) operations lane by lane, in the same
+// order, with correctly rounded vsqrt/vdiv; code values and bucket entries
+// are gathered, and the nearest-code search does the scalar search's steps.
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "train/adam.h"
+#include "train/dynamic_code.h"
+
+namespace qgemm {
+namespace adam_detail {
+
+namespace {
+
+void adam_avx2(float* p, const float* grad, float* m, float* v, int64_t n, const AdamParams& a) {
+  const __m256d b1 = _mm256_set1_pd(a.beta1), b2 = _mm256_set1_pd(a.beta2);
+  const __m256d omb1 = _mm256_set1_pd(a.one_minus_beta1), omb2 = _mm256_set1_pd(a.one_minus_beta2);
+  const __m256d wd = _mm256_set1_pd(a.weight_decay), eps = _mm256_set1_pd(a.eps);
+  const __m256d step = _mm256_set1_pd(a.step_size), c2 = _mm256_set1_pd(a.c2);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256d pd = _mm256_cvtps_pd(_mm_loadu_ps(p + i));
+    const __m256d g = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(grad + i)), _mm256_mul_pd(wd, pd));
+    const __m256d mi = _mm256_add_pd(_mm256_mul_pd(b1, _mm256_cvtps_pd(_mm_loadu_ps(m + i))), _mm256_mul_pd(omb1, g));
+    const __m256d vi = _mm256_add_pd(_mm256_mul_pd(b2, _mm256_cvtps_pd(_mm_loadu_ps(v + i))),
+                                     _mm256_mul_pd(_mm256_mul_pd(omb2, g), g));
+    _mm_storeu_ps(m + i, _mm256_cvtpd_ps(mi));
+    _mm_storeu_ps(v + i, _mm256_cvtpd_ps(vi));
+    const __m256d denom = _mm256_add_pd(_mm256_div_pd(_mm256_sqrt_pd(vi), c2), eps);
+    _mm_storeu_ps(p + i, _mm256_cvtpd_ps(_mm256_sub_pd(pd, _mm256_div_pd(_mm256_mul_pd(step, mi), denom))));
+  }
+  scalar_ops().adam(p + i, grad + i, m + i, v + i, n - i, a);
+}
+
+inline __m256 abs_ps(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
+
+inline __m256 code_values(const DynamicCode& c, const uint8_t* q) {
+  const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q)));
+  return _mm256_i32gather_ps(c.values, idx, 4);
+}
+
+// DynamicCode::nearest for 8 lanes (and second_moment_index's floor of 1
+// for positive values when `positive_floor`); stores 8 indices.
+inline void nearest8(const DynamicCode& c, __m256 x, bool positive_floor, uint8_t* out) {
+  const __m256i bits = _mm256_castps_si256(x);
+  const __m256i flip = _mm256_or_si256(_mm256_srai_epi32(bits, 31), _mm256_set1_epi32(static_cast<int>(0x80000000u)));
+  __m256i key = _mm256_xor_si256(bits, flip);
+  const __m256i lo = _mm256_set1_epi32(static_cast<int>(c.key_lo));
+  key = _mm256_min_epu32(_mm256_max_epu32(key, lo), _mm256_set1_epi32(static_cast<int>(c.key_hi)));
+  const __m256i bucket = _mm256_srl_epi32(_mm256_sub_epi32(key, lo), _mm_cvtsi32_si128(c.shift));
+  __m256i idx = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(c.buckets.data()), bucket, 1),
+                                 _mm256_set1_epi32(0xFF));
+  for (int k = 0; k < c.corrections; ++k) {
+    const __m256 mid = _mm256_i32gather_ps(c.mids, idx, 4);
+    idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(x, mid, _CMP_GT_OQ)));
+  }
+  idx = _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)), idx);
+  if (positive_floor) {
+    const __m256i positive = _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+    idx = _mm256_max_epi32(idx, _mm256_and_si256(positive, _mm256_set1_epi32(1)));
+  }
+  const __m256i w = _mm256_packus_epi16(_mm256_packus_epi32(idx, idx), _mm256_setzero_si256());
+  const int lo4 = _mm_cvtsi128_si32(_mm256_castsi256_si128(w)), hi4 = _mm_cvtsi128_si32(_mm256_extracti128_si256(w, 1));
+  std::memcpy(out, &lo4, 4);
+  std::memcpy(out + 4, &hi4, 4);
+}
+
+float max_lane(__m256 v) {
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, v);
+  float r = lanes[0];
+  for (int k = 1; k < 8; ++k) r = lanes[k] > r ? lanes[k] : r;
+  return r;
+}
+
+void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
+                         const Adam8bitParams& a) {
+  const DynamicCode& cm = dynamic_code(true);
+  const DynamicCode& cv = dynamic_code(false);
+  alignas(32) float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
+  const float am = *absm, av = *absv;
+  const __m256 vam = _mm256_set1_ps(am), vav = _mm256_set1_ps(av);
+  const __m256 b1 = _mm256_set1_ps(a.beta1), b2 = _mm256_set1_ps(a.beta2);
+  const __m256 omb1 = _mm256_set1_ps(a.one_minus_beta1), omb2 = _mm256_set1_ps(a.one_minus_beta2);
+  const __m256 wd = _mm256_set1_ps(a.weight_decay), eps = _mm256_set1_ps(a.eps);
+  const __m256 step = _mm256_set1_ps(a.step_size), c2 = _mm256_set1_ps(a.c2);
+  __m256 vnam = _mm256_setzero_ps(), vnav = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 pv = _mm256_loadu_ps(p + i);
+    const __m256 g = _mm256_add_ps(_mm256_loadu_ps(grad + i), _mm256_mul_ps(wd, pv));
+    const __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_mul_ps(code_values(cm, qm + i), vam)), _mm256_mul_ps(omb1, g));
+    const __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_mul_ps(code_values(cv, qv + i), vav)),
+                                    _mm256_mul_ps(_mm256_mul_ps(omb2, g), g));
+    const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), c2), eps);
+    _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_div_ps(_mm256_mul_ps(step, mi), denom)));
+    _mm256_store_ps(tm + i, mi);
+    _mm256_store_ps(tv + i, vi);
+    vnam = _mm256_max_ps(abs_ps(mi), vnam);  // NaN lanes keep the old maximum, as the scalar `>`
+    vnav = _mm256_max_ps(vi, vnav);
+  }
+  float new_am = max_lane(vnam), new_av = max_lane(vnav);
+  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av);
+  *absm = new_am;
+  *absv = new_av;
+  const __m256 vm = _mm256_set1_ps(new_am), vv = _mm256_set1_ps(new_av);
+  i = 0;
+  for (; i + 8 <= n; i += 8) {
+    nearest8(cm, new_am > 0.0f ? _mm256_div_ps(_mm256_load_ps(tm + i), vm) : _mm256_setzero_ps(), false, qm + i);
+    nearest8(cv, new_av > 0.0f ? _mm256_div_ps(_mm256_load_ps(tv + i), vv) : _mm256_setzero_ps(), true, qv + i);
+  }
+  adam8bit_quantize(tm, tv, new_am, new_av, i, n, qm, qv);
+}
+
+}  // namespace
+
+const Ops& avx2_ops() {
+  static const Ops ops{adam_avx2, adam8bit_block_avx2};
+  return ops;
+}
+
+}  // namespace adam_detail
+}  // namespace qgemm

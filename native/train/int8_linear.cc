@@ -1,0 +1,87 @@
+#include "train/int8_linear.h"
+
+#include <algorithm>
+
+#include "gemm/epilogue.h"
+#include "gemm/gemm.h"
+#include "quant/symmetric.h"
+#include "train/elementwise.h"
+
+namespace qgemm {
+
+namespace {
+
+Status missing(const char* what) { return Status::Error(StatusCode::kInvalidArgument, what); }
+
+// C (m x n, float32) = A (m x k, int8; stored k x m when a_transposed) x B
+// (k x n, int8; stored n x k when b_transposed), scaled per row of A and per
+// column of B, plus bias.
+Status scaled_int8_gemm(int64_t m, int64_t n, int64_t k, const int8_t* a, bool a_transposed, const float* a_scales,
+                        const int8_t* b, bool b_transposed, const float* b_scales, const float* bias, float* c) {
+  Epilogue e;
+  e.out_type = DType::kFloat32;
+  e.a_scale = a_scales;
+  e.a_scale_per_row = true;
+  e.b_scale = b_scales;
+  e.b_scale_per_column = true;
+  e.bias = bias;
+  GemmDesc g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = {a, DType::kInt8, a_transposed, 0};
+  g.b = {b, DType::kInt8, b_transposed, 0};
+  g.c = c;
+  g.c_type = DType::kFloat32;
+  g.epilogue = &e;
+  return gemm(g, Backend::kBuiltin);
+}
+
+}  // namespace
+
+Status int8_linear_forward(const Int8ForwardDesc& d) {
+  if (d.rows < 0 || d.in < 0 || d.out < 0) return missing("negative dimension");
+  if (!d.x || !d.w || !d.x_q || !d.x_scales || !d.w_q_rows || !d.w_row_scales || !d.y) return missing("null buffer");
+  if ((d.w_q_cols == nullptr) != (d.w_col_scales == nullptr)) return missing("w_q_cols and w_col_scales go together");
+  symmetric_quantize_rows(d.x, d.rows, d.in, d.x_q, d.x_scales);
+  if (d.w_q_cols != nullptr) {
+    symmetric_quantize_rows_columns(d.w, d.out, d.in, d.w_q_rows, d.w_row_scales, d.w_q_cols, d.w_col_scales);
+  } else {
+    symmetric_quantize_rows(d.w, d.out, d.in, d.w_q_rows, d.w_row_scales);
+  }
+  return scaled_int8_gemm(d.rows, d.out, d.in, d.x_q, false, d.x_scales, d.w_q_rows, true, d.w_row_scales, d.bias,
+                          d.y);
+}
+
+Status int8_linear_input_grad(const Int8InputGradDesc& d) {
+  if (d.rows < 0 || d.in < 0 || d.out < 0) return missing("negative dimension");
+  if (!d.dy || !d.dy_q || !d.dy_scales || !d.w_q_cols || !d.w_col_scales || !d.dx) return missing("null buffer");
+  symmetric_quantize_rows(d.dy, d.rows, d.out, d.dy_q, d.dy_scales);
+  return scaled_int8_gemm(d.rows, d.in, d.out, d.dy_q, false, d.dy_scales, d.w_q_cols, false, d.w_col_scales, nullptr,
+                          d.dx);
+}
+
+Status int8_linear_weight_grad(const Int8WeightGradDesc& d) {
+  if (d.rows < 0 || d.in < 0 || d.out < 0 || d.block < 0) return missing("negative dimension");
+  if (!d.dy || !d.x || !d.dy_q || !d.dy_scales || !d.x_q || !d.x_scales || !d.dw) return missing("null buffer");
+  const int64_t blocks = scale_blocks(d.rows, d.block);
+  if (blocks > 1 && d.partial == nullptr) return missing("partial is needed for more than one block");
+  if (blocks == 0) {  // no rows: the gradient of an empty batch
+    std::fill(d.dw, d.dw + d.out * d.in, 0.0f);
+    return Status::Ok();
+  }
+  const int64_t block = blocks == 1 ? d.rows : d.block;
+  symmetric_quantize_column_blocks(d.dy, d.rows, d.out, block, true, d.seed, d.dy_q, d.dy_scales);
+  symmetric_quantize_column_blocks(d.x, d.rows, d.in, block, false, 0, d.x_q, d.x_scales);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t r0 = b * block, r1 = std::min(d.rows, r0 + block);
+    float* c = b == 0 ? d.dw : d.partial;
+    Status s = scaled_int8_gemm(d.out, d.in, r1 - r0, d.dy_q + r0 * d.out, true, d.dy_scales + b * d.out,
+                                d.x_q + r0 * d.in, false, d.x_scales + b * d.in, nullptr, c);
+    if (!s.ok()) return s;
+    if (b > 0) add_into(d.partial, d.out * d.in, d.dw);
+  }
+  return Status::Ok();
+}
+
+}  // namespace qgemm

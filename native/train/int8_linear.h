@@ -1,0 +1,73 @@
+// The int8 GEMMs of a training step, each one native call that quantizes its
+// operands (native/quant/symmetric.h) and runs the int8 GEMM with the scales
+// (and bias) applied in the fused float32 epilogue. Every buffer is the
+// caller's (allocated once per layer), so a step allocates nothing large.
+//
+//   forward      Y  = X W^T    X per row, W per row (output channel)
+//   input grad   dX = dY W     dY per row, W per column (input feature)
+//   weight grad  dW = dY^T X   per column within blocks of `block` batch rows,
+//                              dY stochastically rounded; each block is one
+//                              int8 GEMM and the blocks are summed in float32
+// W is [out, in] (torch.nn.Linear), X [rows, in], dY [rows, out].
+#pragma once
+
+#include <cstdint>
+
+#include "gemm/types.h"
+
+namespace qgemm {
+
+struct Int8ForwardDesc {
+  int64_t rows = 0, in = 0, out = 0;
+  const float* x = nullptr;        // rows x in
+  const float* w = nullptr;        // out x in
+  const float* bias = nullptr;     // out, or null
+  int8_t* x_q = nullptr;           // rows x in   (X per row; kept by the caller for int8-saved activations)
+  float* x_scales = nullptr;       // rows
+  int8_t* w_q_rows = nullptr;      // out x in    (W per row)
+  float* w_row_scales = nullptr;   // out
+  int8_t* w_q_cols = nullptr;      // out x in    (W per column, for the input gradient), or null
+  float* w_col_scales = nullptr;   // in, or null
+  float* y = nullptr;              // rows x out
+};
+
+// Quantizes X and W (W by rows and, when w_q_cols is set, by columns, from
+// one read of W) and computes Y = X W^T + bias.
+Status int8_linear_forward(const Int8ForwardDesc& d);
+
+struct Int8InputGradDesc {
+  int64_t rows = 0, in = 0, out = 0;
+  const float* dy = nullptr;          // rows x out
+  int8_t* dy_q = nullptr;             // rows x out (scratch)
+  float* dy_scales = nullptr;         // rows (scratch)
+  const int8_t* w_q_cols = nullptr;   // out x in, from int8_linear_forward
+  const float* w_col_scales = nullptr;  // in
+  float* dx = nullptr;                // rows x in
+};
+
+// dX = dY W with dY quantized per row and W per column.
+Status int8_linear_input_grad(const Int8InputGradDesc& d);
+
+struct Int8WeightGradDesc {
+  int64_t rows = 0, in = 0, out = 0;
+  int64_t block = 0;                // batch rows per scale block (0: all rows)
+  uint32_t seed = 0;                // stochastic rounding of dY
+  const float* dy = nullptr;        // rows x out
+  const float* x = nullptr;         // rows x in
+  int8_t* dy_q = nullptr;           // rows x out (scratch)
+  float* dy_scales = nullptr;       // blocks x out (scratch)
+  int8_t* x_q = nullptr;            // rows x in (scratch)
+  float* x_scales = nullptr;        // blocks x in (scratch)
+  float* partial = nullptr;         // out x in (scratch; only read when there are 2+ blocks)
+  float* dw = nullptr;              // out x in
+};
+
+// dW = sum over blocks of (dY_b^T X_b) in int8, each block's scales applied
+// in its GEMM's epilogue; blocks after the first are added in float32, in order.
+Status int8_linear_weight_grad(const Int8WeightGradDesc& d);
+
+inline int64_t scale_blocks(int64_t rows, int64_t block) {
+  return block < 1 || block >= rows ? (rows > 0 ? 1 : 0) : (rows + block - 1) / block;
+}
+
+}  // namespace qgemm

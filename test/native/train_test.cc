@@ -1,0 +1,87 @@
+// The native training helpers against their definitions, in C++ alone:
+// the dynamic code's bucketed nearest-value search equals the binary search
+// over a dense sweep of float32 values, and the block-wise and Adam paths give
+// the same bits under the scalar cap and the best ISA.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "check.h"
+#include "cpu/cpu_features.h"
+#include "train/adam.h"
+#include "train/dynamic_code.h"
+
+namespace {
+
+float from_bits(uint32_t b) {
+  float x;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+// Every 61st float32 bit pattern of [-1, 1] (and of [0, 1] for the unsigned
+// code), plus every code value and midpoint with its neighbours.
+void test_nearest_sweep() {
+  for (bool is_signed : {true, false}) {
+    const qgemm::DynamicCode& c = qgemm::dynamic_code(is_signed);
+    EXPECT(c.corrections >= 1 && c.corrections <= 2);
+    int64_t mismatches = 0;
+    for (uint32_t b = 0; b <= 0x3F800000u; b += 61) {
+      for (float x : {from_bits(b), -from_bits(b)}) {
+        if (!is_signed && x < 0) continue;
+        mismatches += c.nearest(x) != c.nearest_reference(x);
+      }
+    }
+    for (int j = 0; j < 255; ++j) {
+      for (float x : {c.values[j], c.mids[j], std::nextafter(c.mids[j], 2.0f), std::nextafter(c.mids[j], -2.0f)}) {
+        mismatches += c.nearest(x) != c.nearest_reference(x);
+      }
+    }
+    EXPECT(mismatches == 0);
+    // Outside [-1, 1] (never produced by a division by absmax) still matches, and NaN is 0.
+    EXPECT(c.nearest(1.5f) == c.nearest_reference(1.5f));
+    EXPECT(c.nearest(-3.0f) == c.nearest_reference(-3.0f));
+    EXPECT(c.nearest(NAN) == 0);
+  }
+}
+
+// The 8-bit step under the scalar cap and the best ISA: identical bits.
+void test_adam8bit_isas() {
+  const int64_t n = 3 * qgemm::kAdam8bitBlock + 101;
+  std::vector<float> grad(n);
+  uint32_t s = 12345;
+  for (int64_t i = 0; i < n; ++i) {
+    s = s * 1664525u + 1013904223u;
+    grad[i] = (static_cast<float>(s >> 8) / 16777216.0f - 0.5f) * std::pow(10.0f, -static_cast<float>(i % 7));
+  }
+  const qgemm::Adam8bitParams a{0.9f, 0.999f, 0.1f, 0.001f, 1e-8f, 0.0f, 1e-3f, 0.0316f};
+  std::vector<float> p[2];
+  std::vector<uint8_t> qm[2], qv[2];
+  std::vector<float> am[2], av[2];
+  const qgemm::Isa best = qgemm::Isa::kAll;
+  for (int k = 0; k < 2; ++k) {
+    qgemm::set_isa_cap(k == 0 ? qgemm::Isa::kScalar : best);
+    p[k].assign(n, 0.5f);
+    qm[k].assign(n, 0);
+    qv[k].assign(n, 0);
+    am[k].assign(4, 0.0f);
+    av[k].assign(4, 0.0f);
+    for (int step = 0; step < 3; ++step) {
+      qgemm::adam8bit_step(p[k].data(), grad.data(), qm[k].data(), qv[k].data(), am[k].data(), av[k].data(), n, a);
+    }
+  }
+  qgemm::set_isa_cap(qgemm::Isa::kAll);
+  EXPECT(std::memcmp(p[0].data(), p[1].data(), n * sizeof(float)) == 0);
+  EXPECT(qm[0] == qm[1]);
+  EXPECT(qv[0] == qv[1]);
+  EXPECT(am[0] == am[1] && av[0] == av[1]);
+}
+
+}  // namespace
+
+int main() {
+  test_nearest_sweep();
+  test_adam8bit_isas();
+  return check::exit_code();
+}
