@@ -4,13 +4,14 @@
  * of the fp32 model; SwitchBack int8 training (int8 forward and input
  * gradient); full int8 training (the weight gradient in int8 too); fp32 with
  * 8-bit Adam; fp32 with int8-saved activations.
- *   node --import tsx examples/fashion-mnist/main.ts [--wide] [--full] [--smoke] [--data auto|system|subset] [--threads N] [--seed N]
+ *   node --import tsx examples/fashion-mnist/main.ts [--wide] [--full] [--smoke] [--data auto|system|subset] [--threads N] [--seed N] [--export DIR]
  * Default: 784-512-256-10, 3 epochs. --wide: 784-2048-2048-10, 2 epochs (the
  * GEMMs are most of a step). --full: 15 epochs. --smoke: 2000 images, 1 epoch.
  * Each training configuration runs in its own process (trainer.ts) so its
  * peak RSS is its own; the processes take turns of a few steps each, so that
  * other load on the machine hits every configuration alike. Progress goes to
  * stderr, the table to stdout. Seeded: the same run prints the same accuracies.
+ * --export DIR writes each deployed model as ONNX (export.ts) for onnxruntime.
  * The compute threads run at normal priority (QGEMM_COMPUTE_NICE=0) unless set.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,7 @@ import { accuracy, ProgressBar, rowsOf, type Sequential } from '../../lib/train'
 import { buildModel, LABELS, linears, scheduleFor, type ConfigName, type Schedule } from './configs';
 import { loadFashionMnist } from './data';
 import { dynamicChain, fp32Bytes, staticChain, type Int8Mlp } from './deploy';
+import { exportModels } from './export';
 import type { EpochReport, InitMessage, ResultReport } from './trainer';
 
 interface Args {
@@ -29,6 +31,7 @@ interface Args {
   data: 'auto' | 'system' | 'subset';
   threads?: number;
   seed: number;
+  exportDir?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -40,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--data') args.data = value() as Args['data'];
     else if (key === '--threads') args.threads = Number(value());
     else if (key === '--seed') args.seed = Number(value());
+    else if (key === '--export') args.exportDir = value();
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   if (!['auto', 'system', 'subset'].includes(args.data)) throw new Error('--data must be auto, system or subset');
@@ -209,6 +213,10 @@ async function main(): Promise<void> {
     rowFor('int8-saved', floatAccuracy(model('int8-saved')), undefined, fp32Bytes(linears(fp32))),
   ];
   bar.done();
+  if (args.exportDir !== undefined) {
+    const files = exportModels({ 'fp32': fp32, 'PTQ min-max static': ptq, 'QAT static': qat, 'SwitchBack dynamic': switchback, 'full int8 dynamic': int8 }, args.exportDir);
+    console.error(`ONNX: ${files.join(', ')}`);
+  }
   const measured = rows.filter((r) => r.predict !== undefined);
   throughputs(measured.map((r) => r.predict!)).forEach((t, i) => (measured[i].samplesPerSecond = t));
   print(rows, all.get('fp32-finetune')!, all);
