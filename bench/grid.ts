@@ -11,6 +11,9 @@ import type { Progress } from './progress';
 import type { GemmResult, Mismatches } from './results';
 import { ops, Shape, shapeName } from './shapes';
 
+/** After onnxruntime: long enough for its spinning threads to go to sleep. */
+const SETTLE_MS = 100;
+
 function compare(out: Int32Array | Float32Array, ref: Int32Array, reference: string): Mismatches {
   let count = 0;
   let maxAbsDiff = 0;
@@ -76,6 +79,9 @@ export async function runGrid(
         } finally {
           await prepared.dispose();
           setMaxIsa(cap);
+          // onnxruntime's intra-op threads spin on after its last run and would take the
+          // cores from the next contender (bench/neighbour.ts measures that on purpose).
+          if (c.family === 'ort') await new Promise((r) => setTimeout(r, SETTLE_MS));
         }
       }
     }
