@@ -285,7 +285,8 @@ std::vector<Shape> shapes_for(int mr, int nr, int kg, int64_t cases, int64_t max
   for (int64_t k = 0; k <= 3 * kg + 1; ++k) out.push_back({dim(3 * mr + 1), dim(3 * nr + 1), k});
   for (int64_t c = 0; c < cases; ++c) out.push_back({dim(max_dim), dim(max_dim), dim(max_dim)});
   out.push_back({1, 1, 1});
-  out.push_back({97, 45, 1500});  // past mc and kc of every kernel
+  out.push_back({97, 45, 1500});  // past mc of every kernel, kc of the short-kc ones
+  out.push_back({70, 40, 8300});  // past the longest kc (8192) and mc 64
   out.push_back({130, 70, 200});
   out.push_back({17, 100, 300});  // just past the few-rows limit
   return out;

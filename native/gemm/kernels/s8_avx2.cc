@@ -71,11 +71,12 @@ void micro(const MicroArgs<int32_t>& g) {
 
 }  // namespace
 
-// Many rows: blocks of 24 rows x 1024 k of A (48 KiB packed) against 16-column
-// slices of B (16 KiB): the best of mc 24..72 x kc 340..1024 on Zen 4
-// (1024^3: 158 GOPS at 24 x 680, 166 at 24 x 1024).
+// Many rows: blocks of 48 rows x 2048 k of A (192 KiB packed as int16, in L2
+// with room to spare on Zen 3's 512 KiB) against 16-column slices of B: the
+// best of mc 24..72 x kc 340..4096 on Zen 4 that fits that L2 (1 thread,
+// median GOPS, 2048^3: 165 at 24 x 1024, 169 at 48 x 2048, 170 at 48 x 4096).
 extern const Int8Kernel kS8Avx2Kernel = {
-    "avx2", kFeatAvx2, 10, 0, &kLayoutS8Pairs16, kMr, kNr, 24, 1024, 2, 1, 0, 0, pack_a_pairs16, micro, nullptr, nullptr,
+    "avx2", kFeatAvx2, 10, 0, &kLayoutS8Pairs16, kMr, kNr, 48, 2048, 2, 1, 0, 0, pack_a_pairs16, micro, nullptr, nullptr,
     "avx2_madd",
 };
 

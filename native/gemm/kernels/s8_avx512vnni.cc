@@ -94,11 +94,13 @@ void micro(const MicroArgs<int32_t>& g) {
 
 }  // namespace
 
-// Many rows: blocks of 64 rows x 1024 k of A (64 KiB packed, in L2) against
-// 32-column slices of B (32 KiB) reused by the block's 8 tiles: the best of
-// kc 256..2048 on Zen 4 (1024^3: 394, 451, 446 GOPS for 256, 1024, 2048).
+// Many rows: blocks of 64 rows x up to 8192 k of A (up to 512 KiB packed, in
+// L2) against 32-column slices of B reused by the block's 8 tiles. A long k
+// block means C is read and written once per 8192 k, not once per 1024: the
+// best of mc 64..128 x kc 256..8192 on Zen 4 (1 thread, median GOPS, 2048^3:
+// 401 at kc 1024, 438 at 4096, 446 at 8192; 64x4096x4096: 434, 439, 445).
 extern const Int8Kernel kS8Avx512VnniKernel = {
-    "avx512_vnni", kFeatAvx512 | kFeatAvx512Vnni, 30, 0, &kLayoutS8Quads16, kMr, kNr, 64, 1024, 1, 1,
+    "avx512_vnni", kFeatAvx512 | kFeatAvx512Vnni, 30, 0, &kLayoutS8Quads16, kMr, kNr, 64, 8192, 1, 1,
     128, 0, pack_a_quads_u8, micro, nullptr, nullptr, "avx512_vnni",
 };
 
