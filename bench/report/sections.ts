@@ -57,7 +57,7 @@ export function throughputSections(run: BenchRun): Section[] {
 
 /** Peers the headline contender is divided by. */
 const PEERS: { id: string; label: string }[] = [
-  { id: 'onednn-u8s8', label: 'oneDNN u8s8 (inexact here)' },
+  { id: 'onednn-u8s8', label: 'oneDNN u8s8' },
   { id: 'ort-u8s8', label: 'ORT u8s8' },
   { id: 'ort-s8s8', label: 'ORT s8s8' },
   { id: 'onednn-f32', label: 'oneDNN f32' },
@@ -92,7 +92,10 @@ export function headlines(run: BenchRun): Headline[] {
 export function headlineSection(run: BenchRun): Section {
   const id = headlineId(run);
   const fp32Id = id.replace('u8s8', 'f32');
-  const peers = [...PEERS, { id: fp32Id, label: 'qgemm f32' }];
+  const peers = [...PEERS, { id: fp32Id, label: 'qgemm f32' }].map((p) => {
+    const note = run.gemm.find((r) => r.id === p.id)?.note; // e.g. "inexact here"
+    return note ? { ...p, label: `${p.label} (${note})` } : p;
+  });
   return {
     title: `Headline ratios: qgemm ${run.machine.qgemm.isa} u8s8 (packed B) over each peer (ratio of median GOPS; >1 = qgemm faster)`,
     header: ['shape', 'threads', 'qgemm GOPS', ...peers.map((p) => `vs ${p.label}`)],

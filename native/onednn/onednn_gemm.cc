@@ -89,8 +89,11 @@ class OneDnn {
     memory weights;
   };
 
-  Prepared* prepare(const GemmDesc& d) {
+  // oneDNN splits the work among the OpenMP threads it sees when the
+  // primitive is created, so the team is sized before that, not only at run.
+  Prepared* prepare(const GemmDesc& d, int num_threads) {
     std::lock_guard<std::mutex> lock(run_mutex_);
+    omp_set_num_threads(std::max(1, num_threads));
     std::unique_ptr<Prepared> p(new Prepared());
     p->src = matrix_desc(d.m, d.k, d.a.type, d.a.transposed);
     p->dst = matrix_desc(d.m, d.n, d.c_type, false);
@@ -225,7 +228,7 @@ void* plugin_prepare(const qgemm_onednn_gemm_args* args, char* error, size_t err
   const Status status = guarded([&] {
     const GemmDesc d = desc_of(args);
     if (d.m <= 0 || d.n <= 0 || d.k <= 0) return Status::Error(StatusCode::kInvalidArgument, "empty product");
-    prepared = OneDnn::get().prepare(d);
+    prepared = OneDnn::get().prepare(d, args->num_threads);
     return Status::Ok();
   });
   report(status, error, error_size);

@@ -45,7 +45,8 @@ struct qgemm_onednn_plugin {
   int (*gemm)(const qgemm_onednn_gemm_args* args, char* error, size_t error_size);
   // One product of fixed shape and types (batch 1) with B reordered once
   // into the layout oneDNN prefers for it (format_tag::any), as a benchmark
-  // gives oneDNN its best case. Reads args->b (not a, c or num_threads).
+  // gives oneDNN its best case. Reads args->b and args->num_threads (oneDNN
+  // fixes its work split for that many threads here), not a or c.
   // Returns null on failure, with a message in error.
   void* (*prepare)(const qgemm_onednn_gemm_args* args, char* error, size_t error_size);
   // Runs a prepared product: c = a x the prepared B. Return as gemm().
