@@ -6,6 +6,7 @@
 //      library search path.
 // A missing plugin or a missing libdnnl.so.2 only makes the backend
 // unavailable; the reason is kept for info().
+#include <cctype>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -102,10 +103,26 @@ const char* onednn_version() { return plugin().version.c_str(); }
 
 const char* onednn_unavailable_reason() { return plugin().reason.c_str(); }
 
+// oneDNN's int8 kernels are exact where they use vpdpbusd (AVX-512 VNNI) or
+// AMX; below that they saturate int16 pairs. Its ISA cap (ONEDNN_MAX_CPU_ISA,
+// or the older DNNL_MAX_CPU_ISA) can hold it below VNNI on a CPU that has it.
+namespace {
+
+bool onednn_isa_cap_allows_vnni() {
+  const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA");
+  if (cap == nullptr || *cap == '\0') cap = std::getenv("DNNL_MAX_CPU_ISA");
+  if (cap == nullptr || *cap == '\0') return true;
+  std::string isa(cap);
+  for (char& ch : isa) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return isa == "ALL" || isa.rfind("AVX512_CORE_", 0) == 0;  // _VNNI, _BF16, _FP16, _AMX...
+}
+
+}  // namespace
+
 bool onednn_int8_exact() {
   if (!onednn_compiled()) return false;
   const CpuFeatures& f = cpu_features();
-  return f.avx512_vnni || f.amx_permitted;
+  return (f.avx512_vnni || f.amx_permitted) && onednn_isa_cap_allows_vnni();
 }
 
 namespace {
