@@ -134,6 +134,35 @@ describe('float32 matmul', () => {
   }
 });
 
+describe('B over 1 MiB is packed by the pool in column chunks', () => {
+  // N = 1000 is not a multiple of any panel, so the last chunk is partial.
+  const [m, n, k] = [17, 1000, 2100];
+  for (const threads of [1, 2]) {
+    it(`int8 and float32, packed per call and by packWeights, B and B^T, ${threads} thread(s)`, () => {
+      setNumThreads(threads);
+      const rand = rng(21);
+      for (const transposeB of [false, true]) {
+        const a = tensor(randomInts(Uint8Array, m * k, 0, 255, rand), [m, k]);
+        const b = tensor(randomInts(Int8Array, k * n, -128, 127, rand), transposeB ? [n, k] : [k, n]);
+        // Small integers: every float32 sum is exact, in any order.
+        const af = tensor(Float32Array.from(a.data, (x) => (x % 17) - 8), [m, k]);
+        const bf = tensor(Float32Array.from(b.data, (x) => x >> 4), b.shape);
+        for (const [x, y] of [[a, b], [af, bf]] as const) {
+          const want = referenceMatmul({ a: x, b: y, transposeA: false, transposeB });
+          const perCall = matmul(x as Tensor<'float32'>, y as Tensor<'float32'>, { transposeB });
+          const packed = matmul(x as Tensor<'float32'>, packWeights(y as Tensor<'float32'>, { transpose: transposeB }));
+          for (const [how, got] of [['per call', perCall], ['packWeights', packed]] as const) {
+            for (let i = 0; i < want.data.length; i++) {
+              if (got.data[i] !== want.data[i]) assert.fail(`${x.dtype} ${how} element ${i}: got ${got.data[i]}, want ${want.data[i]}`);
+            }
+          }
+        }
+      }
+      setNumThreads(machine.threads);
+    });
+  }
+});
+
 describe('out, zero sizes and the oneDNN exactness guard', () => {
   it('writes into out and returns it', () => {
     const a = tensor(new Int8Array([1, 2, 3, 4]), [2, 2]);

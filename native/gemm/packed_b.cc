@@ -1,9 +1,11 @@
 #include "gemm/packed_b.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 #include "gemm/kernels/registry.h"
+#include "threads/thread_pool.h"
 
 namespace qgemm {
 
@@ -38,6 +40,33 @@ std::vector<int32_t> shifts_of(const PackLayout* layout) {
     }
   }
   return shifts;
+}
+
+}  // namespace
+
+namespace {
+
+// Packing streams all of B through memory once; a call that packs per product
+// (unpacked B with many rows) pays for it, so the pool shares it: column
+// chunks of whole panels, each packed independently.
+void pack_columns_in_parallel(const PackLayout& layout, const Operand& b, int64_t k, int64_t n, uint8_t* dst) {
+  constexpr int64_t kMinBytesPerTask = 1 << 20;
+  const int64_t esize = static_cast<int64_t>(dtype_size(b.type));
+  const int64_t threads = ThreadPool::global().num_threads();
+  const int64_t tasks = std::clamp<int64_t>(k * n * esize / kMinBytesPerTask, 1, threads * 4);
+  const int64_t panels = (n + layout.panel - 1) / layout.panel;
+  const int64_t chunk = (panels + tasks - 1) / tasks * layout.panel;  // columns per task
+  const int64_t ldb = b.transposed ? k : n;
+  const auto* src = static_cast<const uint8_t*>(b.data);
+  auto task = [&](int64_t t) {
+    const int64_t j0 = t * chunk, j1 = std::min(n, j0 + chunk);
+    if (j0 >= j1) return;
+    const uint8_t* from = src + (b.transposed ? j0 * ldb : j0) * esize;
+    layout.pack(from, b.transposed, ldb, k, j1 - j0, dst + layout.offset(k, j0, 0));
+  };
+  const int64_t used = (n + chunk - 1) / chunk;
+  if (used <= 1) return task(0);
+  ThreadPool::global().parallel_for(used, task);
 }
 
 }  // namespace
@@ -82,7 +111,7 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
     *out = std::move(p);
     return Status::Ok();
   }
-  p->layout_->pack(b.data, b.transposed, b.transposed ? k : n, k, n, p->buffer_.data());
+  pack_columns_in_parallel(*p->layout_, b, k, n, p->buffer_.data());
   if (int8) {
     int8_col_sums(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->col_sums_.data());
     for (auto& [shift, comp] : p->compensations_) {

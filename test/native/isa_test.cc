@@ -259,7 +259,16 @@ bool run_f32(const F32Kernel& kn, const Shape& s) {
   }
   AlignedBuffer packed(kn.layout->bytes(s.k, s.n));
   CHECK(packed.data() != nullptr);
-  if (s.k > 0) kn.layout->pack(b.data(), false, s.n, s.k, s.n, packed.data());
+  // Half the cases pack from B^T ([n][k]), the layout's other reader.
+  if (s.k > 0 && uniform(0, 1) == 1) {
+    std::vector<float> bt(static_cast<size_t>(s.k * s.n));
+    for (int64_t p = 0; p < s.k; ++p) {
+      for (int64_t j = 0; j < s.n; ++j) bt[j * s.k + p] = b[p * s.n + j];
+    }
+    kn.layout->pack(bt.data(), true, s.k, s.k, s.n, packed.data());
+  } else if (s.k > 0) {
+    kn.layout->pack(b.data(), false, s.n, s.k, s.n, packed.data());
+  }
   F32Problem p{a.data(), lda, packed.data(), s.m, s.n, s.k, nullptr, 0};
   const Block bl = random_block(s, kn.layout->panel);
   const auto ok_value = [&](int64_t i, int64_t j, float got) { return got == want[i * s.n + j]; };

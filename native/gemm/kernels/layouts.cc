@@ -5,6 +5,7 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#include <xmmintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 #endif
@@ -81,6 +82,36 @@ struct Interleave<int8_t, 16, 4> {
 };
 #endif
 
+// One full panel of B^T (kPanel columns, each a contiguous run of k) into
+// [k][kPanel] at dst, k a multiple of 4 here. Returns false where there is no
+// faster way than the element-wise copy below.
+template <typename T, int kPanel, int G>
+struct TransposePanel {
+  static bool run(const T*, int64_t, int64_t, T*) { return false; }
+};
+
+#if defined(__SSE2__)
+// float32 panels of 16: 4x4 blocks transposed in registers (the element-wise
+// copy took ~2.7 ms of a 128x2048x2048 float32 product with B^T on Zen 4).
+template <>
+struct TransposePanel<float, 16, 1> {
+  static bool run(const float* column0, int64_t ld, int64_t k, float* dst) {
+    for (int64_t p = 0; p + 4 <= k; p += 4) {
+      for (int q = 0; q < 16; q += 4) {
+        const float* c = column0 + q * ld + p;
+        __m128 r0 = _mm_loadu_ps(c), r1 = _mm_loadu_ps(c + ld), r2 = _mm_loadu_ps(c + 2 * ld), r3 = _mm_loadu_ps(c + 3 * ld);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(dst + p * 16 + q, r0);
+        _mm_storeu_ps(dst + (p + 1) * 16 + q, r1);
+        _mm_storeu_ps(dst + (p + 2) * 16 + q, r2);
+        _mm_storeu_ps(dst + (p + 3) * 16 + q, r3);
+      }
+    }
+    return true;
+  }
+};
+#endif
+
 // Packs panels of `panel` columns whose k runs in groups of G: the elements
 // of one group of one panel are [panel][G]; kp (k padded) is a multiple of G.
 // Row-major B is read a group of rows at a time, sequentially; B^T one
@@ -94,6 +125,8 @@ void pack_grouped(const void* src, bool transposed, int64_t ld, int64_t k, int64
     const int64_t full_groups = k / G;
     for (int64_t jp = 0; jp < panels; ++jp) {
       T* dst = out + jp * panel_elems;
+      const bool full_panel = (jp + 1) * kPanel <= n && k % 4 == 0 && k == kp;
+      if (full_panel && TransposePanel<T, kPanel, G>::run(s.b + jp * kPanel * ld, ld, k, dst)) continue;
       for (int jj = 0; jj < kPanel; ++jj) {
         const int64_t j = jp * kPanel + jj;
         if (j >= n) {
