@@ -48,6 +48,15 @@ const items: Item[] = [
   { name: 'fp32 forward GEMM  X W^T', perLayer: true, gemm: true, run: (d) => matmul(f32(d.x, [batch, d.inF]), f32(d.w, [d.outF, d.inF]), { transposeB: true }) },
   { name: 'fp32 dX GEMM = dY W', perLayer: true, gemm: true, run: (d) => matmul(f32(d.dy, [batch, d.outF]), f32(d.w, [d.outF, d.inF])) },
   { name: 'fp32 dW GEMM = dY^T X', perLayer: true, gemm: true, run: (d) => matmul(f32(d.dy, [batch, d.outF]), f32(d.x, [batch, d.inF]), { transposeA: true, out: f32(d.dw, [d.outF, d.inF]) }) },
+  // The fp32 GEMMs as the system oneDNN runs them (primitive per shape, plain
+  // layouts): how qgemm's fp32 baseline compares with the peer a user might pick.
+  ...(info().backends.onednn
+    ? [
+        { name: 'oneDNN fp32 forward X W^T', perLayer: true, run: (d: D) => void matmul(f32(d.x, [batch, d.inF]), f32(d.w, [d.outF, d.inF]), { transposeB: true, backend: 'onednn' }) },
+        { name: 'oneDNN fp32 dX = dY W', perLayer: true, run: (d: D) => void matmul(f32(d.dy, [batch, d.outF]), f32(d.w, [d.outF, d.inF]), { backend: 'onednn' }) },
+        { name: 'oneDNN fp32 dW = dY^T X', perLayer: true, run: (d: D) => void matmul(f32(d.dy, [batch, d.outF]), f32(d.x, [batch, d.inF]), { transposeA: true, out: f32(d.dw, [d.outF, d.inF]), backend: 'onednn' }) },
+      ]
+    : []),
   { name: 'bias + db (native passes)', perLayer: true, run: (d) => { T.biasRelu(d.y, batch, d.outF, d.bias, false); T.columnSums(d.dy, batch, d.outF, d.wRS); } },
   { name: 'quantize X rows', perLayer: true, run: (d) => T.quantizeRows(d.x, batch, d.inF, d.xQ, d.xS) },
   { name: 'quantize W rows + columns (one read)', perLayer: true, run: (d) => T.quantizeRowsColumns(d.w, d.outF, d.inF, d.wR, d.wRS, d.wC, d.wCS) },
