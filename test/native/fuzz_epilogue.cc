@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -354,7 +355,33 @@ void fuzz_linear(Bytes& in) {
   const size_t osize = dtype_size(out_t);
   std::vector<uint8_t> got(static_cast<size_t>(rows * outF) * osize + 16, 0xA5), want(got.size(), 0xA5);
   d.out = got.data();
-  if (!quantized_linear(d).ok()) fail("quantized_linear failed", rows, inF, outF);
+  // The NaN policy of float-in layers: a row of x holding NaN or an infinity is
+  // refused (nothing written), or with propagate_non_finite (float32 out only)
+  // computed as zeros and then set to NaN across its output row.
+  std::vector<int64_t> bad_rows;
+  for (int64_t i = 0; x_float && i < rows; ++i) {
+    for (int64_t p = 0; p < inF; ++p) {
+      if (!std::isfinite(xf[i * inF + p])) {
+        bad_rows.push_back(i);
+        break;
+      }
+    }
+  }
+  d.propagate_non_finite = in.next() & 1;
+  const bool propagating = d.propagate_non_finite && out_t == DType::kFloat32;
+  const Status status = quantized_linear(d);
+  if (!bad_rows.empty() && !propagating) {
+    if (status.code != StatusCode::kNotFinite) fail("non-finite x not refused", rows, inF, outF);
+    compare_outputs(out_t, got, want, rows * outF, "refused quantized_linear wrote its output");
+    return;
+  }
+  if (!status.ok()) fail("quantized_linear failed", rows, inF, outF);
+  for (const int64_t r : bad_rows) {  // as the layer computes them before the NaN goes in
+    for (int64_t p = 0; p < inF; ++p) {
+      xq[r * inF + p] = static_cast<uint8_t>(x_int8 ? model_quantize(0.0f, d.x_scale, d.x_zero_point, -128, 127)
+                                                    : model_quantize(0.0f, d.x_scale, d.x_zero_point, 0, 255));
+    }
+  }
   std::vector<int32_t> arow(inF), wrow(inF);
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t p = 0; p < inF; ++p) arow[p] = x_int8 ? static_cast<int8_t>(xq[i * inF + p]) : xq[i * inF + p];
@@ -362,6 +389,12 @@ void fuzz_linear(Bytes& in) {
       for (int64_t p = 0; p < inF; ++p) wrow[p] = static_cast<int8_t>(w[j * inF + p]);
       const uint32_t acc = model_acc(arow.data(), wrow.data(), inF, 1, d.x_zero_point, 0);
       model_out(e, static_cast<int32_t>(acc), i, j, want.data(), i * outF + j);
+    }
+  }
+  for (const int64_t r : bad_rows) {
+    for (int64_t j = 0; j < outF; ++j) {
+      const float nan = std::numeric_limits<float>::quiet_NaN();
+      std::memcpy(want.data() + (r * outF + j) * sizeof(float), &nan, sizeof(float));
     }
   }
   compare_outputs(out_t, got, want, rows * outF, "quantized_linear mismatch");
