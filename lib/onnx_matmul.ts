@@ -133,6 +133,22 @@ function run(a: Operand, b: Operand, p: Params): Tensor {
   return out;
 }
 
+/** Both operands, their broadcast batch, and their zero points checked against them and the spec's shapes. */
+function withZeroPoints(
+  a: Tensor<'int8'> | Tensor<'uint8'>,
+  aZeroPoint: ParamArg,
+  b: Tensor<'int8'> | Tensor<'uint8'>,
+  bZeroPoint: ParamArg,
+) {
+  const qa = operand(a, 'a'), qb = operand(b, 'b');
+  const batch = Math.max(qa.batch, qb.batch);
+  const za = perRow(aZeroPoint, 'aZeroPoint', qa, batch);
+  const zb = perColumn(bZeroPoint, 'bZeroPoint', qb);
+  checkZeroPoints(za, 'aZeroPoint', qa.t.dtype);
+  checkZeroPoints(zb.values, 'bZeroPoint', qb.t.dtype);
+  return { qa, qb, batch, za, zb };
+}
+
 /**
  * ONNX MatMulInteger: (a - aZeroPoint) x (b - bZeroPoint) in int32 (exact), with
  * the zero-point shapes listed at the top of this file.
@@ -143,12 +159,7 @@ export function matmulInteger(
   aZeroPoint: ParamArg = 0,
   bZeroPoint: ParamArg = 0,
 ): Tensor<'int32'> {
-  const qa = operand(a, 'a'), qb = operand(b, 'b');
-  const batch = Math.max(qa.batch, qb.batch);
-  const za = perRow(aZeroPoint, 'aZeroPoint', qa, batch);
-  const zb = perColumn(bZeroPoint, 'bZeroPoint', qb);
-  checkZeroPoints(za, 'aZeroPoint', qa.t.dtype);
-  checkZeroPoints(zb.values, 'bZeroPoint', qb.t.dtype);
+  const { qa, qb, za, zb } = withZeroPoints(a, aZeroPoint, b, bZeroPoint);
   return run(qa, qb, { aZeroPoint: za, bZeroPoint: zb, outputType: 'int32' }) as Tensor<'int32'>;
 }
 
@@ -169,12 +180,7 @@ export function qlinearMatmul(
   yZeroPoint: number | Tensor<'int8'> | Tensor<'uint8'>,
   yType?: 'int8' | 'uint8',
 ): Tensor<'int8'> | Tensor<'uint8'> {
-  const qa = operand(a, 'a'), qb = operand(b, 'b');
-  const batch = Math.max(qa.batch, qb.batch);
-  const za = perRow(aZeroPoint, 'aZeroPoint', qa, batch);
-  const zb = perColumn(bZeroPoint, 'bZeroPoint', qb);
-  checkZeroPoints(za, 'aZeroPoint', qa.t.dtype);
-  checkZeroPoints(zb.values, 'bZeroPoint', qb.t.dtype);
+  const { qa, qb, batch, za, zb } = withZeroPoints(a, aZeroPoint, b, bZeroPoint);
   let outputType: 'int8' | 'uint8' = yType ?? qa.t.dtype;
   let yZp: number;
   if (typeof yZeroPoint === 'number') {

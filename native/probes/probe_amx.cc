@@ -5,26 +5,15 @@
 
 #include <cstring>
 
+#include "gemm/kernels/amx_tile_config.h"
 #include "probes/probes.h"
 
 namespace qgemm {
 
 namespace {
 
-struct alignas(64) TileConfig {
-  uint8_t palette = 1;
-  uint8_t start_row = 0;
-  uint8_t reserved[14] = {};
-  uint16_t colsb[16] = {};
-  uint8_t rows[16] = {};
-};
-
 int64_t amx(int64_t iterations) {
-  TileConfig cfg;
-  for (int t = 0; t < 8; ++t) {
-    cfg.rows[t] = 16;
-    cfg.colsb[t] = 64;
-  }
+  const AmxTileConfig cfg = amx_full_tiles();
   _tile_loadconfig(&cfg);
   alignas(64) uint8_t src[16 * 64];
   std::memset(src, 1, sizeof(src));

@@ -91,8 +91,9 @@ struct TransposePanel {
 };
 
 #if defined(__SSE2__)
-// float32 panels of 16: 4x4 blocks transposed in registers (the element-wise
-// copy took ~2.7 ms of a 128x2048x2048 float32 product with B^T on Zen 4).
+// float32 panels of 16: 4x4 blocks transposed in registers (a 128x2048x2048
+// float32 product with B^T at 2 threads on Zen 4: 7.8 ms with the element-wise
+// copy, 6.3-7.2 ms with this).
 template <>
 struct TransposePanel<float, 16, 1> {
   static bool run(const float* column0, int64_t ld, int64_t k, float* dst) {

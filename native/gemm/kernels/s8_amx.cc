@@ -15,6 +15,7 @@
 // M = 1, loses to VNNI up to M = 8.
 #include <cstring>
 
+#include "gemm/kernels/amx_tile_config.h"
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
 #include "gemm/kernels/pack_a.h"
@@ -31,20 +32,8 @@ namespace {
 
 constexpr int kMr = 32, kNr = 32, kKTile = 64;
 
-struct alignas(64) TileConfig {
-  uint8_t palette = 1;
-  uint8_t start_row = 0;
-  uint8_t reserved[14] = {};
-  uint16_t colsb[16] = {};
-  uint8_t rows[16] = {};
-};
-
 void begin() {
-  TileConfig cfg;
-  for (int t = 0; t < 8; ++t) {
-    cfg.rows[t] = 16;
-    cfg.colsb[t] = 64;
-  }
+  const AmxTileConfig cfg = amx_full_tiles();
   _tile_loadconfig(&cfg);
 }
 

@@ -14,7 +14,7 @@
 //
 // The 6 x 16 tile keeps its 12 accumulators in named variables: GCC 12 spills
 // part of an accumulator array to the stack on every k step (seen in objdump;
-// scripts/check-spills.sh guards against it).
+// scripts/check-spills.js guards against it).
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
 #include "gemm/kernels/rows.h"
