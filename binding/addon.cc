@@ -185,6 +185,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
       o.Set("selfChecked", k.self_checked);
       if (!k.probe.empty()) o.Set("probe", k.probe);
       if (!k.runnable) o.Set("reason", k.reason);
+      if (!k.fault.empty()) o.Set("fault", k.fault);
       kernels.Set(kernels.Length(), o);
     }
     out.Set("kernelList", kernels);

@@ -20,9 +20,7 @@
 #include "gemm/kernels/layouts.h"
 #include "gemm/kernels/pack_a.h"
 
-#ifdef QGEMM_AMX_EMULATE
-#include "gemm/kernels/amx_emulator.h"
-#else
+#ifndef QGEMM_AMX_EMULATE
 #include <immintrin.h>
 #endif
 
@@ -34,7 +32,7 @@ constexpr int kMr = 32, kNr = 32, kKTile = 64;
 
 void begin() {
   const AmxTileConfig cfg = amx_full_tiles();
-  _tile_loadconfig(&cfg);
+  load_tile_config(cfg);
 }
 
 void end() { _tile_release(); }
