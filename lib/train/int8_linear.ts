@@ -36,6 +36,8 @@ export class Int8Linear extends Linear {
   readonly block: number;
   readonly nonFinite: NonFinitePolicy;
   readonly #rounding: Rng;
+  /** W quantized and packed for this step's GEMMs (re-packed in place by each forward). */
+  readonly #packs = nativeTrain().int8WeightPacks();
   /** Whether the forward also quantizes W by columns (for dX): learned from the last backward. */
   #columnsWanted = true;
   #columnsReady = false;
@@ -61,6 +63,7 @@ export class Int8Linear extends Linear {
       x.data, this.weight.data, this.bias.data, rows, inF, outF, xQ, xScales,
       s.i8('w.rows', outF * inF), s.f32('w.rowScales', outF),
       columns ? s.i8('w.cols', outF * inF) : undefined, columns ? s.f32('w.colScales', inF) : undefined, y.data,
+      this.#packs,
     );
     this.#columnsReady = columns;
     this.save(training ? x : undefined, { q: xQ, scales: xScales });
@@ -76,9 +79,13 @@ export class Int8Linear extends Linear {
     if (!needInputGrad) return undefined;
     const rows = dy.shape[0], inF = this.inFeatures, outF = this.outFeatures;
     const s = this.scratch, t = transientScratch;
-    if (!this.#columnsReady) nativeTrain().quantizeColumns(this.weight.data, outF, inF, s.i8('w.cols', outF * inF), s.f32('w.colScales', inF));
+    const packed = this.#columnsReady;  // the forward packed W's columns for this step
+    if (!packed) nativeTrain().quantizeColumns(this.weight.data, outF, inF, s.i8('w.cols', outF * inF), s.f32('w.colScales', inF));
     const dx = this.output(true, 'dx', [rows, inF]);
-    nativeTrain().int8InputGrad(dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data);
+    nativeTrain().int8InputGrad(
+      dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data,
+      packed ? this.#packs : undefined,
+    );
     return dx;
   }
 
