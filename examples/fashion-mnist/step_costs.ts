@@ -6,11 +6,11 @@
  * against its limit: every int8 GEMM of the step as a % of the same kernel on
  * the same shape with B packed beforehand, every memory pass in GB/s and % of
  * the measured read bandwidth, the fp32 GEMMs against oneDNN's.
- *   node --import tsx examples/fashion-mnist/step_costs.ts [--wide] [--batch 128] [--reps 30]
+ *   node --import tsx examples/fashion-mnist/step_costs.ts [--wide] [--batch 128] [--reps 30] [--threads N]
  * Median ms over --reps rounds; each round times every item once, in turn, so
  * that other load on the machine hits every item alike.
  */
-import { info, matmul, measureReadBandwidth, packWeights, quantizedMatmul, type Tensor } from '../../lib';
+import { info, matmul, measureReadBandwidth, packWeights, quantizedMatmul, setNumThreads, type Tensor } from '../../lib';
 import { Rng, softmaxCrossEntropy, type Optimizer, type Sequential } from '../../lib/train';
 import { nativeTrain } from '../../lib/train/native_train';
 import { buildModel, buildOptimizer, scheduleFor, type ConfigName } from './configs';
@@ -20,6 +20,7 @@ const opt = (name: string, d: number) => (argv.includes(name) ? Number(argv[argv
 const schedule = scheduleFor(argv.includes('--wide') ? 'wide' : 'default');
 const batch = opt('--batch', schedule.batch);
 const reps = opt('--reps', 30);
+if (argv.includes('--threads')) setNumThreads(opt('--threads', 2));
 const widths = schedule.widths;
 const layers = widths.slice(0, -1).map((inF, k) => [inF, widths[k + 1]] as const);
 const rng = new Rng(1);
