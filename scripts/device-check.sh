@@ -38,4 +38,5 @@ run 200 bench node dist/bin/qgemm.js bench --quick --threads 1,2,4,8,16 --out "$
   --shapes 1:4096:4096,64:4096:4096,256:1024:1024,512:512:512,1024:1024:1024,2048:2048:2048
 run 100 step-costs node --import tsx examples/fashion-mnist/step_costs.ts --wide --reps 8 --threads 2
 run 120 demo node --import tsx examples/fashion-mnist/main.ts --threads 2
+run 150 demo-wide node --import tsx examples/fashion-mnist/main.ts --wide --threads 2
 step done
