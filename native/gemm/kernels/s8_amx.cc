@@ -10,9 +10,8 @@
 // zeroed tile buffer (B has no rows past kc); packed A is zero there already.
 // Tiles are configured once per task and released after it (begin / end).
 //
-// Blocking and min_rows are not measured (no AMX machine was available to
-// this project): min_rows 9 follows the report that oneDNN, which uses AMX at
-// M = 1, loses to VNNI up to M = 8.
+// min_rows 9 follows the report that oneDNN, which uses AMX at M = 1, loses
+// to VNNI up to M = 8 (not measured here).
 #include <cstring>
 
 #include "gemm/kernels/amx_tile_config.h"
@@ -144,13 +143,14 @@ void micro(const MicroArgs<int32_t>& g) {
 
 }  // namespace
 
-// Blocks of 128 rows x 512 k of A (64 KiB) against 32-column slices of B
-// (16 KiB): a 32-row A panel and a B panel together (32 KiB) stay in L1, where
-// ../shared/probes/amx_ceiling.c measured 69% of tdpbusd against 52% at k 1024.
+// Blocks of 128 rows x 1024 k of A (128 KiB) against 32-column slices of B
+// (32 KiB). kc 512 (panels in L1, where amx_ceiling measured 69% of tdpbusd
+// against 52% at 1024) was tried on a 16-vCPU Xeon with AMX, interleaved with
+// kc 1024 over 3 rounds: no better at any shape (bench/RESULTS.md).
 // name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin,
 // end, probe
 extern const Int8Kernel kS8AmxKernel = {
-    "amx_int8", kFeatAmxInt8, 40, 9, &kLayoutS8Quads16, kMr, kNr, 128, 512, 1,
+    "amx_int8", kFeatAmxInt8, 40, 9, &kLayoutS8Quads16, kMr, kNr, 128, 1024, 1,
     kKTile, 0, 0, pack_a_rows32, micro, begin, end, "amx_int8",
 };
 
