@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { loadOnnx, tensor, type Tensor } from '../lib';
-import { Adam, Adam8bit, SGD, type Param } from '../lib/train';
+import { Adam, Adam8bit, Int8Linear, Linear, QATLinear, ReLU, Rng, Sequential, SGD, softmaxCrossEntropy, type Param } from '../lib/train';
 import { fixture, maxRelDiff, randomInput, runOrt } from './onnx_support';
 
 describe('float models propagate NaN (ReLU keeps it, as torch.relu and onnxruntime)', () => {
@@ -66,4 +66,79 @@ describe('optimizers refuse a step whose gradients hold NaN or infinity', () => 
       });
     }
   }
+});
+
+describe('quantizing layers apply nonFinite to dy in backward (their int8 GEMMs would read NaN as 0)', () => {
+  const [batch, inF, outF] = [5, 12, 7];
+  const x = randomInput([batch, inF], 11);
+  const dyClean = randomInput([batch, outF], 12);
+  type Layer = Int8Linear | QATLinear;
+  const kinds: [string, (nonFinite?: 'throw' | 'propagate') => Layer][] = [
+    ['Int8Linear (SwitchBack)', (nonFinite) => new Int8Linear(inF, outF, new Rng(5), 'fc1', { nonFinite })],
+    ['Int8Linear (full int8)', (nonFinite) => new Int8Linear(inF, outF, new Rng(5), 'fc1', { nonFinite, weightGrad: 'int8', block: 2 })],
+    ['QATLinear', (nonFinite) => new QATLinear(inF, outF, new Rng(5), 'fc1', { nonFinite })],
+  ];
+  const withBad = (v: number, zeroed = false) => {
+    const d = Float32Array.from(dyClean.data);
+    if (zeroed) d.fill(0, 3 * outF, 4 * outF);
+    else d[3 * outF + 2] = v;
+    return tensor(d, [batch, outF]) as Tensor<'float32'>;
+  };
+  const grads = (l: Layer) => [l.weight.grad.slice(), l.bias.grad.slice()];
+  for (const [name, make] of kinds) {
+    for (const bad of [NaN, Infinity]) {
+      it(`${name}: ${bad} in dy throws naming the layer, before writing dW, db, dx or drawing a rounding seed`, () => {
+        const layer = make(), twin = make();
+        for (const l of [layer, twin]) l.forward(x, true);
+        const dxBuffer = layer.backward(dyClean, true)!.data, dx0 = dxBuffer.slice();
+        twin.backward(dyClean, true);
+        const before = grads(layer);
+        assert.throws(() => layer.backward(withBad(bad), true), {
+          code: 'ERR_QGEMM_NOT_FINITE',
+          message: new RegExp(`^${name.split(' ')[0]} 'fc1' backward: dy row 3 holds ${bad} \\(dy\\[3\\]\\[2\\]\\)`),
+        });
+        assert.deepEqual(grads(layer), before);
+        assert.deepEqual(dxBuffer, dx0);
+        twin.forward(x, true);
+        layer.forward(x, true);
+        assert.deepEqual(layer.backward(dyClean, true)!.data, twin.backward(dyClean, true)!.data);
+        assert.deepEqual(grads(layer), grads(twin), 'the refused call left no trace (int8: the same rounding seeds)');
+      });
+      it(`${name}: ${bad} in dy with nonFinite 'propagate' gives NaN in dx's row, dW's row and db's entry it reaches`, () => {
+        const layer = make('propagate'), twin = make();
+        for (const l of [layer, twin]) l.forward(x, true);
+        const dx = layer.backward(withBad(bad), true)!.data.slice();
+        const want = twin.backward(withBad(0, true), true)!.data;
+        for (let i = 0; i < dx.length; i++) assert.ok(Math.floor(i / inF) === 3 ? Number.isNaN(dx[i]) : Object.is(dx[i], want[i]), `dx[${i}]`);
+        const [dw, db] = grads(layer), [dwWant, dbWant] = grads(twin);
+        for (let i = 0; i < dw.length; i++) assert.ok(Math.floor(i / inF) === 2 ? Number.isNaN(dw[i]) : Object.is(dw[i], dwWant[i]), `dW[${i}]`);
+        for (let j = 0; j < outF; j++) assert.ok(j === 2 ? Number.isNaN(db[j]) : Object.is(db[j], dbWant[j]), `db[${j}]`);
+      });
+    }
+  }
+});
+
+describe('a NaN in a training batch can no longer hide', () => {
+  it('fp32 Linear-ReLU-Linear: the loss is NaN and Adam refuses the step, weights untouched (it corrupted them with a finite loss)', () => {
+    const r = new Rng(3);
+    const model = new Sequential([new Linear(20, 16, r, 'l1'), new ReLU(), new Linear(16, 4, r, 'l2')]);
+    const opt = new Adam(model.params());
+    const xb = randomInput([8, 20], 4);
+    xb.data[5 * 20 + 7] = NaN;
+    const before = model.params().map((p) => p.data.slice());
+    const { loss, grad } = softmaxCrossEntropy(model.forward(xb, true), [0, 1, 2, 3, 0, 1, 2, 3]);
+    assert.ok(Number.isNaN(loss), `loss ${loss}`);
+    model.backward(grad, false);
+    assert.throws(() => opt.step(), { code: 'ERR_QGEMM_NOT_FINITE', message: /^Adam: the gradient of l1\.weight holds NaN/ });
+    model.params().forEach((p, k) => assert.deepEqual(p.data, before[k]));
+  });
+
+  it('softmaxCrossEntropy propagates NaN and +Infinity logits into the loss and that row of the gradient', () => {
+    for (const bad of [NaN, Infinity]) {
+      const logits = tensor(Float32Array.of(1, 2, 3, 0.5, bad, -1, 2, 2, 2), [3, 3]) as Tensor<'float32'>;
+      const { loss, grad } = softmaxCrossEntropy(logits, [2, 0, 1]);
+      assert.ok(Number.isNaN(loss));
+      assert.deepEqual(Array.from(grad.data).map(Number.isNaN), [false, false, false, true, true, true, false, false, false]);
+    }
+  });
 });
