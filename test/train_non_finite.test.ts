@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { loadOnnx, tensor, type Tensor } from '../lib';
+import { loadOnnx, MinMaxObserver, tensor, type Tensor } from '../lib';
 import { Adam, Adam8bit, Int8Linear, Linear, QATLinear, ReLU, Rng, Sequential, SGD, softmaxCrossEntropy, type Param } from '../lib/train';
 import { fixture, maxRelDiff, randomInput, runOrt } from './onnx_support';
 
@@ -140,5 +140,25 @@ describe('a NaN in a training batch can no longer hide', () => {
       assert.ok(Number.isNaN(loss));
       assert.deepEqual(Array.from(grad.data).map(Number.isNaN), [false, false, false, true, true, true, false, false, false]);
     }
+  });
+});
+
+describe('QATLinear: a batch whose range overflows the scale is refused, not averaged in', () => {
+  const normal = randomInput([4, 6], 21);
+  const huge = randomInput([4, 6], 22);
+  huge.data[3] = 3e38;
+  huge.data[9] = -3e38;
+  it('as the first batch: one ERR_QGEMM_NOT_FINITE naming the layer, then training goes on as if it never came (it failed the next 56 batches)', () => {
+    const layer = new QATLinear(6, 3, new Rng(1), 'q1'), twin = new QATLinear(6, 3, new Rng(1), 'q1');
+    assert.throws(() => layer.forward(huge, true), { code: 'ERR_QGEMM_NOT_FINITE', message: /^QATLinear 'q1': this batch makes the observed range .* batch refused, observer unchanged/ });
+    for (let i = 0; i < 3; i++) assert.deepEqual(layer.forward(normal, true).data, twin.forward(normal, true).data);
+    assert.deepEqual(layer.inputQParams(), twin.inputQParams());
+  });
+  it('later, with a running min-max observer: the qparams stay those of the batches before', () => {
+    const layer = new QATLinear(6, 3, new Rng(1), 'q2', { observer: new MinMaxObserver() });
+    layer.forward(normal, true);
+    const before = layer.inputQParams();
+    assert.throws(() => layer.forward(huge, true), { code: 'ERR_QGEMM_NOT_FINITE' });
+    assert.deepEqual(layer.inputQParams(), before);
   });
 });

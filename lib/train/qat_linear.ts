@@ -89,7 +89,8 @@ export class QATLinear extends Linear {
   override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     // Before observing: a NaN would poison the observer's range for good.
     const { x, bad } = guardRows(input, 'QATLinear', this.nonFinite, this.inFeatures);
-    if (training) this.observer.observe(x);
+    // A batch whose range overflows the scale is refused, not averaged in (it would fail the next ~56 batches).
+    if (training) this.observer.observeChecked(x, `QATLinear '${this.weight.name.replace(/\.weight$/, '')}'`);
     const { scale, zeroPoint } = this.inputQParams();
     const { spec } = this.observer;
     const n = x.data.length;
