@@ -91,7 +91,7 @@ export function guardGradient(
   if (policy === 'throw') {
     throw rangeError(
       'ERR_QGEMM_NOT_FINITE',
-      `${where} backward: ${nonFiniteMessage(dy.data, outFeatures, rows, 'dy')}; its int8 GEMMs would read it as 0. ` +
+      `${where} backward: ${nonFiniteMessage(dy.data, outFeatures, rows, 'dy')}; this layer's gradients would hide it (quantized, NaN reads as 0). ` +
         "Find where it came from (the loss, a layer that overflowed), or pass { nonFinite: 'propagate' } to get NaN in the gradients it reaches",
     );
   }
@@ -100,6 +100,11 @@ export function guardGradient(
   const clean = Float32Array.from(dy.data);
   for (const r of rows) clean.fill(0, r * outFeatures, (r + 1) * outFeatures);
   return { dy: { dtype: 'float32', shape: dy.shape, data: clean }, rows, cols: [...bad].sort((a, b) => a - b) };
+}
+
+/** "Int8Linear 'fc1'": a training layer named in messages (its weight is '<name>.weight'). */
+export function layerName(kind: string, weightName: string): string {
+  return `${kind} '${weightName.replace(/\.weight$/, '')}'`;
 }
 
 /** NaN across rows `cols` of dW [out, inFeatures] and those entries of the bias gradient. */

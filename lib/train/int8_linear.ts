@@ -15,7 +15,7 @@
  * Rng, seeded from the layer's initialisation Rng.
  */
 import { QuantizedLinear } from '../layers/quantized_linear';
-import { checkNonFinitePolicy, guardGradient, guardRows, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
+import { checkNonFinitePolicy, guardGradient, guardRows, layerName, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
 import { Linear, transientScratch, type LinearOptions } from './linear';
 import { nativeTrain } from './native_train';
@@ -75,7 +75,7 @@ export class Int8Linear extends Linear {
   }
 
   override backward(input: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
-    const where = `Int8Linear '${this.weight.name.replace(/\.weight$/, '')}'`;
+    const where = layerName('Int8Linear', this.weight.name);
     const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const x = this.savedInput('Int8Linear');
     if (this.weightGrad === 'int8') this.#int8WeightGrad(dy, x);

@@ -18,7 +18,7 @@ import { MovingAverageMinMaxObserver, type MinMaxObserver } from '../quant/obser
 import type { QParams } from '../quant/qparams';
 import { matmul } from '../matmul';
 import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
-import { checkNonFinitePolicy, guardGradient, guardRows, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
+import { checkNonFinitePolicy, guardGradient, guardRows, layerName, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
 import { Linear, type LinearOptions } from './linear';
 import { nativeTrain } from './native_train';
@@ -90,7 +90,7 @@ export class QATLinear extends Linear {
     // Before observing: a NaN would poison the observer's range for good.
     const { x, bad } = guardRows(input, 'QATLinear', this.nonFinite, this.inFeatures);
     // A batch whose range overflows the scale is refused, not averaged in (it would fail the next ~56 batches).
-    if (training) this.observer.observeChecked(x, `QATLinear '${this.weight.name.replace(/\.weight$/, '')}'`);
+    if (training) this.observer.observeChecked(x, layerName('QATLinear', this.weight.name));
     const { scale, zeroPoint } = this.inputQParams();
     const { spec } = this.observer;
     const n = x.data.length;
@@ -118,7 +118,7 @@ export class QATLinear extends Linear {
 
   override backward(input: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
     // As Int8Linear's: the STE mask would zero a NaN of dx where the input was clamped.
-    const where = `QATLinear '${this.weight.name.replace(/\.weight$/, '')}'`;
+    const where = layerName('QATLinear', this.weight.name);
     const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const xt = this.savedInput('QATLinear'), mask = this.#mask, wq = this.#wq;
     if (mask === undefined || wq === undefined) throw new Error('QATLinear.backward() needs a training forward first');
