@@ -109,6 +109,26 @@ export class MinMaxObserver implements Observer<QParams> {
     return { scale: out[0], zeroPoint: out[1] };
   }
 
+  /**
+   * observe(x), kept only if the running range still gives qparams (a finite
+   * range whose scale float32 can hold); otherwise the observer is left as it
+   * was and ERR_QGEMM_NOT_FINITE names `where`. For layers that observe every
+   * batch: one overflowing batch must not poison the range of the ones after it.
+   */
+  observeChecked(x: FloatInput, where: string = this.constructor.name): void {
+    const { min, max, observed } = this;
+    this.observe(x);
+    let scale = NaN;
+    try {
+      scale = this.calculateQParams().scale;
+    } catch {} // NaN or infinite range: refused below
+    if (!Number.isFinite(scale)) {
+      const range = `[${this.min}, ${this.max}]`;
+      [this.min, this.max, this.observed] = [min, max, observed];
+      throw rangeError('ERR_QGEMM_NOT_FINITE', `${where}: this batch makes the observed range ${range}, whose scale overflows float32; batch refused, observer unchanged`);
+    }
+  }
+
   reset(): void {
     this.min = Infinity;
     this.max = -Infinity;

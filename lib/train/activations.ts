@@ -8,7 +8,10 @@ export interface ReLUOptions {
   savedActivations?: SavedActivations;
 }
 
-/** y = max(x, 0) (NaN and -0 give +0); dx = dy where y > 0 (the subgradient 0 at x = 0, as torch). Native passes. */
+/**
+ * y = x <= 0 ? 0 : x: NaN stays NaN (torch.relu, onnxruntime's Relu), -0 gives +0;
+ * dx = y <= 0 ? 0 : dy (torch's threshold_backward: the subgradient 0 at x = 0). Native passes.
+ */
 export class ReLU implements Module {
   readonly savedActivations: SavedActivations;
   readonly #scratch = new Scratch();

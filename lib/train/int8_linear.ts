@@ -15,7 +15,7 @@
  * Rng, seeded from the layer's initialisation Rng.
  */
 import { QuantizedLinear } from '../layers/quantized_linear';
-import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
+import { checkNonFinitePolicy, guardGradient, guardRows, layerName, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
 import { Linear, transientScratch, type LinearOptions } from './linear';
 import { nativeTrain } from './native_train';
@@ -27,7 +27,10 @@ export interface Int8LinearOptions extends LinearOptions {
   weightGrad?: 'float32' | 'int8';
   /** Full int8: batch rows per block of dW's scales; 0 (the default) = the whole batch. */
   block?: number;
-  /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
+  /**
+   * A NaN or infinite row of x (forward) or dy (backward): 'throw' (default) ERR_QGEMM_NOT_FINITE,
+   * or 'propagate' NaN to what it reaches (that output row; dx's row, dW's rows and db's entries).
+   */
   nonFinite?: NonFinitePolicy;
 }
 
@@ -71,10 +74,13 @@ export class Int8Linear extends Linear {
     return y;
   }
 
-  override backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  override backward(input: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    const where = layerName('Int8Linear', this.weight.name);
+    const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const x = this.savedInput('Int8Linear');
     if (this.weightGrad === 'int8') this.#int8WeightGrad(dy, x);
     else this.weightAndBiasGrads(dy, x);
+    poisonWeightGrads(this.weight.grad, this.bias.grad, this.inFeatures, badCols);
     this.#columnsWanted = needInputGrad;
     if (!needInputGrad) return undefined;
     const rows = dy.shape[0], inF = this.inFeatures, outF = this.outFeatures;
@@ -86,6 +92,7 @@ export class Int8Linear extends Linear {
       dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data,
       packed ? this.#packs : undefined,
     );
+    poisonRows(dx.data, inF, badRows);
     return dx;
   }
 

@@ -3,8 +3,10 @@
  * 1.13 defaults: dampening 0, no Nesterov, Adam without AMSGrad). State is
  * float32 as torch's; each update step is computed in float64 and stored.
  * Adam's step is native (native/train/adam.h), bit-identical to the loop
- * it replaced, and split over the thread pool.
+ * it replaced, and split over the thread pool. Every optimizer refuses a
+ * step whose gradients hold NaN or infinity (checkGradients).
  */
+import { rangeError } from '../errors';
 import type { Param } from './module';
 import { nativeTrain } from './native_train';
 
@@ -14,6 +16,25 @@ export interface Optimizer {
   lr: number;
   /** Bytes of optimizer state (moments, quantization scales), for memory reports. */
   stateBytes?(): number;
+}
+
+/**
+ * Throws ERR_QGEMM_NOT_FINITE naming the first parameter whose gradient holds
+ * NaN or +-Infinity, before the optimizer changes anything: the step is
+ * skipped, as torch.cuda.amp.GradScaler skips one, instead of turning the
+ * weights (and an 8-bit Adam block's state) into NaN for good. One native,
+ * vectorized pass per gradient; the element only when one is found.
+ */
+export function checkGradients(params: readonly Param[], optimizer: string): void {
+  for (const { name, grad } of params) {
+    if (nativeTrain().allFinite(grad)) continue;
+    let i = 0;
+    while (Number.isFinite(grad[i])) i++;
+    throw rangeError(
+      'ERR_QGEMM_NOT_FINITE',
+      `${optimizer}: the gradient of ${name} holds ${grad[i]} (at index ${i}); step refused, parameters and optimizer state unchanged`,
+    );
+  }
 }
 
 function bytesOf(arrays: ArrayBufferView[]): number {
@@ -44,6 +65,7 @@ export class SGD implements Optimizer {
   }
 
   step(): void {
+    checkGradients(this.#params, 'SGD');
     const { lr, momentum, weightDecay } = this;
     for (let k = 0; k < this.#params.length; k++) {
       const { data, grad } = this.#params[k];
@@ -94,6 +116,7 @@ export abstract class AdamBase implements Optimizer {
   }
 
   step(): void {
+    checkGradients(this.params, this.constructor.name);
     this.#t++;
     const c2 = Math.sqrt(1 - this.beta2 ** this.#t);
     const stepSize = this.lr / (1 - this.beta1 ** this.#t);

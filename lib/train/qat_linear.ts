@@ -18,7 +18,7 @@ import { MovingAverageMinMaxObserver, type MinMaxObserver } from '../quant/obser
 import type { QParams } from '../quant/qparams';
 import { matmul } from '../matmul';
 import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
-import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
+import { checkNonFinitePolicy, guardGradient, guardRows, layerName, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
 import { Linear, type LinearOptions } from './linear';
 import { nativeTrain } from './native_train';
@@ -27,7 +27,10 @@ import type { Rng } from './rng';
 export interface QATLinearOptions extends LinearOptions {
   /** The input observer (uint8 affine); default MovingAverageMinMaxObserver(). */
   observer?: MinMaxObserver;
-  /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
+  /**
+   * A NaN or infinite row of x (forward) or dy (backward): 'throw' (default) ERR_QGEMM_NOT_FINITE,
+   * or 'propagate' NaN to what it reaches (that output row; dx's row, dW's rows and db's entries).
+   */
   nonFinite?: NonFinitePolicy;
   /**
    * The input's fake quantization: 'onnx' (default) divides by the scale, as the converted
@@ -86,7 +89,8 @@ export class QATLinear extends Linear {
   override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     // Before observing: a NaN would poison the observer's range for good.
     const { x, bad } = guardRows(input, 'QATLinear', this.nonFinite, this.inFeatures);
-    if (training) this.observer.observe(x);
+    // A batch whose range overflows the scale is refused, not averaged in (it would fail the next ~56 batches).
+    if (training) this.observer.observeChecked(x, layerName('QATLinear', this.weight.name));
     const { scale, zeroPoint } = this.inputQParams();
     const { spec } = this.observer;
     const n = x.data.length;
@@ -112,14 +116,19 @@ export class QATLinear extends Linear {
     return y;
   }
 
-  override backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  override backward(input: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    // As Int8Linear's: the STE mask would zero a NaN of dx where the input was clamped.
+    const where = layerName('QATLinear', this.weight.name);
+    const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const xt = this.savedInput('QATLinear'), mask = this.#mask, wq = this.#wq;
     if (mask === undefined || wq === undefined) throw new Error('QATLinear.backward() needs a training forward first');
     this.weightAndBiasGrads(dy, xt); // dW through the weights' STE (all ones, see above)
+    poisonWeightGrads(this.weight.grad, this.bias.grad, this.inFeatures, badCols);
     if (!needInputGrad) return undefined;
     const dx = this.output(true, 'dx', [dy.shape[0], this.inFeatures]);
     matmul(dy, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { out: dx });
     nativeTrain().applyMask(dx.data, mask.subarray(0, dx.data.length));
+    poisonRows(dx.data, this.inFeatures, badRows);
     return dx;
   }
 
