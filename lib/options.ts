@@ -145,9 +145,9 @@ export function checkSize(value: unknown, name: string, min = 1): number {
 }
 
 /** A positional string argument such as a layer name (an options object in its place is refused). */
-export function checkString(value: unknown, name: string, fallback: string, hint = ''): string {
+export function checkString(value: unknown, name: string, fallback: string, hint = '', code: 'ERR_QGEMM_ARG_TYPE' | 'ERR_QGEMM_OPTION' = 'ERR_QGEMM_ARG_TYPE'): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string') throw typeError('ERR_QGEMM_ARG_TYPE', `${name} must be a string, got ${describe(value)}${hint}`);
+  if (typeof value !== 'string') throw typeError(code, `${name} must be a string, got ${describe(value)}${hint}`);
   return value;
 }
 

@@ -82,5 +82,5 @@ export function importModel(model: onnx.IModelProto): OnnxModel {
   walker.setInput(input.name, { specs: [], dtype: input.dtype, dims: input.dims });
   nodes.forEach((n, i) => walker.run(n, i));
   const chain = walker.output(outputName);
-  return new OnnxModel(buildLayers(fuse(chain.specs)), { inputName: input.name, outputName, inputShape: input.dims, opset });
+  return new OnnxModel(buildLayers(fuse(chain.specs)), { inputName: input.name, outputName, inputShape: input.dims, inputDtype: input.dtype, opset });
 }
