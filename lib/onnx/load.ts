@@ -63,6 +63,7 @@ function inputOf(graph: onnx.IGraphProto, initializers: Map<string, unknown>): {
   return { name: vi.name ?? '', dtype, dims };
 }
 
+/** @internal (its parameter is a protobufjs type, kept out of the public declarations) */
 export function importModel(model: onnx.IModelProto): OnnxModel {
   const graph = model.graph;
   if (!graph) throw onnxError('ERR_QGEMM_ONNX_INVALID', 'the model has no graph');

@@ -149,8 +149,8 @@ export class PerChannelMinMaxObserver implements Observer<PerChannelQParams> {
   readonly spec: QSpec;
   readonly axis: number;
   /** Running per-channel min and max; empty before observe(). */
-  min = new Float32Array(0);
-  max = new Float32Array(0);
+  min: Float32Array = new Float32Array(0);
+  max: Float32Array = new Float32Array(0);
   protected observed = false;
 
   constructor(options: PerChannelOptions = {}) {
