@@ -33,6 +33,9 @@ export type ErrorCode =
   // Added for issue 25 (kept together so that merges stay easy):
   | 'ERR_QGEMM_OUT_OF_BOUNDS' // the addon called directly with a buffer too small for its sizes
   | 'ERR_QGEMM_INVALID' // the addon called directly with inconsistent sizes
+  | 'ERR_QGEMM_OUT_OF_MEMORY' // a result or work buffer that could not be allocated
+  | 'ERR_QGEMM_UNSUPPORTED' // the native core cannot do this operation in this build
+  | 'ERR_QGEMM_BACKEND' // a backend failed in a way it does not describe (a bug if you see it)
   | 'ERR_QGEMM_LABEL' // a training label that is not an integer in [0, classes)
   | 'ERR_QGEMM_NO_FORWARD' // backward() without a training forward() before it
   | 'ABORT_ERR'; // an operation stopped by its AbortSignal (an AbortError, as Node's own)
