@@ -45,7 +45,15 @@ export function suggest(word: string, known: readonly string[]): string | undefi
     const dist = distance(normal(word), normal(k));
     if (dist < bestDistance) [best, bestDistance] = [k, dist];
   }
-  return best;
+  return best ?? known.find((k) => abbreviates(normal(word), normal(k)));
+}
+
+/** Whether w abbreviates k (transB -> transposeB): same first letter, w's letters in order in k. */
+function abbreviates(w: string, k: string): boolean {
+  if (w.length < 3 || w[0] !== k[0]) return false;
+  let i = 0;
+  for (const c of k) if (c === w[i]) i++;
+  return i === w.length;
 }
 
 function didYouMean(word: string, known: readonly string[], aliases = true): string {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import {
   Adam, Adam8bit, HistogramObserver, Int8Linear, Linear, loadOnnx, MinMaxObserver, MovingAverageMinMaxObserver,
   PerChannelMinMaxObserver, QATLinear, QuantizedLinear, quantizeOnnx, readIdx, ReLU, Rng, saveOnnx, Sequential, SGD,
-  softmaxCrossEntropy, tensor, trainEpoch, epochSteps, type Dataset,
+  softmaxCrossEntropy, tensor, trainEpoch, epochSteps, type Dataset, matmul, packWeights, quantizeLinear, kmeansQuantize,
 } from '../lib';
 import { suggest } from '../lib/options';
 import { parseQuantizeArgs } from '../bin/quantize';
@@ -33,6 +33,16 @@ describe('the option checker', () => {
     assert.equal(suggest('activations', ['activation', 'relu']), 'activation');
     assert.equal(suggest('weigthGrad', ['weightGrad', 'block']), 'weightGrad');
     assert.equal(suggest('zzz', ['lr', 'beta1']), undefined);
+  });
+});
+
+describe('core and quantization functions suggest the option meant', () => {
+  it('matmul, packWeights, quantizeLinear, kmeansQuantize', () => {
+    const a = tensor(new Int8Array(4), [2, 2]);
+    assert.throws(() => matmul(a, a, { transB: true } as never), err(TypeError, 'ERR_QGEMM_OPTION', /unknown option transB \(did you mean transposeB\?\)/));
+    assert.throws(() => packWeights(a, { transposed: true } as never), err(TypeError, 'ERR_QGEMM_OPTION', /did you mean transpose\?/));
+    assert.throws(() => quantizeLinear(new Float32Array(4), 0.1, 0, { axes: 0 } as never), err(TypeError, 'ERR_QGEMM_OPTION', /did you mean axis\?/));
+    assert.throws(() => kmeansQuantize(new Float32Array(4), { k: 4 } as never), err(TypeError, 'ERR_QGEMM_OPTION', /known options: clusters/));
   });
 });
 
