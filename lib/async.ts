@@ -26,7 +26,7 @@ export function checkSignal(signal: unknown): AbortSignal | undefined {
   return signal;
 }
 
-/** Runs a native job, settling early with the signal's reason if it aborts first. */
+/** Runs a native job, settling early with an AbortError if the signal aborts first. */
 export function runJob<T>(start: () => NativeJob<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
   const job = start();

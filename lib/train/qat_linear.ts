@@ -66,6 +66,7 @@ export class QATLinear extends Linear {
 
   /** Starts from a trained float Linear (copies its parameters). */
   static fromLinear(linear: Linear, rng: Rng, options: QATLinearOptions = {}): QATLinear {
+    if (!(linear instanceof Linear)) throw typeError('ERR_QGEMM_ARG_TYPE', `QATLinear.fromLinear: linear must be a Linear, got ${describe(linear)}`);
     const q = new QATLinear(linear.inFeatures, linear.outFeatures, rng, linear.weight.name.replace(/\.weight$/, ''), options);
     q.weight.data.set(linear.weight.data);
     q.bias.data.set(linear.bias.data);
