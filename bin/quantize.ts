@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { CALIBRATION_METHODS, loadOnnx, quantizeStatic, readCalibrationData, saveOnnx, QuantizedLinear, type QuantizeOnnxOptions } from '../lib';
 
 export const QUANTIZE_USAGE = `  qgemm quantize MODEL.onnx OUT.onnx --calibrate DATA.npy|DATA.idx[.gz] [--method minmax|histogram|entropy|percentile]
-        [--percentile P] [--scale S] [--samples N] [--format qdq|qoperator] [--activations uint8|int8] [--weights per-channel|per-tensor]
+        [--percentile P (with --method percentile)] [--scale S] [--samples N] [--format qdq|qoperator] [--activations uint8|int8] [--weights per-channel|per-tensor]
       post-training static quantization of a float ONNX model (MatMul/Gemm, Relu, Flatten) calibrated on DATA's rows
       (each value times --scale, e.g. 1/255 for image bytes; the first --samples rows, default all); writes QDQ (or QOperator)`;
 
@@ -25,6 +25,12 @@ function number(text: string, flag: string): number {
   const parts = text.split('/');
   const v = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(text);
   if (parts.length > 2 || !Number.isFinite(v) || v <= 0) throw new QuantizeUsageError(`bad ${flag} "${text}": a positive number (or a fraction such as 1/255)`);
+  return v;
+}
+
+function count(text: string, flag: string): number {
+  const v = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < 1) throw new QuantizeUsageError(`bad ${flag} "${text}": a positive integer (a number of rows)`);
   return v;
 }
 
@@ -51,7 +57,7 @@ export function parseQuantizeArgs(argv: readonly string[]): QuantizeArgs {
     else if (flag === '--method') args.options.method = oneOf(value(), flag, CALIBRATION_METHODS);
     else if (flag === '--percentile') args.options.percentile = number(value(), flag);
     else if (flag === '--scale') args.scale = number(value(), flag);
-    else if (flag === '--samples') args.samples = Math.floor(number(value(), flag));
+    else if (flag === '--samples') args.samples = count(value(), flag);
     else if (flag === '--format') args.options.format = oneOf(value(), flag, ['qdq', 'qoperator'] as const);
     else if (flag === '--activations') args.options.activations = oneOf(value(), flag, ['uint8', 'int8'] as const);
     else if (flag === '--weights') args.options.weights = oneOf(value(), flag, ['per-channel', 'per-tensor'] as const);
@@ -59,6 +65,9 @@ export function parseQuantizeArgs(argv: readonly string[]): QuantizeArgs {
   }
   if (files.length !== 2) throw new QuantizeUsageError('quantize needs MODEL.onnx and OUT.onnx');
   if (args.calibrate === undefined) throw new QuantizeUsageError('quantize needs --calibrate DATA.npy|DATA.idx');
+  if (args.options.percentile !== undefined && args.options.method !== 'percentile') {
+    throw new QuantizeUsageError('--percentile needs --method percentile (other methods do not use it)');
+  }
   return { ...args, model: files[0], out: files[1] } as QuantizeArgs;
 }
 

@@ -63,6 +63,7 @@ function inputOf(graph: onnx.IGraphProto, initializers: Map<string, unknown>): {
   return { name: vi.name ?? '', dtype, dims };
 }
 
+/** @internal (its parameter is a protobufjs type, kept out of the public declarations) */
 export function importModel(model: onnx.IModelProto): OnnxModel {
   const graph = model.graph;
   if (!graph) throw onnxError('ERR_QGEMM_ONNX_INVALID', 'the model has no graph');
@@ -82,5 +83,5 @@ export function importModel(model: onnx.IModelProto): OnnxModel {
   walker.setInput(input.name, { specs: [], dtype: input.dtype, dims: input.dims });
   nodes.forEach((n, i) => walker.run(n, i));
   const chain = walker.output(outputName);
-  return new OnnxModel(buildLayers(fuse(chain.specs)), { inputName: input.name, outputName, inputShape: input.dims, opset });
+  return new OnnxModel(buildLayers(fuse(chain.specs)), { inputName: input.name, outputName, inputShape: input.dims, inputDtype: input.dtype, opset });
 }

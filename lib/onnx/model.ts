@@ -5,6 +5,7 @@
 import { matmulAsync, type AsyncOptions } from '../async';
 import { rangeError, typeError } from '../errors';
 import { QuantizedLinear } from '../layers/quantized_linear';
+import { checkOptions } from '../options';
 import { checkTensor, type Tensor } from '../tensor';
 import { addBias, Linear } from '../train/linear';
 import { ReLU } from '../train/activations';
@@ -22,6 +23,8 @@ export interface OnnxModelInfo {
   inputShape: readonly OnnxDim[];
   /** The default-domain opset the model was written for. */
   opset: number;
+  /** The input's element type as the model states it; default 'float32'. */
+  inputDtype?: 'float32' | 'int8' | 'uint8';
 }
 
 export class OnnxModel {
@@ -30,6 +33,8 @@ export class OnnxModel {
   readonly outputName: string;
   readonly inputShape: readonly OnnxDim[];
   readonly opset: number;
+  /** The dtype forward() takes: the model's input element type. */
+  readonly inputDtype: 'float32' | 'int8' | 'uint8';
 
   constructor(layers: readonly OnnxLayer[], info: OnnxModelInfo) {
     this.layers = Object.freeze([...layers]);
@@ -37,6 +42,7 @@ export class OnnxModel {
     this.outputName = info.outputName;
     this.inputShape = Object.freeze([...info.inputShape]);
     this.opset = info.opset;
+    this.inputDtype = info.inputDtype ?? 'float32';
   }
 
   #checkInput(x: Tensor): void {
@@ -44,6 +50,10 @@ export class OnnxModel {
     const dims = this.inputShape;
     const ok = x.shape.length === dims.length && dims.every((d, i) => i === 0 || typeof d !== 'number' || d === x.shape[i]);
     if (!ok) throw rangeError('ERR_QGEMM_SHAPE', `x must have shape [${dims.map((d, i) => (i === 0 ? 'batch' : d ?? '?')).join(', ')}], got [${x.shape.join(', ')}]`);
+    // As onnxruntime: uint8 codes given to a float input would be read as already quantized, silently.
+    if (x.dtype !== this.inputDtype) {
+      throw typeError('ERR_QGEMM_DTYPE', `x must be ${this.inputDtype} (the model's input "${this.inputName}" is ${this.inputDtype}), got ${x.dtype}`);
+    }
   }
 
   /** Runs the chain on x ([batch, ...] as the model's input states). */
@@ -60,6 +70,7 @@ export class OnnxModel {
   /** forward() with the GEMMs on qgemm's compute queue (off the JS thread); the small layers run in between. */
   async forwardAsync(x: Tensor, options: AsyncOptions = {}): Promise<Tensor> {
     this.#checkInput(x);
+    checkOptions(options, ['signal'], 'OnnxModel.forwardAsync');
     for (const layer of this.layers) {
       if (layer instanceof QuantizedLinear) x = await onRowsAsync(x, (r) => layer.forwardAsync(r, options));
       else if (layer instanceof Linear) {

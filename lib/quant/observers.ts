@@ -9,6 +9,7 @@
 import { rangeError, stateError, typeError, show } from '../errors';
 import { floatInput, normalizeAxis, type FloatInput } from './input';
 import {
+  QPARAMS_KEYS,
   qparamsInto,
   resolveQSpec,
   type PerChannelQParams,
@@ -70,14 +71,16 @@ function checkObserved(observed: boolean, min: number, max: number, name: string
   }
 }
 
-function perTensorSpec(options: QParamsOptions, name: string): QSpec {
-  const spec = resolveQSpec(options);
+function perTensorSpec(options: QParamsOptions, name: string, keys: readonly string[]): QSpec {
+  const spec = resolveQSpec(options, 'per_tensor_affine', keys, `new ${name}`);
   if (spec.perChannel) throw rangeError('ERR_QGEMM_OPTION', `${name} takes a per_tensor qscheme, got ${show(options.qscheme)}`);
   return spec;
 }
 
 /** Running min/max (PyTorch MinMaxObserver). */
 export class MinMaxObserver implements Observer<QParams> {
+  /** The option names this class's constructor takes (subclasses add theirs). */
+  static readonly optionKeys: readonly string[] = QPARAMS_KEYS;
   readonly spec: QSpec;
   /** The running min and max (float32 values); +-Infinity before observe(). */
   min = Infinity;
@@ -85,7 +88,7 @@ export class MinMaxObserver implements Observer<QParams> {
   protected observed = false;
 
   constructor(options: MinMaxObserverOptions = {}) {
-    this.spec = perTensorSpec(options, new.target.name);
+    this.spec = perTensorSpec(options, new.target.name, (new.target as typeof MinMaxObserver).optionKeys);
   }
 
   observe(x: FloatInput): void {
@@ -138,6 +141,7 @@ export class MinMaxObserver implements Observer<QParams> {
 
 /** Moving average of each batch's min/max (PyTorch MovingAverageMinMaxObserver). */
 export class MovingAverageMinMaxObserver extends MinMaxObserver {
+  static override readonly optionKeys: readonly string[] = [...QPARAMS_KEYS, 'averagingConstant'];
   readonly averagingConstant: number;
 
   constructor(options: MinMaxObserverOptions & MovingAverageOptions = {}) {
@@ -160,15 +164,17 @@ export class MovingAverageMinMaxObserver extends MinMaxObserver {
 
 /** Per-channel running min/max (PyTorch PerChannelMinMaxObserver). */
 export class PerChannelMinMaxObserver implements Observer<PerChannelQParams> {
+  /** The option names this class's constructor takes (subclasses add theirs). */
+  static readonly optionKeys: readonly string[] = [...QPARAMS_KEYS, 'axis', 'chAxis'];
   readonly spec: QSpec;
   readonly axis: number;
   /** Running per-channel min and max; empty before observe(). */
-  min = new Float32Array(0);
-  max = new Float32Array(0);
+  min: Float32Array = new Float32Array(0);
+  max: Float32Array = new Float32Array(0);
   protected observed = false;
 
   constructor(options: PerChannelOptions = {}) {
-    const spec = resolveQSpec(options, 'per_channel_affine');
+    const spec = resolveQSpec(options, 'per_channel_affine', (new.target as typeof PerChannelMinMaxObserver).optionKeys, `new ${new.target.name}`);
     if (options.qscheme !== undefined && !spec.perChannel) {
       throw rangeError('ERR_QGEMM_OPTION', `${new.target.name} takes a per_channel qscheme, got ${options.qscheme}`);
     }
@@ -253,6 +259,7 @@ export class PerChannelMinMaxObserver implements Observer<PerChannelQParams> {
 
 /** Per-channel moving-average min/max (PyTorch MovingAveragePerChannelMinMaxObserver). */
 export class MovingAveragePerChannelMinMaxObserver extends PerChannelMinMaxObserver {
+  static override readonly optionKeys: readonly string[] = [...PerChannelMinMaxObserver.optionKeys, 'averagingConstant'];
   readonly averagingConstant: number;
 
   constructor(options: PerChannelOptions & MovingAverageOptions = {}) {

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { rangeError } from '../errors';
 
 export interface IdxArray {
   shape: number[];
@@ -22,16 +23,16 @@ function bytesOf(b: Buffer): Uint8Array {
 /** Parses an IDX buffer (raw or gzipped). Only unsigned-byte data is supported. */
 export function parseIdx(buffer: Uint8Array): IdxArray {
   const raw = buffer[0] === 0x1f && buffer[1] === 0x8b ? bytesOf(zlib.gunzipSync(buffer)) : buffer;
-  if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0) throw new RangeError('not an IDX file (bad magic)');
-  if (raw[2] !== UBYTE) throw new RangeError(`IDX type 0x${raw[2].toString(16)} is not supported (only unsigned bytes, 0x08)`);
+  if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0) throw rangeError('ERR_QGEMM_FILE_FORMAT', 'not an IDX file (bad magic)');
+  if (raw[2] !== UBYTE) throw rangeError('ERR_QGEMM_FILE_FORMAT', `IDX type 0x${raw[2].toString(16)} is not supported (only unsigned bytes, 0x08)`);
   const rank = raw[3];
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const header = 4 + 4 * rank;
-  if (raw.length < header) throw new RangeError('IDX header is truncated');
+  if (raw.length < header) throw rangeError('ERR_QGEMM_FILE_FORMAT', 'IDX header is truncated');
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i, false));
   const size = shape.reduce((a, b) => a * b, 1);
-  if (raw.length - header !== size) throw new RangeError(`IDX data holds ${raw.length - header} bytes, the shape [${shape.join(', ')}] needs ${size}`);
+  if (raw.length - header !== size) throw rangeError('ERR_QGEMM_FILE_FORMAT', `IDX data holds ${raw.length - header} bytes, the shape [${shape.join(', ')}] needs ${size}`);
   return { shape, data: raw.subarray(header) };
 }
 
@@ -43,7 +44,7 @@ export function readIdx(path: string): IdxArray {
 /** Encodes unsigned bytes as a raw IDX buffer (gzip it with node:zlib if wanted). */
 export function encodeIdx(shape: readonly number[], data: Uint8Array): Uint8Array {
   const size = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== size) throw new RangeError(`data holds ${data.length} bytes, the shape needs ${size}`);
+  if (data.length !== size) throw rangeError('ERR_QGEMM_DATA_LENGTH', `data holds ${data.length} bytes, the shape needs ${size}`);
   const out = new Uint8Array(4 + 4 * shape.length + size);
   const view = new DataView(out.buffer);
   out[2] = UBYTE;

@@ -16,6 +16,7 @@
  */
 import { QuantizedLinear } from '../layers/quantized_linear';
 import { checkNonFinitePolicy, guardGradient, guardRows, layerName, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
+import { checkBoolean, checkEnum, checkNumber } from '../options';
 import type { Tensor } from '../tensor';
 import { Linear, transientScratch, type LinearOptions } from './linear';
 import { nativeTrain } from './native_train';
@@ -35,6 +36,7 @@ export interface Int8LinearOptions extends LinearOptions {
 }
 
 export class Int8Linear extends Linear {
+  static override readonly optionKeys: readonly string[] = [...Linear.optionKeys, 'weightGrad', 'block', 'nonFinite'];
   readonly weightGrad: 'float32' | 'int8';
   readonly block: number;
   readonly nonFinite: NonFinitePolicy;
@@ -47,10 +49,8 @@ export class Int8Linear extends Linear {
 
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'int8', options: Int8LinearOptions = {}) {
     super(inFeatures, outFeatures, rng, name, options);
-    this.weightGrad = options.weightGrad ?? 'float32';
-    if (this.weightGrad !== 'float32' && this.weightGrad !== 'int8') throw new RangeError(`weightGrad must be 'float32' or 'int8', got ${String(this.weightGrad)}`);
-    this.block = options.block ?? 0;
-    if (!Number.isSafeInteger(this.block) || this.block < 0) throw new RangeError(`block must be a non-negative integer, got ${this.block}`);
+    this.weightGrad = checkEnum(options.weightGrad, 'options.weightGrad', ['float32', 'int8'], 'float32');
+    this.block = checkNumber(options.block, 'options.block', { integer: true, min: 0 }, 0);
     this.#rounding = new Rng(rng.nextU32()); // drawn after the weights: they equal a Linear's from the same rng
     this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
   }
@@ -110,6 +110,7 @@ export class Int8Linear extends Linear {
 
   /** For inference: QuantizedLinear with dynamic per-row activations (what the forward did, in uint8 affine). */
   toQuantized(relu = false): QuantizedLinear {
+    checkBoolean(relu, 'Int8Linear.toQuantized(relu): relu', false);
     return new QuantizedLinear(this.weightTensor(), this.bias.data, { activation: 'dynamic', relu });
   }
 }

@@ -6,7 +6,8 @@
  * it replaced, and split over the thread pool. Every optimizer refuses a
  * step whose gradients hold NaN or infinity (checkGradients).
  */
-import { rangeError } from '../errors';
+import { rangeError, typeError } from '../errors';
+import { checkNumber, checkOptions, describe } from '../options';
 import type { Param } from './module';
 import { nativeTrain } from './native_train';
 
@@ -37,6 +38,20 @@ export function checkGradients(params: readonly Param[], optimizer: string): voi
   }
 }
 
+/** params as an array of { data, grad } Float32Arrays of one length (model.params()). */
+function checkParams(params: unknown, where: string): Param[] {
+  const ok = (p: Param) => p?.data instanceof Float32Array && p.grad instanceof Float32Array && p.data.length === p.grad.length;
+  if (!Array.isArray(params) || !params.every(ok)) {
+    throw typeError('ERR_QGEMM_ARG_TYPE', `${where}: params must be an array of { name, data, grad } (model.params()), got ${describe(params)}`);
+  }
+  return params;
+}
+
+/** A rate, a momentum or a decay: finite and >= 0 (NaN would train to chance without a word). */
+const NON_NEGATIVE = { min: 0 };
+/** A beta: in [0, 1), as torch checks. */
+const BETA = { min: 0, max: 1, maxExclusive: true };
+
 function bytesOf(arrays: ArrayBufferView[]): number {
   return arrays.reduce((s, a) => s + a.byteLength, 0);
 }
@@ -57,10 +72,15 @@ export class SGD implements Optimizer {
   #started = false;
 
   constructor(params: Param[], options: SgdOptions) {
-    this.#params = params;
-    this.lr = options.lr;
-    this.momentum = options.momentum ?? 0;
-    this.weightDecay = options.weightDecay ?? 0;
+    this.#params = checkParams(params, 'new SGD');
+    const o = checkOptions(options, ['lr', 'momentum', 'weightDecay'], 'new SGD', {
+      nesterov: 'Nesterov momentum is not implemented (SGD follows torch.optim.SGD with nesterov=False)',
+      dampening: 'dampening is not implemented (0, as torch.optim.SGD by default)',
+    });
+    if (o.lr === undefined) throw typeError('ERR_QGEMM_OPTION', 'new SGD: options.lr is required, e.g. new SGD(model.params(), { lr: 0.1 })');
+    this.lr = checkNumber(o.lr, 'options.lr', NON_NEGATIVE, 0);
+    this.momentum = checkNumber(o.momentum, 'options.momentum', NON_NEGATIVE, 0);
+    this.weightDecay = checkNumber(o.weightDecay, 'options.weightDecay', NON_NEGATIVE, 0);
     this.#buf = params.map((p) => new Float32Array(p.data.length));
   }
 
@@ -98,6 +118,8 @@ export interface AdamOptions {
  * step computes the bias corrections once, then updates each parameter.
  */
 export abstract class AdamBase implements Optimizer {
+  /** The option names this class's constructor takes (subclasses add theirs). */
+  static readonly optionKeys: readonly string[] = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'];
   lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -107,12 +129,16 @@ export abstract class AdamBase implements Optimizer {
   #t = 0;
 
   constructor(params: Param[], options: AdamOptions = {}) {
-    this.params = params;
-    this.lr = options.lr ?? 1e-3;
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
+    const where = `new ${new.target.name}`;
+    this.params = checkParams(params, where);
+    const o = checkOptions(options, (new.target as unknown as typeof AdamBase).optionKeys, where, {
+      amsgrad: 'AMSGrad is not implemented (Adam follows torch.optim.Adam with amsgrad=False)',
+    });
+    this.lr = checkNumber(o.lr, 'options.lr', NON_NEGATIVE, 1e-3);
+    this.beta1 = checkNumber(o.beta1, 'options.beta1', BETA, 0.9);
+    this.beta2 = checkNumber(o.beta2, 'options.beta2', BETA, 0.999);
+    this.eps = checkNumber(o.eps, 'options.eps', NON_NEGATIVE, 1e-8);
+    this.weightDecay = checkNumber(o.weightDecay, 'options.weightDecay', NON_NEGATIVE, 0);
   }
 
   step(): void {

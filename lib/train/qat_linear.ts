@@ -12,9 +12,10 @@
  * The fake quantizations, the mask and the bias are native passes
  * (bit-identical to fakeQuantize and the TypeScript loops they replaced).
  */
-import { typeError, show } from '../errors';
+import { stateError, typeError } from '../errors';
+import { checkEnum, checkOptions, describe } from '../options';
 import { fakeQuantize, type Rounding } from '../quant/fake_quantize';
-import { MovingAverageMinMaxObserver, type MinMaxObserver } from '../quant/observers';
+import { MinMaxObserver, MovingAverageMinMaxObserver } from '../quant/observers';
 import type { QParams } from '../quant/qparams';
 import { matmul } from '../matmul';
 import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
@@ -49,6 +50,7 @@ export interface ConvertOptions {
 }
 
 export class QATLinear extends Linear {
+  static override readonly optionKeys: readonly string[] = [...Linear.optionKeys, 'observer', 'nonFinite', 'rounding'];
   readonly observer: MinMaxObserver;
   readonly nonFinite: NonFinitePolicy;
   readonly rounding: Rounding;
@@ -57,16 +59,17 @@ export class QATLinear extends Linear {
 
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'qat', options: QATLinearOptions = {}) {
     super(inFeatures, outFeatures, rng, name, options);
+    if (options.observer !== undefined && !(options.observer instanceof MinMaxObserver)) {
+      throw typeError('ERR_QGEMM_OPTION', `options.observer must be a MinMaxObserver (or MovingAverageMinMaxObserver), got ${describe(options.observer)}`);
+    }
     this.observer = options.observer ?? new MovingAverageMinMaxObserver();
     this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
-    this.rounding = options.rounding ?? 'onnx';
-    if (this.rounding !== 'onnx' && this.rounding !== 'torch') {
-      throw typeError('ERR_QGEMM_OPTION', `options.rounding must be 'onnx' or 'torch', got ${show(this.rounding)}`);
-    }
+    this.rounding = checkEnum(options.rounding, 'options.rounding', ['onnx', 'torch'], 'onnx');
   }
 
   /** Starts from a trained float Linear (copies its parameters). */
   static fromLinear(linear: Linear, rng: Rng, options: QATLinearOptions = {}): QATLinear {
+    if (!(linear instanceof Linear)) throw typeError('ERR_QGEMM_ARG_TYPE', `QATLinear.fromLinear: linear must be a Linear, got ${describe(linear)}`);
     const q = new QATLinear(linear.inFeatures, linear.outFeatures, rng, linear.weight.name.replace(/\.weight$/, ''), options);
     q.weight.data.set(linear.weight.data);
     q.bias.data.set(linear.bias.data);
@@ -121,7 +124,7 @@ export class QATLinear extends Linear {
     const where = layerName('QATLinear', this.weight.name);
     const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const xt = this.savedInput('QATLinear'), mask = this.#mask, wq = this.#wq;
-    if (mask === undefined || wq === undefined) throw new Error('QATLinear.backward() needs a training forward first');
+    if (mask === undefined || wq === undefined) throw stateError('ERR_QGEMM_NO_FORWARD', 'QATLinear.backward() needs a training forward first (forward(x, true))');
     this.weightAndBiasGrads(dy, xt); // dW through the weights' STE (all ones, see above)
     poisonWeightGrads(this.weight.grad, this.bias.grad, this.inFeatures, badCols);
     if (!needInputGrad) return undefined;
@@ -137,8 +140,9 @@ export class QATLinear extends Linear {
   }
 
   /** The int8 layer this one simulates. */
-  toQuantized(options: ConvertOptions = {}): QuantizedLinear {
-    const activation = options.activation ?? 'static';
+  toQuantized(rawOptions: ConvertOptions = {}): QuantizedLinear {
+    const options = checkOptions(rawOptions, ['activation', 'relu', 'output'], 'QATLinear.toQuantized');
+    const activation = checkEnum(options.activation, 'options.activation', ['static', 'dynamic'], 'static');
     const input = activation === 'static' ? { ...this.inputQParams(), dtype: 'uint8' as const } : undefined;
     return new QuantizedLinear(this.weightTensor(), this.bias.data, { activation, input, relu: options.relu, output: options.output });
   }
