@@ -30,7 +30,9 @@ export type ErrorCode =
   | 'ERR_QGEMM_ONNX_INVALID' // an ONNX model that breaks ONNX's rules (missing names, data not matching dims, shapes that do not fit)
   | 'ERR_QGEMM_ONNX_UNSUPPORTED' // valid ONNX that qgemm cannot run or write (the message lists every op at fault)
   | 'ERR_QGEMM_ONNX_EXTERNAL_DATA' // a tensor stored outside the model file
-  | 'ERR_QGEMM_FILE_FORMAT'; // a data file (.npy, IDX) that cannot be read
+  | 'ERR_QGEMM_FILE_FORMAT' // a data file (.npy, IDX) that cannot be read
+  // issue 24 (hardening):
+  | 'ERR_QGEMM_ONNX_LIMIT'; // an ONNX model past one of loadOnnx's documented limits (nodes, elements, inflation)
 
 export interface QgemmError extends Error {
   readonly code: ErrorCode;
