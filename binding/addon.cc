@@ -54,6 +54,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::onednn_prepare>("onednnPrepare"),
                              InstanceMethod<&QgemmAddon::onednn_run_prepared>("onednnRunPrepared"),
                              InstanceMethod<&QgemmAddon::read_bandwidth>("readBandwidth"),
+                             InstanceMethod<&QgemmAddon::data_address>("dataAddress"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
                              InstanceValue("gemmDimNames", names_array(env, kGemmDimNames, kGemmDims)),
                              InstanceValue("linearDimNames", names_array(env, kLinearDimNames, kLinearDims)),
@@ -247,6 +248,20 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
       return Napi::Number::New(info.Env(), qgemm::probe_ops_per_second(*p, static_cast<int>(threads)));
     }
     throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "no probe named " + name);
+  }
+
+  // dataAddress(typedArray) -> the address of its first byte, as a Number (user-space
+  // addresses fit 2^53): two SharedArrayBuffer objects can share memory, so lib/
+  // compares addresses, not buffer objects, to find an `out` overlapping an input.
+  Napi::Value data_address(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bool is_typed = false;
+    if (info.Length() != 1 || napi_is_typedarray(env, info[0], &is_typed) != napi_ok || !is_typed) {
+      throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "dataAddress takes one TypedArray");
+    }
+    void* data = nullptr;
+    napi_get_typedarray_info(env, info[0], nullptr, nullptr, &data, nullptr, nullptr);
+    return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(data)));
   }
 
   // readBandwidth(threads, megabytes) -> bytes per second reading that much memory.
