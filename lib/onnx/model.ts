@@ -3,7 +3,7 @@
  * QuantizedLinear, Flatten, Transpose, Quantize, Dequantize) run in order.
  */
 import { matmulAsync, type AsyncOptions } from '../async';
-import { rangeError, typeError } from '../errors';
+import { rangeError, stateError, typeError } from '../errors';
 import { QuantizedLinear } from '../layers/quantized_linear';
 import { checkTensor, type Tensor } from '../tensor';
 import { addBias, Linear } from '../train/linear';
@@ -30,6 +30,7 @@ export class OnnxModel {
   readonly outputName: string;
   readonly inputShape: readonly OnnxDim[];
   readonly opset: number;
+  #disposed = false;
 
   constructor(layers: readonly OnnxLayer[], info: OnnxModelInfo) {
     this.layers = Object.freeze([...layers]);
@@ -40,6 +41,8 @@ export class OnnxModel {
   }
 
   #checkInput(x: Tensor): void {
+    // Every model refuses use after dispose(), not only those whose int8 layers free native memory.
+    if (this.#disposed) throw stateError('ERR_QGEMM_DISPOSED', 'OnnxModel was disposed: it cannot be used after dispose()');
     checkTensor(x, 'x');
     const dims = this.inputShape;
     const ok = x.shape.length === dims.length && dims.every((d, i) => i === 0 || typeof d !== 'number' || d === x.shape[i]);
@@ -73,8 +76,13 @@ export class OnnxModel {
     return x;
   }
 
-  /** Frees the packed weights of the QuantizedLinear layers. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Frees the packed weights of the QuantizedLinear layers; the model cannot run afterwards. */
   dispose(): void {
+    this.#disposed = true;
     for (const layer of this.layers) if (layer instanceof QuantizedLinear) layer.dispose();
   }
 
