@@ -173,6 +173,8 @@ export interface NativeAddon {
   readBandwidth(threads: number, megabytes: number): number;
   /** The address of a TypedArray's first byte (to compare views of SharedArrayBuffers that share memory). */
   dataAddress(view: ArrayBufferView): number;
+  /** Bytes of native memory reported to V8 by this isolate's objects (packed weights, oneDNN handles). */
+  externalMemory(): number;
   PackedWeights: new () => NativePackedWeights;
 }
 
