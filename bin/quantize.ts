@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { CALIBRATION_METHODS, loadOnnx, quantizeStatic, readCalibrationData, saveOnnx, QuantizedLinear, type QuantizeOnnxOptions } from '../lib';
+import { terminalSafe } from './terminal';
 
 export const QUANTIZE_USAGE = `  qgemm quantize MODEL.onnx OUT.onnx --calibrate DATA.npy|DATA.idx[.gz] [--method minmax|histogram|entropy|percentile]
         [--percentile P (with --method percentile)] [--scale S] [--samples N] [--format qdq|qoperator] [--activations uint8|int8] [--weights per-channel|per-tensor]
@@ -11,6 +12,16 @@ export const QUANTIZE_USAGE = `  qgemm quantize MODEL.onnx OUT.onnx --calibrate 
       (each value times --scale, e.g. 1/255 for image bytes; the first --samples rows, default all); writes QDQ (or QOperator)`;
 
 export class QuantizeUsageError extends Error {}
+
+/** Two paths naming one file (the same inode: also through links or another spelling). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false; // OUT does not exist yet
+  }
+}
 
 export interface QuantizeArgs {
   model: string;
@@ -72,7 +83,8 @@ export function parseQuantizeArgs(argv: readonly string[]): QuantizeArgs {
 }
 
 /** Runs the command; returns the exit code. */
-export function quantizeCommand(argv: readonly string[], log: (line: string) => void = (l) => process.stdout.write(l + '\n')): number {
+export function quantizeCommand(argv: readonly string[], print: (line: string) => void = (l) => process.stdout.write(l + '\n')): number {
+  const log = (line: string) => print(terminalSafe(line));
   if (argv.includes('--help') || argv.includes('-h')) {
     log(`usage:\n${QUANTIZE_USAGE}`);
     return 0;
@@ -82,7 +94,11 @@ export function quantizeCommand(argv: readonly string[], log: (line: string) => 
     args = parseQuantizeArgs(argv);
   } catch (err) {
     if (!(err instanceof QuantizeUsageError)) throw err;
-    process.stderr.write(`qgemm quantize: ${err.message}\nusage:\n${QUANTIZE_USAGE}\n`);
+    process.stderr.write(`qgemm quantize: ${terminalSafe(err.message)}\nusage:\n${QUANTIZE_USAGE}\n`);
+    return 2;
+  }
+  if (sameFile(args.out, args.model) || sameFile(args.out, args.calibrate)) {
+    process.stderr.write(`qgemm quantize: OUT.onnx (${terminalSafe(args.out)}) is ${sameFile(args.out, args.model) ? 'the float model' : 'the calibration data'}: writing it would destroy the input\n`);
     return 2;
   }
   let quantized, data, bytes;
@@ -95,7 +111,7 @@ export function quantizeCommand(argv: readonly string[], log: (line: string) => 
     // Coded errors (a model qgemm cannot read, a bad data file) and file-system errors are the user's to fix: no stack.
     const code = (err as { code?: string }).code;
     if (code === undefined) throw err;
-    process.stderr.write(`qgemm quantize: ${(err as Error).message} (${code})\n`);
+    process.stderr.write(`qgemm quantize: ${terminalSafe((err as Error).message)} (${code})\n`);
     return 1;
   }
   log(`calibrated on ${data.shape[0]} rows of ${args.calibrate} (${args.options.method ?? 'minmax'})`);

@@ -7,7 +7,7 @@
  * transferring them afterwards cannot affect the job (PackedWeights are shared,
  * not copied: pack your weights for serving). The result is a fresh tensor;
  * with `out`, it is copied into `out` when the job ends, and rejects with
- * ERR_QGEMM_DETACHED if `out` was detached meanwhile.
+ * ERR_QGEMM_DETACHED if `out` was detached meanwhile (ERR_QGEMM_OUT if resized).
  */
 import { AbortError, stateError, typeError } from './errors';
 import { MatmulOptions, planMatmul } from './matmul';
@@ -75,6 +75,8 @@ export async function matmulAsync(a: Tensor, b: Tensor | PackedWeights, options?
   const userOut = rest?.out;
   if (userOut === undefined) return result;
   if (isDetached(userOut.data)) throw stateError('ERR_QGEMM_DETACHED', "options.out's ArrayBuffer was detached while the job ran");
+  // A resizable ArrayBuffer may have shrunk under `out` while the job ran.
+  if (userOut.data.length !== result.data.length) throw stateError('ERR_QGEMM_OUT', `options.out holds ${userOut.data.length} elements now (its ArrayBuffer was resized while the job ran), the result ${result.data.length}`);
   (userOut.data as Int32Array).set(result.data as Int32Array);
   return userOut;
 }

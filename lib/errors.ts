@@ -38,7 +38,9 @@ export type ErrorCode =
   | 'ERR_QGEMM_BACKEND' // a backend failed in a way it does not describe (a bug if you see it)
   | 'ERR_QGEMM_LABEL' // a training label that is not an integer in [0, classes)
   | 'ERR_QGEMM_NO_FORWARD' // backward() without a training forward() before it
-  | 'ABORT_ERR'; // an operation stopped by its AbortSignal (an AbortError, as Node's own)
+  | 'ABORT_ERR' // an operation stopped by its AbortSignal (an AbortError, as Node's own)
+  // issue 24 (hardening):
+  | 'ERR_QGEMM_ONNX_LIMIT'; // an ONNX model past one of loadOnnx's documented limits (nodes, elements, inflation)
 
 export interface QgemmError extends Error {
   readonly code: ErrorCode;

@@ -2,7 +2,8 @@
  * A batched int8 inference server:
  *   node --import tsx examples/server/main.ts [--port 8080] [--max-batch 64] [--max-wait-ms 2]
  *   curl -s localhost:8080/predict -d '{"input": [...784 numbers...]}'
- * SIGINT / SIGTERM stop accepting, answer what is queued, then exit.
+ * SIGINT / SIGTERM stop accepting, answer what is queued, then exit; connections still open
+ * after --drain-ms (default 10000) are closed. A second signal exits at once.
  */
 import type { AddressInfo } from 'node:net';
 
@@ -15,6 +16,8 @@ export interface ServerOptions {
   host?: string;
   maxBatch?: number;
   maxWaitMs?: number;
+  /** close() waits this long for open requests, then closes their connections (a stalled client cannot hold the exit). */
+  drainMs?: number;
 }
 
 export async function startServer(options: ServerOptions = {}) {
@@ -26,10 +29,12 @@ export async function startServer(options: ServerOptions = {}) {
   const server = createServer(batcher, model.inFeatures);
   await new Promise<void>((resolve) => server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', resolve));
   const close = async () => {
+    const deadline = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 10_000);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearTimeout(deadline);
     await batcher.drain();
     model.dispose();
   };
@@ -43,12 +48,15 @@ function flag(name: string, fallback: number): number {
 
 if (require.main === module) {
   void (async () => {
-    const { port, close } = await startServer({ port: flag('port', 8080), maxBatch: flag('max-batch', 64), maxWaitMs: flag('max-wait-ms', 2) });
+    const { port, close } = await startServer({ port: flag('port', 8080), maxBatch: flag('max-batch', 64), maxWaitMs: flag('max-wait-ms', 2), drainMs: flag('drain-ms', 10_000) });
     console.log(`qgemm inference server on http://127.0.0.1:${port} (POST /predict, GET /healthz)`);
     let stopping = false;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
-        if (stopping) return;
+        if (stopping) {
+          console.log(`${signal} again: exiting now`);
+          process.exit(130);
+        }
         stopping = true;
         console.log(`${signal}: draining...`);
         void close().then(() => process.exit(0));

@@ -3,7 +3,7 @@
  * QuantizedLinear, Flatten, Transpose, Quantize, Dequantize) run in order.
  */
 import { matmulAsync, type AsyncOptions } from '../async';
-import { rangeError, typeError } from '../errors';
+import { rangeError, stateError, typeError } from '../errors';
 import { QuantizedLinear } from '../layers/quantized_linear';
 import { checkOptions } from '../options';
 import { checkTensor, type Tensor } from '../tensor';
@@ -35,6 +35,7 @@ export class OnnxModel {
   readonly opset: number;
   /** The dtype forward() takes: the model's input element type. */
   readonly inputDtype: 'float32' | 'int8' | 'uint8';
+  #disposed = false;
 
   constructor(layers: readonly OnnxLayer[], info: OnnxModelInfo) {
     this.layers = Object.freeze([...layers]);
@@ -46,6 +47,8 @@ export class OnnxModel {
   }
 
   #checkInput(x: Tensor): void {
+    // Every model refuses use after dispose(), not only those whose int8 layers free native memory.
+    if (this.#disposed) throw stateError('ERR_QGEMM_DISPOSED', 'OnnxModel was disposed: it cannot be used after dispose()');
     checkTensor(x, 'x');
     const dims = this.inputShape;
     const ok = x.shape.length === dims.length && dims.every((d, i) => i === 0 || typeof d !== 'number' || d === x.shape[i]);
@@ -84,8 +87,13 @@ export class OnnxModel {
     return x;
   }
 
-  /** Frees the packed weights of the QuantizedLinear layers. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Frees the packed weights of the QuantizedLinear layers; the model cannot run afterwards. */
   dispose(): void {
+    this.#disposed = true;
     for (const layer of this.layers) if (layer instanceof QuantizedLinear) layer.dispose();
   }
 
