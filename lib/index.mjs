@@ -9,7 +9,7 @@ export default qgemm;
 export const {
   ADAM8BIT_BLOCK, Adam, Adam8bit, AdamBase, CALIBRATION_METHODS, DTYPES, Dequantize, Flatten,
   HistogramObserver, ISAS, Int8Linear, Linear, MinMaxObserver, MovingAverageMinMaxObserver,
-  MovingAveragePerChannelMinMaxObserver, OnnxModel, PackedWeights, PerChannelMinMaxObserver,
+  MovingAveragePerChannelMinMaxObserver, ONNX_LIMITS, OnnxModel, PackedWeights, PerChannelMinMaxObserver,
   ProgressBar, QATLinear, Quantize, QuantizedLinear, ReLU, Rng, SGD, Sequential, Transpose,
   accuracy, addBias, argmaxRows, calculateQParams, calculateQParamsPerChannel, calibrate,
   checkTensor, codebookDequantize, codebookQuantize, columnSums, cosineSimilarity, datasetSize,
