@@ -19,7 +19,21 @@ const Ops& ops_for_active_isa(const Ops& scalar, typename NoDeduce<const Ops*>::
   return avx2 != nullptr && features_allowed(kFeatAvx2) ? *avx2 : scalar;
 }
 
+// The AVX-512 table where the CPU and the cap allow AVX-512, else as above.
+template <typename Ops>
+const Ops& ops_for_active_isa(const Ops& scalar, typename NoDeduce<const Ops*>::type avx2,
+                              typename NoDeduce<const Ops*>::type avx512) {
+  return avx512 != nullptr && features_allowed(kFeatAvx512) ? *avx512 : ops_for_active_isa(scalar, avx2);
+}
+
 }  // namespace qgemm
+
+// The AVX-512 table of a file (its _avx512.cc), or null where that file is not compiled.
+#ifdef QGEMM_KERNEL_QUANT_AVX512
+#define QGEMM_AVX512_OPS(fn) (&fn())
+#else
+#define QGEMM_AVX512_OPS(fn) nullptr
+#endif
 
 // The AVX2 table of a file (defined in its _avx2.cc), or null in builds without x86 kernels.
 #ifdef QGEMM_X86_KERNELS

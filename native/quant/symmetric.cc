@@ -13,6 +13,9 @@ namespace symmetric_detail {
 #ifdef QGEMM_X86_KERNELS
 const Ops& avx2_ops();
 #endif
+#ifdef QGEMM_KERNEL_QUANT_AVX512
+const Ops& avx512_ops();
+#endif
 
 namespace {
 
@@ -60,7 +63,9 @@ const Ops& scalar_ops() {
   return ops;
 }
 
-const Ops& active_ops() { return ops_for_active_isa(scalar_ops(), QGEMM_AVX2_OPS(avx2_ops)); }
+const Ops& active_ops() {
+  return ops_for_active_isa(scalar_ops(), QGEMM_AVX2_OPS(avx2_ops), QGEMM_AVX512_OPS(avx512_ops));
+}
 
 }  // namespace symmetric_detail
 

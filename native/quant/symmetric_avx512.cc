@@ -1,0 +1,83 @@
+// AVX-512 forms of the symmetric int8 building blocks that quantize weights
+// every training step (amax, amax_into, quantize, quantize_each): 16 lanes,
+// the same correctly rounded division, round-half-even and NaN rules as the
+// AVX2 and scalar forms, so results are bit-identical. The stochastic and
+// fake-quantize passes stay on their AVX2 forms.
+#include <immintrin.h>
+
+#include <cmath>
+
+#include "quant/symmetric.h"
+
+namespace qgemm {
+namespace symmetric_detail {
+
+const Ops& avx2_ops();
+
+namespace {
+
+inline __m512 abs_ps(__m512 v) { return _mm512_abs_ps(v); }
+
+float amax_avx512(const float* x, int64_t n) {
+  __m512 m = _mm512_setzero_ps();
+  int64_t i = 0;
+  // max_ps returns its second operand when the first is NaN: NaN never raises m.
+  for (; i + 16 <= n; i += 16) m = _mm512_max_ps(abs_ps(_mm512_loadu_ps(x + i)), m);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, m);
+  float r = 0.0f;
+  for (float v : lanes) r = v > r ? v : r;
+  for (; i < n; ++i) {
+    const float a = std::fabs(x[i]);
+    if (a > r) r = a;
+  }
+  return r;
+}
+
+void amax_into_avx512(const float* x, int64_t n, float* amax) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm512_storeu_ps(amax + i, _mm512_max_ps(abs_ps(_mm512_loadu_ps(x + i)), _mm512_loadu_ps(amax + i)));
+  }
+  for (; i < n; ++i) {
+    const float a = std::fabs(x[i]);
+    if (a > amax[i]) amax[i] = a;
+  }
+}
+
+// clamp(v) rounded half to even, 16 int8 (NaN -> 0).
+inline __m128i level16(__m512 v) {
+  const __mmask16 ordered = _mm512_cmp_ps_mask(v, v, _CMP_ORD_Q);
+  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
+  v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  return _mm512_cvtsepi32_epi8(_mm512_maskz_cvtps_epi32(ordered, v));
+}
+
+void quantize_avx512(const float* x, int64_t n, float scale, int8_t* q) {
+  const __m512 s = _mm512_set1_ps(scale);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), level16(_mm512_div_ps(_mm512_loadu_ps(x + i), s)));
+  }
+  avx2_ops().quantize(x + i, n - i, scale, q + i);
+}
+
+void quantize_each_avx512(const float* x, int64_t n, const float* scales, int8_t* q) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_div_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(scales + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), level16(v));
+  }
+  avx2_ops().quantize_each(x + i, n - i, scales + i, q + i);
+}
+
+}  // namespace
+
+const Ops& avx512_ops() {
+  static const Ops ops{amax_avx512, amax_into_avx512, quantize_avx512, quantize_each_avx512,
+                       avx2_ops().quantize_each_stochastic, avx2_ops().fake_quantize};
+  return ops;
+}
+
+}  // namespace symmetric_detail
+}  // namespace qgemm
