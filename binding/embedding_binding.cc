@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "embedding/embedding.h"
+#include "embedding/sparse.h"
 #include "errors.h"
 
 namespace qgemm_binding {
@@ -103,24 +104,33 @@ void check_status(Napi::Env env, const qgemm::Status& s) {
   if (!s.ok()) throw_status(env, s);
 }
 
+// A failed index check as ERR_QGEMM_INDEX, anything else as its usual error.
+void check_index_status(Napi::Env env, const qgemm::Status& s) {
+  if (s.code == qgemm::StatusCode::kOutOfBounds) throw_range_error(env, "ERR_QGEMM_INDEX", s.message);
+  check_status(env, s);
+}
+
+// The bags at [i, i + 6): (ids, offsets, includeLastOffset, weights | undefined, pooling, paddingIdx).
+void read_bags(const Napi::CallbackInfo& info, size_t i, qgemm::BagDesc* d) {
+  d->ids = index_array(info, i, "ids");
+  d->offsets = index_array(info, i + 1, "offsets");
+  d->include_last_offset = arg_bool(info, i + 2, "includeLastOffset");
+  d->per_sample_weights = f32(info, i + 3, "perSampleWeights", d->ids.length, true);
+  const int64_t pooling = arg_size(info, i + 4, "pooling");
+  if (pooling > 2) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "pooling must be 0, 1 or 2");
+  d->pooling = static_cast<qgemm::Pooling>(pooling);
+  d->padding_idx = signed_arg(info, i + 5, "paddingIdx");
+}
+
 // (table, rows, dim, format, ids, offsets, includeLastOffset, weights | undefined, pooling, paddingIdx, out)
 Napi::Value bag(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t rows = arg_size(info, 1, "rows"), dim = arg_size(info, 2, "dim");
   qgemm::BagDesc d;
   d.table = table_arg(info, 0, rows, dim, format_arg(info, 3));
-  d.ids = index_array(info, 4, "ids");
-  d.offsets = index_array(info, 5, "offsets");
-  d.include_last_offset = arg_bool(info, 6, "includeLastOffset");
-  d.per_sample_weights = f32(info, 7, "perSampleWeights", d.ids.length, true);
-  const int64_t pooling = arg_size(info, 8, "pooling");
-  if (pooling > 2) throw_range_error(env, "ERR_QGEMM_OPTION", "pooling must be 0, 1 or 2");
-  d.pooling = static_cast<qgemm::Pooling>(pooling);
-  d.padding_idx = signed_arg(info, 9, "paddingIdx");
+  read_bags(info, 4, &d);
   d.out = f32(info, 10, "out", times(env, qgemm::bag_count(d), dim));
-  const qgemm::Status s = qgemm::embedding_bag(d);
-  if (s.code == qgemm::StatusCode::kOutOfBounds) throw_range_error(env, "ERR_QGEMM_INDEX", s.message);
-  check_status(env, s);
+  check_index_status(env, qgemm::embedding_bag(d));
   return env.Undefined();
 }
 
@@ -147,6 +157,89 @@ Napi::Value dequantize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+double number(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (!info[index].IsNumber()) throw_type_error(info.Env(), "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be a number");
+  return info[index].As<Napi::Number>().DoubleValue();
+}
+
+uint32_t u32_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  const int64_t v = arg_size(info, index, name);
+  if (v > 0xFFFFFFFFll) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", std::string(name) + " must be a uint32");
+  return static_cast<uint32_t>(v);
+}
+
+// (rows, dim, format, ids, offsets, includeLastOffset, weights | undefined, pooling, paddingIdx, dout, idsOut, gradsOut) -> count
+Napi::Value bag_backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  qgemm::BagDesc d;
+  d.table.rows = arg_size(info, 0, "rows");
+  d.table.dim = arg_size(info, 1, "dim");
+  d.table.format = format_arg(info, 2);
+  read_bags(info, 3, &d);
+  const float* dout = f32(info, 9, "dout", times(env, qgemm::bag_count(d), d.table.dim));
+  int32_t* ids_out = buffer<int32_t>(info, 10, "idsOut", napi_int32_array, "an Int32Array", d.ids.length);
+  float* grads_out = f32(info, 11, "gradsOut", times(env, d.ids.length, d.table.dim));
+  int64_t count = 0;
+  check_index_status(env, qgemm::bag_backward(d, dout, ids_out, grads_out, &count));
+  return Napi::Number::New(env, static_cast<double>(count));
+}
+
+// The table, touched rows and seed shared by the optimizers: (table, rows, dim, format, ids, count, grads, ...).
+struct SparseArgs {
+  qgemm::MutableTable table;
+  qgemm::SparseRows rows;
+};
+
+SparseArgs sparse_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SparseArgs a;
+  a.table.rows = arg_size(info, 1, "rows");
+  a.table.dim = arg_size(info, 2, "dim");
+  a.table.format = format_arg(info, 3);
+  if (a.table.format == TableFormat::kRowwise4) {
+    throw_range_error(env, "ERR_QGEMM_OPTION", "the sparse optimizers update float32 and rowwise8 tables");
+  }
+  a.table.data = const_cast<void*>(table_arg(info, 0, a.table.rows, a.table.dim, a.table.format).data);
+  a.rows.count = arg_size(info, 5, "count");
+  a.rows.ids = buffer<int32_t>(info, 4, "ids", napi_int32_array, "an Int32Array", a.rows.count);
+  a.rows.grads = f32(info, 6, "grads", times(env, a.rows.count, a.table.dim));
+  return a;
+}
+
+uint64_t seed_of(const Napi::CallbackInfo& info, size_t index) {
+  return (static_cast<uint64_t>(u32_arg(info, index, "seed")) << 32) | u32_arg(info, index + 1, "step");
+}
+
+// (table, rows, dim, format, ids, count, grads, state, lr, eps, weightDecay, seed, step)
+Napi::Value rowwise_adagrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const SparseArgs a = sparse_args(info);
+  float* state = f32(info, 7, "state", a.table.rows);
+  qgemm::RowwiseAdagradParams p;
+  p.lr = static_cast<float>(number(info, 8, "lr"));
+  p.eps = static_cast<float>(number(info, 9, "eps"));
+  p.weight_decay = static_cast<float>(number(info, 10, "weightDecay"));
+  check_index_status(env, qgemm::rowwise_adagrad_step(a.table, a.rows, state, p, seed_of(info, 11)));
+  return env.Undefined();
+}
+
+// (table, rows, dim, format, ids, count, grads, m, v, beta1, beta2, eps, stepSize, weightDecay, seed, step)
+Napi::Value sparse_adam(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const SparseArgs a = sparse_args(info);
+  const int64_t n = times(env, a.table.rows, a.table.dim);
+  float* m = f32(info, 7, "m", n);
+  float* v = f32(info, 8, "v", n);
+  qgemm::SparseAdamParams p;
+  p.beta1 = static_cast<float>(number(info, 9, "beta1"));
+  p.beta2 = static_cast<float>(number(info, 10, "beta2"));
+  p.eps = static_cast<float>(number(info, 11, "eps"));
+  p.step_size = static_cast<float>(number(info, 12, "stepSize"));
+  p.weight_decay = static_cast<float>(number(info, 13, "weightDecay"));
+  check_index_status(env, qgemm::sparse_adam_step(a.table, a.rows, m, v, p, seed_of(info, 14)));
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Object embedding_functions(Napi::Env env) {
@@ -157,6 +250,9 @@ Napi::Object embedding_functions(Napi::Env env) {
   add("bag", bag);
   add("quantize", quantize);
   add("dequantize", dequantize);
+  add("bagBackward", bag_backward);
+  add("rowwiseAdagrad", rowwise_adagrad);
+  add("sparseAdam", sparse_adam);
   return o;
 }
 

@@ -55,10 +55,27 @@ export function paddingRow(paddingIdx: number | undefined, rows: number): number
  * ERR_QGEMM_INDEX before any row is read. Threaded over bags.
  */
 export function embeddingBag(table: EmbeddingTable, ids: Indices, options: EmbeddingBagOptions): Tensor<'float32'> {
+  const { offsets, mode, perSampleWeights, includeLastOffset, bags, pad } = parseBag(table, ids, options);
+  const out = options.out;
+  let result = out;
+  if (result === undefined) {
+    result = new Float32Array(bags * table.dim);
+  } else if (!(result instanceof Float32Array) || result.length !== bags * table.dim) {
+    throw rangeError('ERR_QGEMM_OUT', `out must be a Float32Array of ${bags} x ${table.dim} values`);
+  }
+  nativeEmbedding().bag(
+    table.data, table.rows, table.dim, FORMAT_CODE[table.format], ids, offsets, includeLastOffset,
+    perSampleWeights, POOLING_CODE[mode], pad, result,
+  );
+  return tensor(result, [bags, table.dim]);
+}
+
+/** The checked arguments of a bag lookup (shared with its backward). */
+export function parseBag(table: EmbeddingTable, ids: Indices, options: EmbeddingBagOptions) {
   checkTable(table);
   checkIndices(ids, 'ids');
   if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_ARG_TYPE', 'options must be an object with offsets');
-  const { offsets, mode = 'sum', perSampleWeights, paddingIdx, includeLastOffset = false, out } = options;
+  const { offsets, mode = 'sum', perSampleWeights, paddingIdx, includeLastOffset = false } = options;
   checkIndices(offsets, 'offsets');
   if (!(mode in POOLING_CODE)) throw rangeError('ERR_QGEMM_OPTION', `mode must be 'sum', 'mean' or 'max', got ${show(mode)}`);
   if (typeof includeLastOffset !== 'boolean') throw typeError('ERR_QGEMM_OPTION', 'includeLastOffset must be a boolean');
@@ -71,15 +88,5 @@ export function embeddingBag(table: EmbeddingTable, ids: Indices, options: Embed
   }
   const bags = bagCount(offsets, includeLastOffset);
   const pad = paddingRow(paddingIdx, table.rows);
-  let result = out;
-  if (result === undefined) {
-    result = new Float32Array(bags * table.dim);
-  } else if (!(result instanceof Float32Array) || result.length !== bags * table.dim) {
-    throw rangeError('ERR_QGEMM_OUT', `out must be a Float32Array of ${bags} x ${table.dim} values`);
-  }
-  nativeEmbedding().bag(
-    table.data, table.rows, table.dim, FORMAT_CODE[table.format], ids, offsets, includeLastOffset,
-    perSampleWeights, POOLING_CODE[mode], pad, result,
-  );
-  return tensor(result, [bags, table.dim]);
+  return { offsets, mode, modeCode: POOLING_CODE[mode], perSampleWeights, includeLastOffset, bags, pad };
 }

@@ -16,6 +16,18 @@ export interface NativeEmbedding {
   ): void;
   quantize(x: F32, rows: number, dim: number, format: number, out: U8): void;
   dequantize(table: U8, rows: number, dim: number, format: number, out: F32): void;
+  bagBackward(
+    rows: number, dim: number, format: number, ids: Indices, offsets: Indices, includeLastOffset: boolean,
+    perSampleWeights: F32 | undefined, pooling: number, paddingIdx: number, dout: F32, idsOut: Int32Array, gradsOut: F32,
+  ): number;
+  rowwiseAdagrad(
+    table: F32 | U8, rows: number, dim: number, format: number, ids: Int32Array, count: number, grads: F32,
+    state: F32, lr: number, eps: number, weightDecay: number, seed: number, step: number,
+  ): void;
+  sparseAdam(
+    table: F32 | U8, rows: number, dim: number, format: number, ids: Int32Array, count: number, grads: F32,
+    m: F32, v: F32, beta1: number, beta2: number, eps: number, stepSize: number, weightDecay: number, seed: number, step: number,
+  ): void;
 }
 
 let cached: NativeEmbedding | undefined;
