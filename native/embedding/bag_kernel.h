@@ -49,6 +49,16 @@ struct ScalarVec {
   static void store(float* p, T v) { *p = v; }
 };
 
+// Rows are read at random: asking for the row kPrefetchAhead ids ahead keeps
+// that many misses in flight instead of one (every id was validated).
+constexpr int64_t kPrefetchAhead = 32;
+
+inline void prefetch_row(const bag_detail::BagJob& j, int64_t id) {
+  const uint8_t* row = j.table + id * j.row_bytes;
+  for (int64_t b = 0; b < j.row_bytes; b += 64) __builtin_prefetch(row + b);
+  __builtin_prefetch(row + j.row_bytes - 1);
+}
+
 // Columns [c, c + K * kLanes) of one bag, accumulated in registers.
 template <typename V, int K, TableFormat F, bool kMax>
 void bag_columns(const bag_detail::BagJob& j, int64_t begin, int64_t end, int64_t c, float* out) {
@@ -59,6 +69,7 @@ void bag_columns(const bag_detail::BagJob& j, int64_t begin, int64_t end, int64_
   bool first = true;
   for (int64_t i = begin; i < end; ++i) {
     const int64_t id = j.ids.at(i);
+    if (c == 0 && i + kPrefetchAhead < j.ids.length) prefetch_row(j, j.ids.at(i + kPrefetchAhead));
     if (id == j.padding_idx) continue;
     const uint8_t* row = j.table + id * j.row_bytes;
     const float w = j.weights != nullptr ? j.weights[i] : 1.0f;
@@ -117,7 +128,20 @@ void bag_range_of(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
     const int64_t begin = j.bounds[b], end = j.bounds[b + 1];
     float* out = j.out + b * j.dim;
     int64_t c = 0;
+    // As few passes over the bag's rows as the registers allow.
     for (; c + K * L <= j.dim; c += K * L) bag_columns<V, K, F, kMax>(j, begin, end, c, out);
+    if constexpr (K > 4) {
+      if (c + 4 * L <= j.dim) {
+        bag_columns<V, 4, F, kMax>(j, begin, end, c, out);
+        c += 4 * L;
+      }
+    }
+    if constexpr (K > 2) {
+      if (c + 2 * L <= j.dim) {
+        bag_columns<V, 2, F, kMax>(j, begin, end, c, out);
+        c += 2 * L;
+      }
+    }
     for (; c + L <= j.dim; c += L) bag_columns<V, 1, F, kMax>(j, begin, end, c, out);
     for (; c < j.dim; ++c) bag_columns<ScalarVec, 1, F, kMax>(j, begin, end, c, out);
     if (j.pooling != Pooling::kMean) continue;
