@@ -7,7 +7,7 @@
  * on their sparse gradients, or rowwise4 tables for serving only.
  */
 import {
-  Adam, embeddingBag, embeddingBagBackward, Int8Linear, Linear, ReLU, Rng, RowwiseAdagrad, Sequential,
+  Adam, embeddingBag, embeddingBagBackward, Int8Linear, Linear, matmul, ReLU, Rng, RowwiseAdagrad, Sequential, tensor,
   type EmbeddingTable,
 } from '../../lib';
 import { DENSE } from './synthetic';
@@ -37,8 +37,7 @@ export class Dlrm {
   readonly dim: number;
   readonly T: number;
   #offsets = new Int32Array(0);
-  #z: Float32Array[] = [];
-  #topIn = new Float32Array(0);
+  #Z = new Float32Array(0);
   #ids: Int32Array[] = [];
 
   constructor(
@@ -52,27 +51,26 @@ export class Dlrm {
 
   /** Logits of a batch: dense (b x 13) and one id per table per sample. */
   forward(dense: Float32Array, ids: Int32Array[], training: boolean): Float32Array {
-    const b = ids[0].length, d = this.dim, T = this.T, P = interactions(T), width = d + P;
+    const b = ids[0].length, d = this.dim, T = this.T, n = T + 1, width = d + interactions(T);
     if (this.#offsets.length !== b) this.#offsets = Int32Array.from({ length: b }, (_, i) => i);
     const z0 = this.bottom.forward({ dtype: 'float32', shape: [b, DENSE], data: dense }, training).data;
-    const z = [z0, ...this.tables.map((t, k) => embeddingBag(t, ids[k], { offsets: this.#offsets }).data)];
-    const topIn = training ? (this.#topIn.length === b * width ? this.#topIn : (this.#topIn = new Float32Array(b * width))) : new Float32Array(b * width);
+    // Z: per sample the n vectors z0, e1..eT as rows; their dot products in one batched GEMM.
+    const Z = new Float32Array(b * n * d);
+    for (let s = 0; s < b; s++) Z.set(z0.subarray(s * d, s * d + d), s * n * d);
+    this.tables.forEach((t, k) => {
+      const e = embeddingBag(t, ids[k], { offsets: this.#offsets }).data;
+      for (let s = 0; s < b; s++) Z.set(e.subarray(s * d, s * d + d), (s * n + k + 1) * d);
+    });
+    const zt = tensor(Z, [b, n, d]);
+    const S = matmul(zt, zt, { transposeB: true }).data; // b x n x n
+    const topIn = new Float32Array(b * width);
     for (let s = 0; s < b; s++) {
-      const row = s * width;
-      topIn.set(z0.subarray(s * d, s * d + d), row);
-      let p = row + d;
-      for (let i = 0; i <= T; i++) {
-        const zi = z[i];
-        for (let j = i + 1; j <= T; j++) {
-          const zj = z[j];
-          let dot = 0;
-          for (let k = s * d, e = k + d; k < e; k++) dot += zi[k] * zj[k];
-          topIn[p++] = dot;
-        }
-      }
+      topIn.set(z0.subarray(s * d, s * d + d), s * width);
+      let p = s * width + d;
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) topIn[p++] = S[(s * n + i) * n + j];
     }
     if (training) {
-      this.#z = z;
+      this.#Z = Z;
       this.#ids = ids;
     }
     return this.top.forward({ dtype: 'float32', shape: [b, width], data: topIn }, training).data.slice();
@@ -80,27 +78,31 @@ export class Dlrm {
 
   /** Backward of the last training forward given dL/dlogit; returns the tables' sparse gradients. */
   backward(dLogits: Float32Array) {
-    const b = dLogits.length, d = this.dim, T = this.T, width = d + interactions(T), z = this.#z;
+    const b = dLogits.length, d = this.dim, T = this.T, n = T + 1, width = d + interactions(T);
     const dTop = this.top.backward({ dtype: 'float32', shape: [b, 1], data: dLogits }, true)!.data;
-    const dz = z.map(() => new Float32Array(b * d));
+    // dZ = (G + G^T) Z with G the gradients of the dot products (upper triangle).
+    const M = new Float32Array(b * n * n);
     for (let s = 0; s < b; s++) {
-      const row = s * width;
-      for (let k = 0; k < d; k++) dz[0][s * d + k] = dTop[row + k];
-      let p = row + d;
-      for (let i = 0; i <= T; i++) {
-        for (let j = i + 1; j <= T; j++) {
+      let p = s * width + d;
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
           const g = dTop[p++];
-          if (g === 0) continue;
-          const zi = z[i], zj = z[j], di = dz[i], dj = dz[j];
-          for (let k = s * d, e = k + d; k < e; k++) {
-            di[k] += g * zj[k];
-            dj[k] += g * zi[k];
-          }
+          M[(s * n + i) * n + j] = g;
+          M[(s * n + j) * n + i] = g;
         }
       }
     }
-    this.bottom.backward({ dtype: 'float32', shape: [b, d], data: dz[0] }, false);
-    return this.tables.map((t, k) => embeddingBagBackward(t, this.#ids[k], { offsets: this.#offsets }, dz[k + 1]));
+    const dZ = matmul(tensor(M, [b, n, n]), tensor(this.#Z, [b, n, d])).data;
+    const dz0 = new Float32Array(b * d);
+    for (let s = 0; s < b; s++) {
+      for (let k = 0; k < d; k++) dz0[s * d + k] = dTop[s * width + k] + dZ[s * n * d + k];
+    }
+    this.bottom.backward({ dtype: 'float32', shape: [b, d], data: dz0 }, false);
+    return this.tables.map((t, k) => {
+      const de = new Float32Array(b * d);
+      for (let s = 0; s < b; s++) de.set(dZ.subarray((s * n + k + 1) * d, (s * n + k + 2) * d), s * d);
+      return embeddingBagBackward(t, this.#ids[k], { offsets: this.#offsets }, de);
+    });
   }
 }
 

@@ -21,8 +21,8 @@ export interface SizeConfig {
 }
 
 export const SIZES: Record<SizeConfig['name'], SizeConfig> = {
-  default: { name: 'default', tableRows: [200_000, 100_000, 50_000, 20_000, 5_000, 1_000, 200, 50], dim: 64, trainSamples: 300_000, testSamples: 50_000, epochs: 1 },
-  large: { name: 'large', tableRows: [4_000_000, 3_000_000, 2_000_000, 1_000_000, 200_000, 10_000, 1_000, 100], dim: 32, trainSamples: 300_000, testSamples: 50_000, epochs: 1 },
+  default: { name: 'default', tableRows: [200_000, 100_000, 50_000, 20_000, 5_000, 1_000, 200, 50], dim: 64, trainSamples: 1_000_000, testSamples: 100_000, epochs: 1 },
+  large: { name: 'large', tableRows: [4_000_000, 3_000_000, 2_000_000, 1_000_000, 200_000, 10_000, 1_000, 100], dim: 32, trainSamples: 1_000_000, testSamples: 100_000, epochs: 1 },
   smoke: { name: 'smoke', tableRows: [2_000, 500, 100, 20], dim: 16, trainSamples: 4_000, testSamples: 2_000, epochs: 1 },
 };
 
