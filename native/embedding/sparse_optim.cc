@@ -72,8 +72,12 @@ void quantize_row8_stochastic(const float* x, int64_t dim, uint64_t seed, uint8_
   std::memcpy(row + dim, &scale, 4);
   std::memcpy(row + dim + 4, &lo, 4);
   const float inverse_scale = 255.0f / (range + kEpsilon);
+  // One hash per row seeds a 64-bit LCG whose top 24 bits give each column's u:
+  // a multiply-add per value instead of a full hash.
+  uint64_t state = mix(seed);
   for (int64_t i = 0; i < dim; ++i) {
-    const float u = static_cast<float>(mix(seed + static_cast<uint64_t>(i)) >> 40) * (1.0f / 16777216.0f);
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const float u = static_cast<float>(state >> 40) * (1.0f / 16777216.0f);
     const float q = std::floor((x[i] - lo) * inverse_scale + u);
     row[i] = static_cast<uint8_t>(q < 0.0f ? 0.0f : q > 255.0f ? 255.0f : q);  // NaN -> 0
   }
