@@ -5,9 +5,10 @@
  *   int8    8-bit row-wise tables (sparse row-wise Adagrad, stochastic
  *           rounding) + int8 MLPs (Int8Linear), trained
  *   serve4  the fp32 model's tables as 4-bit row-wise, fp32 MLPs: serving only
- *   node --import tsx examples/recsys/main.ts [--seed N] [--size default|large|smoke] [--threads N]
+ *   node --import tsx examples/recsys/main.ts [--seed N] [--size default|large|smoke] [--threads N] [--save DIR]
  * Each configuration runs in its own process (worker.ts) so that its peak
- * RSS is its own. --size large holds 10.2M table rows (dim 32).
+ * RSS is its own. --size large holds 10.2M table rows (dim 32). --save DIR keeps
+ * the served model (4-bit tables, fp32 MLPs) for examples/server (QGEMM_RECSYS_MODEL=DIR).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,14 +19,15 @@ import { SIZES, type SizeConfig } from './synthetic';
 import type { ConfigName, WorkerResult } from './worker';
 
 function parseArgs(argv: string[]) {
-  const args = { seed: 1, size: 'default' as SizeConfig['name'], threads: undefined as number | undefined };
+  const args = { seed: 1, size: 'default' as SizeConfig['name'], threads: undefined as number | undefined, save: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].split('=');
     const value = () => inline ?? argv[++i];
     if (key === '--seed') args.seed = Number(value());
     else if (key === '--size') args.size = value() as SizeConfig['name'];
     else if (key === '--threads') args.threads = Number(value());
-    else throw new Error(`unknown argument ${argv[i]} (--seed N, --size default|large|smoke, --threads N)`);
+    else if (key === '--save') args.save = value();
+    else throw new Error(`unknown argument ${argv[i]} (--seed N, --size default|large|smoke, --threads N, --save DIR)`);
   }
   if (!(args.size in SIZES)) throw new Error('--size must be default, large or smoke');
   if (!Number.isInteger(args.seed) || args.seed < 0) throw new Error('--seed must be a non-negative integer');
@@ -47,7 +49,7 @@ function main(): void {
   const size = SIZES[args.size];
   const rows = size.tableRows.reduce((a, b) => a + b, 0);
   process.stderr.write(`synthetic click log: ${size.trainSamples} train / ${size.testSamples} test samples, ${size.tableRows.length} tables, ${rows} rows of dim ${size.dim}, seed ${args.seed}\n`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qgemm-recsys-'));
+  const dir = args.save ?? fs.mkdtempSync(path.join(os.tmpdir(), 'qgemm-recsys-'));
   try {
     const results = (['fp32', 'int8', 'serve4'] as ConfigName[]).map((c) => run(c, args.size, args.seed, dir, args.threads));
     const fp32 = results[0];
@@ -62,7 +64,7 @@ function main(): void {
       console.log(`| ${r.config} | ${r.tables} | ${r.mlps} | ${r.auc.toFixed(4)}${vs} | ${r.logLoss.toFixed(4)} | ${train} | ${Math.round(r.serveSamplesPerSec)} | ${mib(r.tableBytes)}${ratio} | ${mib(r.peakRss)} |`);
     }
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (args.save === undefined) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
