@@ -10,6 +10,7 @@ import { writeReports } from '../bench/report/write';
 import { runBench } from '../bench/run';
 import type { BenchRun } from '../bench/results';
 import { BenchArgs, parseArgs, ReportArgs, USAGE, UsageError } from './args';
+import { terminalSafe } from './terminal';
 import { infoReport, infoText } from './info_text';
 import { QUANTIZE_USAGE, quantizeCommand } from './quantize';
 
@@ -67,7 +68,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`qgemm: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`qgemm: ${terminalSafe(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.exitCode = 1;
   },
 );

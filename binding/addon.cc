@@ -55,6 +55,8 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::onednn_prepare>("onednnPrepare"),
                              InstanceMethod<&QgemmAddon::onednn_run_prepared>("onednnRunPrepared"),
                              InstanceMethod<&QgemmAddon::read_bandwidth>("readBandwidth"),
+                             InstanceMethod<&QgemmAddon::data_address>("dataAddress"),
+                             InstanceMethod<&QgemmAddon::external_memory>("externalMemory"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
                              InstanceValue("gemmDimNames", names_array(env, kGemmDimNames, kGemmDims)),
                              InstanceValue("linearDimNames", names_array(env, kLinearDimNames, kLinearDims)),
@@ -187,6 +189,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
       o.Set("selfChecked", k.self_checked);
       if (!k.probe.empty()) o.Set("probe", k.probe);
       if (!k.runnable) o.Set("reason", k.reason);
+      if (!k.fault.empty()) o.Set("fault", k.fault);
       kernels.Set(kernels.Length(), o);
     }
     out.Set("kernelList", kernels);
@@ -249,6 +252,26 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
       return Napi::Number::New(info.Env(), qgemm::probe_ops_per_second(*p, static_cast<int>(threads)));
     }
     throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "no probe named " + name);
+  }
+
+  // externalMemory() -> the bytes of native memory this isolate's objects have reported to V8
+  // (napi_adjust_external_memory): process.memoryUsage() in Node 20 does not show them.
+  Napi::Value external_memory(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
+  }
+
+  // dataAddress(typedArray) -> the address of its first byte, as a Number (user-space
+  // addresses fit 2^53): two SharedArrayBuffer objects can share memory, so lib/
+  // compares addresses, not buffer objects, to find an `out` overlapping an input.
+  Napi::Value data_address(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bool is_typed = false;
+    if (info.Length() != 1 || napi_is_typedarray(env, info[0], &is_typed) != napi_ok || !is_typed) {
+      throw_type_error(env, "ERR_QGEMM_ARG_TYPE", "dataAddress takes one TypedArray");
+    }
+    void* data = nullptr;
+    napi_get_typedarray_info(env, info[0], nullptr, nullptr, &data, nullptr, nullptr);
+    return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(data)));
   }
 
   // readBandwidth(threads, megabytes) -> bytes per second reading that much memory.

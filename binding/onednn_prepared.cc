@@ -17,6 +17,7 @@ struct Handle {
   qgemm::OneDnnPrepared* prepared;
   int64_t m, n, k;
   qgemm::DType a_type, c_type;
+  int64_t external_bytes;  // what V8 was told this handle holds (its reordered weights)
 };
 
 }  // namespace
@@ -49,8 +50,12 @@ Napi::Value onednn_prepare(const Napi::CallbackInfo& info) {
   qgemm::OneDnnPrepared* prepared = nullptr;
   const qgemm::Status status = qgemm::onednn_prepare(d, &prepared);
   if (!status.ok()) throw_status(env, status);
-  Handle* handle = new Handle{prepared, m, n, k, d.a.type, d.c_type};
-  Napi::External<Handle> external = Napi::External<Handle>::New(env, handle, [](Napi::Env, Handle* h) {
+  // oneDNN keeps its own reordered copy of B: tell V8, so garbage collection weighs it.
+  const int64_t bytes = k * n * static_cast<int64_t>(qgemm::dtype_size(b.type));
+  Handle* handle = new Handle{prepared, m, n, k, d.a.type, d.c_type, bytes};
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  Napi::External<Handle> external = Napi::External<Handle>::New(env, handle, [](Napi::Env finalize_env, Handle* h) {
+    Napi::MemoryManagement::AdjustExternalMemory(finalize_env, -h->external_bytes);
     qgemm::onednn_release(h->prepared);
     delete h;
   });

@@ -126,7 +126,42 @@ Napi::Value fake_quantize_rows(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (x, w, bias | undefined, rows, in, out, xQ, xScales, wQRows, wRowScales, wQCols | undefined, wColScales | undefined, y)
+// A layer's packed int8 weights (qgemm::Int8WeightPacks), owned by a JS
+// External: freed by GC, with its bytes reported to V8 so that it runs.
+constexpr napi_type_tag kPacksTag = {0x71676d6d77706163ULL, 0x6b73747261696e31ULL};
+
+struct PacksHandle {
+  qgemm::Int8WeightPacks packs;
+  int64_t accounted = 0;  // bytes reported to V8
+};
+
+Napi::Value int8_weight_packs(const Napi::CallbackInfo& info) {
+  Napi::External<PacksHandle> external =
+      Napi::External<PacksHandle>::New(info.Env(), new PacksHandle(), [](Napi::Env env, PacksHandle* h) {
+        Napi::MemoryManagement::AdjustExternalMemory(env, -h->accounted);
+        delete h;
+      });
+  external.TypeTag(&kPacksTag);
+  return external;
+}
+
+// The packs at `index`, or null when undefined.
+PacksHandle* packs_arg(const Napi::CallbackInfo& info, size_t index) {
+  if (info[index].IsUndefined()) return nullptr;
+  if (!info[index].IsExternal() || !info[index].As<Napi::External<PacksHandle>>().CheckTypeTag(&kPacksTag)) {
+    throw_type_error(info.Env(), "ERR_QGEMM_ARG_TYPE", "packs must come from int8WeightPacks()");
+  }
+  return info[index].As<Napi::External<PacksHandle>>().Data();
+}
+
+void account(Napi::Env env, PacksHandle* h) {
+  const int64_t now = static_cast<int64_t>(h->packs.bytes());
+  if (now != h->accounted) Napi::MemoryManagement::AdjustExternalMemory(env, now - h->accounted);
+  h->accounted = now;
+}
+
+// (x, w, bias | undefined, rows, in, out, xQ, xScales, wQRows, wRowScales, wQCols | undefined, wColScales | undefined, y,
+//  packs | undefined)
 Napi::Value int8_forward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   qgemm::Int8ForwardDesc d;
@@ -144,11 +179,16 @@ Napi::Value int8_forward(const Napi::CallbackInfo& info) {
   d.w_q_cols = i8(info, 10, "wQCols", wn, true);
   d.w_col_scales = f32(info, 11, "wColScales", d.in, true);
   d.y = f32(info, 12, "y", yn);
-  check_status(env, qgemm::int8_linear_forward(d));
+  PacksHandle* packs = packs_arg(info, 13);
+  d.packs = packs != nullptr ? &packs->packs : nullptr;
+  const qgemm::Status status = qgemm::int8_linear_forward(d);
+  if (packs != nullptr) account(env, packs);
+  check_status(env, status);
   return env.Undefined();
 }
 
-// (dy, rows, in, out, dyQ, dyScales, wQCols, wColScales, dx)
+// (dy, rows, in, out, dyQ, dyScales, wQCols, wColScales, dx, packs | undefined): with packs, W's
+// columns as int8_forward packed them (it must have been given wQCols).
 Napi::Value int8_input_grad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   qgemm::Int8InputGradDesc d;
@@ -162,6 +202,11 @@ Napi::Value int8_input_grad(const Napi::CallbackInfo& info) {
   d.w_q_cols = i8(info, 6, "wQCols", times(env, d.out, d.in));
   d.w_col_scales = f32(info, 7, "wColScales", d.in);
   d.dx = f32(info, 8, "dx", times(env, d.rows, d.in));
+  PacksHandle* packs = packs_arg(info, 9);
+  if (packs != nullptr) {
+    if (!packs->packs.cols) throw_range_error(env, "ERR_QGEMM_NATIVE", "packs hold no columns of W: run int8Forward with wQCols first");
+    d.w_cols_pack = packs->packs.cols.get();
+  }
   check_status(env, qgemm::int8_linear_input_grad(d));
   return env.Undefined();
 }
@@ -336,6 +381,7 @@ Napi::Object train_functions(Napi::Env env) {
   add("quantizeRowsColumns", quantize_rows_columns);
   add("quantizeColumnBlocks", quantize_column_blocks);
   add("fakeQuantizeRows", fake_quantize_rows);
+  add("int8WeightPacks", int8_weight_packs);
   add("int8Forward", int8_forward);
   add("int8InputGrad", int8_input_grad);
   add("int8WeightGrad", int8_weight_grad);

@@ -7,16 +7,16 @@
  * transferring them afterwards cannot affect the job (PackedWeights are shared,
  * not copied: pack your weights for serving). The result is a fresh tensor;
  * with `out`, it is copied into `out` when the job ends, and rejects with
- * ERR_QGEMM_DETACHED if `out` was detached meanwhile.
+ * ERR_QGEMM_DETACHED if `out` was detached meanwhile (ERR_QGEMM_OUT if resized).
  */
-import { stateError, typeError } from './errors';
+import { AbortError, stateError, typeError } from './errors';
 import { MatmulOptions, planMatmul } from './matmul';
 import { native, NativeJob } from './native';
 import { PackedWeights, PackOptions, planPack } from './packed';
 import { isDetached, Tensor, wrapBuffer } from './tensor';
 
 export interface AsyncOptions {
-  /** Cancels the job if it has not started; the promise rejects with the signal's reason. */
+  /** Cancels the job if it has not started; the promise rejects with an AbortError (code 'ABORT_ERR', cause: the signal's reason). */
   signal?: AbortSignal;
 }
 
@@ -26,15 +26,15 @@ export function checkSignal(signal: unknown): AbortSignal | undefined {
   return signal;
 }
 
-/** Runs a native job, settling early with the signal's reason if it aborts first. */
+/** Runs a native job, settling early with an AbortError if the signal aborts first. */
 export function runJob<T>(start: () => NativeJob<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
   const job = start();
   if (signal === undefined) return job.promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       job.cancel();
-      reject(signal.reason);
+      reject(new AbortError(undefined, { cause: signal.reason }));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     job.promise.then(
@@ -75,6 +75,8 @@ export async function matmulAsync(a: Tensor, b: Tensor | PackedWeights, options?
   const userOut = rest?.out;
   if (userOut === undefined) return result;
   if (isDetached(userOut.data)) throw stateError('ERR_QGEMM_DETACHED', "options.out's ArrayBuffer was detached while the job ran");
+  // A resizable ArrayBuffer may have shrunk under `out` while the job ran.
+  if (userOut.data.length !== result.data.length) throw stateError('ERR_QGEMM_OUT', `options.out holds ${userOut.data.length} elements now (its ArrayBuffer was resized while the job ran), the result ${result.data.length}`);
   (userOut.data as Int32Array).set(result.data as Int32Array);
   return userOut;
 }

@@ -26,12 +26,22 @@ export type ErrorCode =
   | 'ERR_QGEMM_NOT_FINITE' // a NaN or infinite value where a finite range is needed
   | 'ERR_QGEMM_MIN_MAX' // a range whose min is above its max
   | 'ERR_QGEMM_INDEX' // an embedding id outside its table, or offsets that do not split the ids into bags
-  | 'ERR_QGEMM_ABORTED' // an operation stopped by its AbortSignal
   | 'ERR_QGEMM_ONNX_DECODE' // bytes that are not an ONNX ModelProto (truncated, wrong wire types)
   | 'ERR_QGEMM_ONNX_INVALID' // an ONNX model that breaks ONNX's rules (missing names, data not matching dims, shapes that do not fit)
   | 'ERR_QGEMM_ONNX_UNSUPPORTED' // valid ONNX that qgemm cannot run or write (the message lists every op at fault)
   | 'ERR_QGEMM_ONNX_EXTERNAL_DATA' // a tensor stored outside the model file
-  | 'ERR_QGEMM_FILE_FORMAT'; // a data file (.npy, IDX) that cannot be read
+  | 'ERR_QGEMM_FILE_FORMAT' // a data file (.npy, IDX) that cannot be read
+  // Added for issue 25 (kept together so that merges stay easy):
+  | 'ERR_QGEMM_OUT_OF_BOUNDS' // the addon called directly with a buffer too small for its sizes
+  | 'ERR_QGEMM_INVALID' // the addon called directly with inconsistent sizes
+  | 'ERR_QGEMM_OUT_OF_MEMORY' // a result or work buffer that could not be allocated
+  | 'ERR_QGEMM_UNSUPPORTED' // the native core cannot do this operation in this build
+  | 'ERR_QGEMM_BACKEND' // a backend failed in a way it does not describe (a bug if you see it)
+  | 'ERR_QGEMM_LABEL' // a training label that is not an integer in [0, classes)
+  | 'ERR_QGEMM_NO_FORWARD' // backward() without a training forward() before it
+  | 'ABORT_ERR' // an operation stopped by its AbortSignal (an AbortError, as Node's own)
+  // issue 24 (hardening):
+  | 'ERR_QGEMM_ONNX_LIMIT'; // an ONNX model past one of loadOnnx's documented limits (nodes, elements, inflation)
 
 export interface QgemmError extends Error {
   readonly code: ErrorCode;
@@ -52,6 +62,19 @@ export function rangeError(code: ErrorCode, message: string): RangeError & Qgemm
 
 export function stateError(code: ErrorCode, message: string): Error & QgemmError {
   return withCode(new Error(message), code);
+}
+
+/**
+ * What an aborted job rejects with, as Node's own APIs do (fs, timers/promises):
+ * name 'AbortError', code 'ABORT_ERR', the signal's reason as `cause`.
+ */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR' as const;
+
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
 }
 
 /** Any value as text for an error message, without throwing (Symbols, null-prototype objects). */

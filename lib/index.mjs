@@ -1,4 +1,25 @@
 // The ESM entry point. It re-exports the CommonJS build, so ESM and CJS users
 // share one module instance: the native addon (its thread pool, compute queue
 // and ISA cap) is loaded once per process whichever way qgemm is imported.
-export * from '../dist/lib/index.js';
+// The names are listed (not `export *`), so that ESM sees no `__esModule` and
+// gets a default export; test/package.test.ts checks the list against the build.
+import qgemm from '../dist/lib/index.js';
+
+export default qgemm;
+export const {
+  ADAM8BIT_BLOCK, Adam, Adam8bit, AdamBase, CALIBRATION_METHODS, DTYPES, Dequantize, Flatten,
+  HistogramObserver, ISAS, Int8Linear, Linear, MinMaxObserver, MovingAverageMinMaxObserver,
+  MovingAveragePerChannelMinMaxObserver, ONNX_LIMITS, OnnxModel, PackedWeights, PerChannelMinMaxObserver,
+  ProgressBar, QATLinear, Quantize, QuantizedLinear, ReLU, Rng, SGD, Sequential, Transpose,
+  accuracy, addBias, argmaxRows, calculateQParams, calculateQParamsPerChannel, calibrate,
+  checkTensor, codebookDequantize, codebookQuantize, columnSums, cosineSimilarity, datasetSize,
+  dequantizeLinear, distinctBytes, dynamicQuantizeLinear, encodeIdx, encodeNpy, epochSteps,
+  fakeQuantize, fakeQuantizeBackward, fakeQuantizeRows, gatherBatch, info, kaimingUniform,
+  kmeansQuantize, linearBiasUniform, listProbes, loadOnnx, logCodebook, logQuantize, lsqBackward,
+  matmul, matmulAsync, matmulInteger, maxAbsError, meanAbsError, measureProbe,
+  measureReadBandwidth, mse, packWeights, packWeightsAsync, parseIdx, parseNpy, qlinearMatmul,
+  quantizeColumnBlocks, quantizeColumns, quantizeDynamic, quantizeLinear, quantizeOnnx,
+  quantizeRows, quantizeRowsColumns, quantizeStatic, quantizeWeights, quantizedMatmul,
+  readCalibrationData, readIdx, roundHalfEven, rowBlocks, rowsOf, saveOnnx, setMaxIsa,
+  setNumThreads, softmaxCrossEntropy, sqnr, tensor, trainEpoch, zeros,
+} = qgemm;

@@ -23,6 +23,8 @@ export interface KernelStatus {
   runnable: boolean;
   /** Why not runnable: the CPU lacks a feature, the cap excludes it, or its self-check failed. */
   reason?: string;
+  /** The signal its self-check raised on this CPU ('SIGILL', 'SIGSEGV', 'SIGBUS'): the kernel was dropped. */
+  fault?: string;
   /** Its once-per-process check against the scalar reference has run (at first use). */
   selfChecked: boolean;
   /** The probe that measures its instruction mix's limit (see probe()). */

@@ -8,6 +8,7 @@
  */
 import { rangeError, typeError, show } from './errors';
 import { gemmDims, GemmDescriptor, native } from './native';
+import { checkOptions } from './options';
 import { PackedWeights } from './packed';
 import { checkTensor, maxByteLength, overlaps, Tensor, zeros } from './tensor';
 
@@ -47,13 +48,8 @@ function checkBool(value: unknown, name: string): boolean {
   return value;
 }
 
-function checkOptions(options: unknown, extraKeys: ReadonlySet<string>): MatmulOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key) && !extraKeys.has(key)) throw typeError('ERR_QGEMM_OPTION', `unknown option ${key}`);
-  }
-  return options as MatmulOptions;
+function checkMatmulOptions(options: unknown, extraKeys: ReadonlySet<string>): MatmulOptions {
+  return checkOptions(options as MatmulOptions, [...OPTION_KEYS, ...extraKeys], 'matmul');
 }
 
 function backendCode(backend: unknown, float: boolean, allowInexact: boolean): number {
@@ -100,7 +96,7 @@ export function planMatmul(
   int8OutDtype: 'int32' | 'float32' | 'int8' | 'uint8' = 'int32',
   extraKeys: ReadonlySet<string> = NO_KEYS,
 ): MatmulPlan {
-  const options = checkOptions(rawOptions, extraKeys);
+  const options = checkMatmulOptions(rawOptions, extraKeys);
   checkTensor(a, 'a');
   const packed = b instanceof PackedWeights ? b : undefined;
   if (packed === undefined) checkTensor(b, 'b');

@@ -6,6 +6,7 @@
  */
 import { rangeError, stateError, typeError } from './errors';
 import { native, NativePackedWeights } from './native';
+import { checkOptions } from './options';
 import { checkTensor, maxByteLength, Tensor } from './tensor';
 
 export interface PackOptions {
@@ -73,10 +74,7 @@ export function planPack(b: Tensor, options: PackOptions = {}): { dtype: 'int8' 
     throw typeError('ERR_QGEMM_DTYPE', `b must be an int8 or float32 tensor, got ${(b as Tensor).dtype}`);
   }
   if (b.shape.length !== 2) throw rangeError('ERR_QGEMM_SHAPE', `b must be 2-D, got shape [${b.shape.join(', ')}]`);
-  if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
-  for (const key of Object.keys(options)) {
-    if (key !== 'transpose') throw typeError('ERR_QGEMM_OPTION', `unknown option ${key}`);
-  }
+  checkOptions(options, ['transpose'], 'packWeights');
   const transpose = options.transpose === undefined ? false : options.transpose;
   if (typeof transpose !== 'boolean') throw typeError('ERR_QGEMM_OPTION', 'options.transpose must be a boolean');
   const [k, n] = transpose ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];

@@ -4,6 +4,7 @@
  * ordinary garbage-collected objects with nothing to dispose.
  */
 import { rangeError, typeError, show } from './errors';
+import { native } from './native';
 
 export type DType = 'int8' | 'uint8' | 'int32' | 'float32';
 
@@ -139,11 +140,18 @@ function bareArrayError(view: ArrayBufferView, name: string): TypeError {
   return typeError('ERR_QGEMM_ARG_TYPE', `${name} must be a tensor ({ dtype, shape, data }), got a bare ${kind}; ${hint}`);
 }
 
-/** Two views of the same buffer that share at least one byte. */
+/** Two views that share at least one byte of memory. */
 export function overlaps(x: ArrayBufferView, y: ArrayBufferView): boolean {
-  if (x.buffer !== y.buffer || x.byteLength === 0 || y.byteLength === 0) return false;
-  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+  if (x.byteLength === 0 || y.byteLength === 0) return false;
+  if (x.buffer === y.buffer) return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+  // Distinct ArrayBuffers never share memory; two SharedArrayBuffer objects can (a structuredClone,
+  // or one posted to a worker), so those are compared by address.
+  if (!isShared(x.buffer) || !isShared(y.buffer)) return false;
+  const ax = native().dataAddress(x), ay = native().dataAddress(y);
+  return ax < ay + y.byteLength && ay < ax + x.byteLength;
 }
+
+const isShared = (b: ArrayBufferLike): boolean => Object.prototype.toString.call(b) === '[object SharedArrayBuffer]';
 
 /** True when the TypedArray's buffer was detached (transferred or structured-cloned away). */
 export function isDetached(array: TypedData): boolean {

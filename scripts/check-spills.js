@@ -8,41 +8,13 @@
 //
 //   node scripts/check-spills.js [build dir]      (default: build-native-tests)
 'use strict';
-const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
 const path = require('node:path');
+const { objects, functions } = require('./objdump.js');
 
 const root = path.resolve(__dirname, '..');
 const buildDir = path.resolve(root, process.argv[2] ?? 'build-native-tests');
-
-function objects(dir) {
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...objects(p));
-    // The addon's kernels only: not the emulated copies (SIMDe), not the scalar ones.
-    else if (/qgemm_core\.dir[/\\].*kernels[/\\](s8|f32)_\w+\.cc\.o$/.test(p) && !/_scalar\./.test(p)) out.push(p);
-  }
-  return out;
-}
-
-// { name, lines: [{ addr, text }] } per function of an object file.
-function functions(file) {
-  const dump = execFileSync('objdump', ['-d', '--no-show-raw-insn', '-C', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const fns = [];
-  let fn = null;
-  for (const line of dump.split('\n')) {
-    const head = /^[0-9a-f]+ <(.*)>:$/.exec(line);
-    if (head) {
-      fn = { name: head[1], lines: [] };
-      fns.push(fn);
-      continue;
-    }
-    const ins = /^\s*([0-9a-f]+):\s+(.*)$/.exec(line);
-    if (fn && ins) fn.lines.push({ addr: parseInt(ins[1], 16), text: ins[2] });
-  }
-  return fns;
-}
+// The addon's kernels only: not the emulated copies (SIMDe), not the scalar ones.
+const kernelObjects = /qgemm_core\.dir[/\\](?!.*_scalar\.).*kernels[/\\](s8|f32)_\w+\.cc\.o$/;
 
 const vectorReg = /%[xyz]mm\d+/;
 // The multiply-add of each kernel family (x86 and AArch64 mnemonics).
@@ -70,7 +42,7 @@ function spillsInLoops(fn) {
 }
 
 let problems = 0, checked = 0, hotLoops = 0;
-for (const file of objects(buildDir)) {
+for (const file of objects(buildDir, kernelObjects)) {
   for (const fn of functions(file)) {
     if (!/micro/.test(fn.name)) continue;
     checked++;

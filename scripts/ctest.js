@@ -19,4 +19,8 @@ run('cmake', ['-S', root, '-B', buildDir, '-DQGEMM_BUILD_TESTS=ON', `-DQGEMM_WIT
 run('cmake', ['--build', buildDir, '-j', String(require('node:os').availableParallelism?.() ?? 2)]);
 run('ctest', ['--test-dir', buildDir, '--output-on-failure', '--no-tests=error']);
 // The microkernels' hot loops keep their accumulators in registers (x86 builds with objdump).
-if (process.arch === 'x64' && sanitize !== 'ON') run('node', [path.join(__dirname, 'check-spills.js'), buildDir]);
+if (process.arch === 'x64' && sanitize !== 'ON') {
+  run('node', [path.join(__dirname, 'check-spills.js'), buildDir]);
+  // Every LDTILECFG operand is stored whole (the AMX crash of GCC 12's intrinsic).
+  run('node', [path.join(__dirname, 'check-tile-config.js'), buildDir]);
+}

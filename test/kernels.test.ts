@@ -72,7 +72,7 @@ describe('kernel registry', () => {
 describe('self-check', () => {
   // A child process with QGEMM_SELF_CHECK_FAIL naming the kernels in use: their
   // self-check sees a wrong element and disables them.
-  function childWithFailing(names: string[]): { info: ReturnType<typeof info>; exact: boolean } {
+  function childWithFailing(names: string[], variable = 'QGEMM_SELF_CHECK_FAIL'): { info: ReturnType<typeof info>; exact: boolean } {
     const script = `
       const { info, matmul, tensor } = require('./lib');
       const m = 20, n = 33, k = 70;
@@ -89,7 +89,7 @@ describe('self-check', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
       cwd: path.join(__dirname, '..'),
       encoding: 'utf8',
-      env: { ...process.env, QGEMM_SELF_CHECK_FAIL: names.join(',') },
+      env: { ...process.env, [variable]: names.join(',') },
     });
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -106,6 +106,26 @@ describe('self-check', () => {
     assert.notEqual(after.kernels.int8, best, 'dispatch fell back to another kernel');
     assert.ok(exact, 'the fallback computed the exact product');
   });
+
+  // QGEMM_SELF_CHECK_FAULT makes the named kernel's self-check execute a
+  // genuinely faulting instruction (ud2 / udf, a store to the zero page, a read
+  // of a mapped page past a file's end) after its set-up (the AMX tile config).
+  for (const signal of ['SIGILL', 'SIGSEGV', 'SIGBUS']) {
+    it(`a kernel whose self-check faults (${signal}) is dropped, not the process; products stay exact`, () => {
+      const before = info();
+      const int8 = before.kernels.int8, f32 = before.kernels.float32;
+      if (int8 === 'scalar') return; // no guarded kernel on a scalar-only CPU
+      const names = [`${int8}:${signal}`, ...(f32 === 'scalar' ? [] : [`${f32}:${signal}`])];
+      const { info: after, exact } = childWithFailing(names, 'QGEMM_SELF_CHECK_FAULT');
+      const dropped = after.kernelList.find((k) => k.kind === 'int8' && k.name === int8)!;
+      assert.equal(dropped.runnable, false);
+      assert.equal(dropped.fault, signal);
+      assert.match(dropped.reason ?? '', new RegExp(`self-check faulted with ${signal}`));
+      assert.notEqual(after.kernels.int8, int8, 'dispatch took the next kernel');
+      if (f32 !== 'scalar') assert.equal(after.kernelList.find((k) => k.kind === 'float32' && k.name === f32)!.fault, signal);
+      assert.ok(exact, 'the next kernel computed the exact product');
+    });
+  }
 
   it('the scalar kernels are the reference and are never self-checked away', () => {
     const { info: after, exact } = childWithFailing(['scalar']);

@@ -126,4 +126,16 @@ describe('loadOnnx refuses what it cannot run, with one coded error', () => {
     assert.throws(() => loadOnnx(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f])), code('ERR_QGEMM_ONNX_DECODE'));
     assert.throws(() => loadOnnx(new Uint8Array(0)), code('ERR_QGEMM_ONNX_INVALID'));
   });
+
+  it('a disposed model throws ERR_QGEMM_DISPOSED, fp32 as int8', async () => {
+    for (const name of ['mlp_fashion.onnx', 'qdq_per_tensor.onnx']) {
+      const model = loadOnnx(fixture(name));
+      const x = tensor(new Float32Array(model.inputShape.slice(1).reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1)), [1, ...model.inputShape.slice(1).map((d) => (typeof d === 'number' ? d : 1))]);
+      model.forward(x);
+      model.dispose();
+      assert.equal(model.disposed, true);
+      assert.throws(() => model.forward(x), code('ERR_QGEMM_DISPOSED'), name);
+      await assert.rejects(model.forwardAsync(x), code('ERR_QGEMM_DISPOSED'), name);
+    }
+  });
 });

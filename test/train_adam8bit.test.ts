@@ -56,6 +56,10 @@ describe('block-wise quantization of states against the numpy reference', () => 
   }
 });
 
+const FLT_MAX = 3.4028234663852886e38;
+/** Moments saturate at +-FLT_MAX (NaN kept): one huge gradient never makes a block's maximum infinite. */
+const saturate = (x: number) => (x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX : x);
+
 /** The 8-bit step from its definition, in float32 (Math.fround after every operation). */
 function adam8bitRef(p: Float32Array, g: Float32Array, qm: Uint8Array, qv: Uint8Array, absm: Float32Array, absv: Float32Array, h: Float32Array): void {
   const [b1, b2, omb1, omb2, eps, wd, step, c2] = h;
@@ -76,8 +80,8 @@ function adam8bitRef(p: Float32Array, g: Float32Array, qm: Uint8Array, qv: Uint8
     let am = 0, av = 0;
     for (let i = i0; i < i1; i++) {
       const gi = f32(g[i] + f32(wd * p[i]));
-      const mi = f32(f32(b1 * f32(codes[0][qm[i]] * absm[b])) + f32(omb1 * gi));
-      const vi = f32(f32(b2 * f32(codes[1][qv[i]] * absv[b])) + f32(f32(omb2 * gi) * gi));
+      const mi = saturate(f32(f32(b1 * f32(codes[0][qm[i]] * absm[b])) + f32(omb1 * gi)));
+      const vi = saturate(f32(f32(b2 * f32(codes[1][qv[i]] * absv[b])) + f32(f32(omb2 * gi) * gi)));
       p[i] = f32(p[i] - f32(f32(step * mi) / f32(f32(f32(Math.sqrt(vi)) / c2) + eps)));
       tm.push(mi);
       tv.push(vi);
@@ -103,6 +107,21 @@ function gradients(n: number, seed: number, decades = 9): Float32Array {
 }
 
 describe('the native 8-bit Adam step', () => {
+  it('one huge finite gradient (squares past float32) never turns its block into NaN at the next clean step', () => {
+    const n = 2 * ADAM8BIT_BLOCK;
+    const h = Float32Array.of(0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5);
+    for (const isa of isas) {
+      setMaxIsa(isa);
+      const p = gradients(n, 5), qm = new Uint8Array(n), qv = new Uint8Array(n), absm = new Float32Array(2), absv = new Float32Array(2);
+      const huge = gradients(n, 6).map((x) => x * 1e-3);
+      huge[100] = 6e20;
+      nativeTrain().adam8bitStep(p, huge, qm, qv, absm, absv, h);
+      for (let s = 0; s < 3; s++) nativeTrain().adam8bitStep(p, gradients(n, 7 + s).map((x) => x * 1e-3), qm, qv, absm, absv, h);
+      assert.ok(p.every(Number.isFinite), `${isa}: every weight finite`);
+      assert.ok(Number.isFinite(absv[0]) && Number.isFinite(absm[0]), `${isa}: the block's maxima stay finite`);
+    }
+  });
+
   it('equals the float32 reference, every ISA and thread count, over several steps', () => {
     const n = 3 * ADAM8BIT_BLOCK + 333;
     const grads = [1, 2, 3, 4].map((s) => gradients(n, s));

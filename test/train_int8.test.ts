@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { matmul, quantizeWeights, tensor } from '../lib';
+import { info, matmul, quantizeWeights, setMaxIsa, setNumThreads, tensor } from '../lib';
 import { MovingAverageMinMaxObserver } from '../lib/quant';
 import { Int8Linear, Linear, QATLinear, quantizeColumns, quantizeRows, Rng } from '../lib/train';
 
@@ -109,6 +109,42 @@ describe('Int8Linear (SwitchBack-style)', () => {
     assert.deepEqual(layer.bias.grad, ref.bias.grad);
     const dW = matmul(dy, x, { transposeA: true });
     assert.deepEqual(layer.weight.grad, dW.data);
+  });
+});
+
+describe('Int8Linear with its weights packed once per step', () => {
+  // Past every kernel's tile (AMX 32 x 32, VNNI 16+ columns) with partial
+  // tiles left over, and more rows than the small-M paths take.
+  const [batch, inF, outF] = [45, 150, 70];
+  it('equals quantize-then-GEMM exactly on every ISA of this CPU, at 1 and 2 threads, over several steps', () => {
+    const threads = info().threads;
+    try {
+      for (const isa of info().isas) {
+        for (const t of [1, 2]) {
+          setMaxIsa(isa);
+          setNumThreads(t);
+          const rng = new Rng(11);
+          const layer = new Int8Linear(inF, outF, rng);
+          for (let step = 0; step < 3; step++) {
+            const x = tensor(randn(batch * inF, rng), [batch, inF]);
+            const dy = tensor(randn(batch * outF, rng, 0.1), [batch, outF]);
+            const y = layer.forward(x, true);
+            const dx = layer.backward(dy, true)!;
+            const xq = quantizeRows(x.data as Float32Array, batch, inF);
+            const wr = quantizeRows(layer.weight.data, outF, inF);
+            assert.deepEqual(y.data, epilogueRef(xq.q, xq.scales, wr.q, wr.scales, batch, inF, outF, true, layer.bias.data), `${isa} ${t} threads step ${step}: y`);
+            const dq = quantizeRows(dy.data as Float32Array, batch, outF);
+            const wc = quantizeColumns(layer.weight.data, outF, inF);
+            assert.deepEqual(dx.data, epilogueRef(dq.q, dq.scales, wc.q, wc.scales, batch, outF, inF, false), `${isa} ${t} threads step ${step}: dx`);
+            // W changes every step: the packs must follow it.
+            for (let i = 0; i < layer.weight.data.length; i++) layer.weight.data[i] -= 0.01 * layer.weight.grad[i];
+          }
+        }
+      }
+    } finally {
+      setMaxIsa('amx');
+      setNumThreads(threads);
+    }
   });
 });
 

@@ -39,7 +39,7 @@ describe('element-wise passes = the TypeScript loops', () => {
   const [rows, cols] = [37, 29];
   const y = values(rows * cols, 1), bias = values(cols, 2, false), dy = values(rows * cols, 3);
 
-  it('bias add and ReLU (NaN and -0 to +0), addBias', () => {
+  it('bias add and ReLU (NaN stays NaN, -0 to +0), addBias', () => {
     for (const relu of [false, true]) {
       const want = biasReluRef(y, bias, cols, relu);
       eachIsa((isa) => {
@@ -57,7 +57,8 @@ describe('element-wise passes = the TypeScript loops', () => {
 
   it('ReLU forward and backward, with the output or a bit mask', () => {
     const want = biasReluRef(y, undefined, cols, true);
-    const wantDx = Float32Array.from(dy, (d, i) => (want[i] > 0 ? d : 0));
+    const wantDx = Float32Array.from(dy, (d, i) => (want[i] <= 0 ? 0 : d));
+    assert.ok(y.some(Number.isNaN) && want.some(Number.isNaN), 'the input holds a NaN and ReLU keeps it');
     eachIsa((isa) => {
       for (const saved of ['float32', 'int8'] as const) {
         const relu = new ReLU({ savedActivations: saved });

@@ -7,7 +7,7 @@ import {
   Adam, Adam8bit, Int8Linear, Linear, QATLinear, ReLU, Rng, Sequential, type Module, type Optimizer,
 } from '../../lib/train';
 
-export type ConfigName = 'fp32' | 'switchback' | 'int8' | 'adam8bit' | 'int8-saved' | 'qat' | 'fp32-finetune';
+export type ConfigName = 'fp32' | 'switchback' | 'int8' | 'lean' | 'adam8bit' | 'int8-saved' | 'qat' | 'fp32-finetune';
 
 export interface Schedule {
   name: 'default' | 'wide' | 'full' | 'smoke';
@@ -44,6 +44,7 @@ export const LABELS: Record<ConfigName, string> = {
   fp32: 'fp32 (Adam)',
   switchback: 'SwitchBack int8 -> int8 dynamic',
   int8: 'full int8 -> int8 dynamic',
+  lean: 'full int8 + 8-bit Adam + int8-saved -> int8 dynamic',
   adam8bit: 'fp32 + 8-bit Adam',
   'int8-saved': 'fp32 + int8-saved activations',
   qat: 'QAT -> int8 static',
@@ -56,14 +57,15 @@ export const LABELS: Record<ConfigName, string> = {
  * (per Linear: weight, bias) replaces them (fine-tuning from a trained model).
  */
 export function buildModel(config: ConfigName, widths: number[], seed: number, schedule: Schedule, weights?: Float32Array[]): Sequential {
-  const saved = config === 'int8-saved' ? 'int8' : 'float32';
+  // The leanest mode: full int8 GEMMs, int8-saved activations, 8-bit Adam (buildOptimizer).
+  const saved = config === 'int8-saved' || config === 'lean' ? 'int8' : 'float32';
   const layers: Module[] = [];
   for (let k = 0; k + 1 < widths.length; k++) {
     const [i, o, name] = [widths[k], widths[k + 1], `fc${k + 1}`];
     const rng = new Rng(seed + i * 7 + o);
     const layer =
       config === 'switchback' ? new Int8Linear(i, o, rng, name)
-      : config === 'int8' ? new Int8Linear(i, o, rng, name, { weightGrad: 'int8', block: schedule.int8Block })
+      : config === 'int8' || config === 'lean' ? new Int8Linear(i, o, rng, name, { weightGrad: 'int8', block: schedule.int8Block, savedActivations: saved })
       : config === 'qat' ? new QATLinear(i, o, rng, name)
       : new Linear(i, o, rng, name, { savedActivations: saved });
     if (weights !== undefined) {
@@ -78,7 +80,7 @@ export function buildModel(config: ConfigName, widths: number[], seed: number, s
 
 export function buildOptimizer(config: ConfigName, model: Module, schedule: Schedule): Optimizer {
   const lr = config === 'qat' || config === 'fp32-finetune' ? schedule.qatLr : schedule.lr;
-  return config === 'adam8bit' ? new Adam8bit(model.params(), { lr }) : new Adam(model.params(), { lr });
+  return config === 'adam8bit' || config === 'lean' ? new Adam8bit(model.params(), { lr }) : new Adam(model.params(), { lr });
 }
 
 /** The Linear layers of a model, in order. */

@@ -2,7 +2,8 @@
  * Fashion-MNIST with an MLP, trained and deployed every way qgemm offers, in
  * one table: fp32; post-training quantization (static int8); QAT fine-tuning
  * of the fp32 model; SwitchBack int8 training (int8 forward and input
- * gradient); full int8 training (the weight gradient in int8 too); fp32 with
+ * gradient); full int8 training (the weight gradient in int8 too); the
+ * leanest mode (full int8 + 8-bit Adam + int8-saved activations); fp32 with
  * 8-bit Adam; fp32 with int8-saved activations.
  *   node --import tsx examples/fashion-mnist/main.ts [--wide] [--full] [--smoke] [--data auto|system|subset] [--threads N] [--seed N] [--export DIR]
  * Default: 784-512-256-10, 3 epochs. --wide: 784-2048-2048-10, 2 epochs (the
@@ -182,7 +183,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const phase1 = await fit(['fp32', 'switchback', 'int8', 'adam8bit', 'int8-saved'], schedule.epochs);
+  const phase1 = await fit(['fp32', 'switchback', 'int8', 'lean', 'adam8bit', 'int8-saved'], schedule.epochs);
   const fp32Weights = phase1.get('fp32')!.result.weights;
   const phase2 = await fit(['qat', 'fp32-finetune'], schedule.qatEpochs, fp32Weights);
   const all = new Map([...phase1, ...phase2]);
@@ -203,12 +204,14 @@ async function main(): Promise<void> {
   const qat = staticChain(linears(qatModel), all.get('qat')!.result.inputQParams!);
   const switchback = dynamicChain(linears(model('switchback')));
   const int8 = dynamicChain(linears(model('int8')));
+  const lean = dynamicChain(linears(model('lean')));
   const rows: Row[] = [
     rowFor('fp32', floatAccuracy(fp32), fp32, fp32Bytes(linears(fp32))),
     { name: 'PTQ min-max -> int8 static', accuracy: ptq.accuracy(test), predict: (x, r) => ptq.predict(x, r), bytes: ptq.bytes },
     rowFor('qat', qat.accuracy(test), qat, qat.bytes, all.get('fp32-finetune')!.trainer.secondsPerEpoch),
     rowFor('switchback', switchback.accuracy(test), switchback, switchback.bytes),
     rowFor('int8', int8.accuracy(test), int8, int8.bytes),
+    rowFor('lean', lean.accuracy(test), lean, lean.bytes),
     rowFor('adam8bit', floatAccuracy(model('adam8bit')), undefined, fp32Bytes(linears(fp32))),
     rowFor('int8-saved', floatAccuracy(model('int8-saved')), undefined, fp32Bytes(linears(fp32))),
   ];

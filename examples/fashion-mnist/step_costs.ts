@@ -2,12 +2,15 @@
  * Where a training step's time goes, for every training mode of the demo, per
  * layer of its MLP: each GEMM, each quantization pass, each fused native call
  * the layers make, the optimizer steps; then whole training steps of each
- * mode and the share of the fp32 step spent in its GEMMs.
- *   node --import tsx examples/fashion-mnist/step_costs.ts [--wide] [--batch 128] [--reps 30]
+ * mode and the share of the fp32 step spent in its GEMMs. Last, each part
+ * against its limit: every int8 GEMM of the step as a % of the same kernel on
+ * the same shape with B packed beforehand, every memory pass in GB/s and % of
+ * the measured read bandwidth, the fp32 GEMMs against oneDNN's.
+ *   node --import tsx examples/fashion-mnist/step_costs.ts [--wide] [--batch 128] [--reps 30] [--threads N]
  * Median ms over --reps rounds; each round times every item once, in turn, so
  * that other load on the machine hits every item alike.
  */
-import { info, matmul, quantizedMatmul, type Tensor } from '../../lib';
+import { info, matmul, measureReadBandwidth, packWeights, quantizedMatmul, setNumThreads, type Tensor } from '../../lib';
 import { Rng, softmaxCrossEntropy, type Optimizer, type Sequential } from '../../lib/train';
 import { nativeTrain } from '../../lib/train/native_train';
 import { buildModel, buildOptimizer, scheduleFor, type ConfigName } from './configs';
@@ -17,6 +20,7 @@ const opt = (name: string, d: number) => (argv.includes(name) ? Number(argv[argv
 const schedule = scheduleFor(argv.includes('--wide') ? 'wide' : 'default');
 const batch = opt('--batch', schedule.batch);
 const reps = opt('--reps', 30);
+if (argv.includes('--threads')) setNumThreads(opt('--threads', 2));
 const widths = schedule.widths;
 const layers = widths.slice(0, -1).map((inF, k) => [inF, widths[k + 1]] as const);
 const rng = new Rng(1);
@@ -31,15 +35,27 @@ const data = layers.map(([inF, outF]) => {
   const b = {
     xQ: new Int8Array(batch * inF), xS: new Float32Array(batch), wR: new Int8Array(outF * inF), wRS: new Float32Array(outF),
     wC: new Int8Array(outF * inF), wCS: new Float32Array(inF), dyQ: new Int8Array(batch * outF), dyS: new Float32Array(batch),
-    dyBS: new Float32Array(outF), xBS: new Float32Array(inF), xBQ: new Int8Array(batch * inF),
+    dyBS: new Float32Array(outF), xBS: new Float32Array(inF), xBQ: new Int8Array(batch * inF), dyQ2: new Int8Array(batch * outF),
     y: new Float32Array(batch * outF), dx: new Float32Array(batch * inF), dw: new Float32Array(outF * inF),
     fx: new Float32Array(batch * inF), mask: new Uint8Array(batch * inF), fw: new Float32Array(outF * inF), fwS: new Float32Array(outF),
     m: new Float32Array(outF * inF), v: new Float32Array(outF * inF), qm: new Uint8Array(outF * inF), qv: new Uint8Array(outF * inF),
     am: new Float32Array(Math.ceil((outF * inF) / 2048)), av: new Float32Array(Math.ceil((outF * inF) / 2048)),
   };
-  T.int8Forward(x, w, bias, batch, inF, outF, b.xQ, b.xS, b.wR, b.wRS, b.wC, b.wCS, b.y);
+  const packs = T.int8WeightPacks();
+  T.int8Forward(x, w, bias, batch, inF, outF, b.xQ, b.xS, b.wR, b.wRS, b.wC, b.wCS, b.y, packs);
   T.quantizeRows(dy, batch, outF, b.dyQ, b.dyS);
-  return { inF, outF, x, w, bias, dy, ...b };
+  T.quantizeColumnBlocks(dy, batch, outF, 0, true, 1, b.dyQ2, b.dyBS);
+  T.quantizeColumnBlocks(x, batch, inF, 0, false, 0, b.xBQ, b.xBS);
+  // The limits: the same products with B packed beforehand (and dW's A row-major).
+  const dyT = new Int8Array(outF * batch);
+  for (let r = 0; r < batch; r++) for (let o = 0; o < outF; o++) dyT[o * batch + r] = b.dyQ2[r * outF + o];
+  const limits = {
+    fwd: packWeights(i8(b.wR, [outF, inF]), { transpose: true }),
+    dx: packWeights(i8(b.wC, [outF, inF])),
+    dw: packWeights(i8(b.xBQ, [batch, inF])),
+    dyT,
+  };
+  return { inF, outF, x, w, bias, dy, packs, limits, ...b };
 });
 type D = (typeof data)[number];
 
@@ -61,11 +77,14 @@ const items: Item[] = [
   { name: 'quantize X rows', perLayer: true, run: (d) => T.quantizeRows(d.x, batch, d.inF, d.xQ, d.xS) },
   { name: 'quantize W rows + columns (one read)', perLayer: true, run: (d) => T.quantizeRowsColumns(d.w, d.outF, d.inF, d.wR, d.wRS, d.wC, d.wCS) },
   { name: 'int8 forward GEMM alone', perLayer: true, run: (d) => quantizedMatmul(i8(d.xQ, [batch, d.inF]), i8(d.wR, [d.outF, d.inF]), { transposeB: true, aScale: d.xS, bScale: d.wRS, bias: d.bias }) },
-  { name: 'int8 forward, fused call', perLayer: true, run: (d) => T.int8Forward(d.x, d.w, d.bias, batch, d.inF, d.outF, d.xQ, d.xS, d.wR, d.wRS, d.wC, d.wCS, d.y) },
+  { name: 'int8 forward GEMM, W packed beforehand (limit)', perLayer: true, run: (d) => quantizedMatmul(i8(d.xQ, [batch, d.inF]), d.limits.fwd, { aScale: d.xS, bScale: d.wRS, bias: d.bias }) },
+  { name: 'int8 forward, fused call (quantize + pack W + GEMM)', perLayer: true, run: (d) => T.int8Forward(d.x, d.w, d.bias, batch, d.inF, d.outF, d.xQ, d.xS, d.wR, d.wRS, d.wC, d.wCS, d.y, d.packs) },
   { name: 'quantize dY rows', perLayer: true, run: (d) => T.quantizeRows(d.dy, batch, d.outF, d.dyQ, d.dyS) },
   { name: 'int8 dX GEMM alone', perLayer: true, run: (d) => quantizedMatmul(i8(d.dyQ, [batch, d.outF]), i8(d.wC, [d.outF, d.inF]), { aScale: d.dyS, bScale: d.wCS }) },
-  { name: 'int8 dX, fused call', perLayer: true, run: (d) => T.int8InputGrad(d.dy, batch, d.inF, d.outF, d.dyQ, d.dyS, d.wC, d.wCS, d.dx) },
-  { name: 'int8 dW, fused call (SR dY)', perLayer: true, run: (d, l) => T.int8WeightGrad(d.dy, d.x, batch, d.inF, d.outF, 0, l + 1, d.dyQ, d.dyBS, d.xBQ, d.xBS, undefined, d.dw) },
+  { name: 'int8 dX GEMM, W packed beforehand (limit)', perLayer: true, run: (d) => quantizedMatmul(i8(d.dyQ, [batch, d.outF]), d.limits.dx, { aScale: d.dyS, bScale: d.wCS }) },
+  { name: 'int8 dX, fused call (packed W)', perLayer: true, run: (d) => T.int8InputGrad(d.dy, batch, d.inF, d.outF, d.dyQ, d.dyS, d.wC, d.wCS, d.dx, d.packs) },
+  { name: 'int8 dW GEMM, X packed beforehand (limit)', perLayer: true, run: (d) => quantizedMatmul(i8(d.limits.dyT, [d.outF, batch]), d.limits.dw, { aScale: d.dyBS, bScale: d.xBS, out: f32(d.dw, [d.outF, d.inF]) }) },
+  { name: 'int8 dW, fused call (SR dY)', perLayer: true, run: (d, l) => T.int8WeightGrad(d.dy, d.x, batch, d.inF, d.outF, 0, l + 1, d.dyQ2, d.dyBS, d.xBQ, d.xBS, undefined, d.dw) },
   { name: 'QAT fake-quantize X (+ mask)', perLayer: true, run: (d) => T.fakeQuantizeAffine(d.x, 0.004, 128, 0, 255, d.fx, d.mask) },
   { name: 'QAT fake-quantize W rows', perLayer: true, run: (d) => T.fakeQuantizeRows(d.w, d.outF, d.inF, d.fw, d.fwS) },
   { name: 'Adam step (W)', perLayer: true, run: (d) => T.adamStep(d.fw, d.dw, d.m, d.v, 0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5) },
@@ -73,7 +92,7 @@ const items: Item[] = [
 ];
 
 // Whole training steps of each mode (forward, loss, backward, optimizer), on one fixed batch.
-const MODES: ConfigName[] = ['fp32', 'qat', 'switchback', 'int8', 'adam8bit', 'int8-saved'];
+const MODES: ConfigName[] = ['fp32', 'qat', 'switchback', 'int8', 'lean', 'adam8bit', 'int8-saved'];
 const stepX = f32(rand(batch * widths[0]).map((v) => v + 0.5), [batch, widths[0]]);
 const stepY = Int32Array.from({ length: batch }, (_, i) => i % widths[widths.length - 1]);
 const models = MODES.map((c): [ConfigName, Sequential, Optimizer] => {
@@ -115,3 +134,21 @@ steps.forEach((it, k) => console.log(`| ${it.name} | ${med[items.length + k][0].
 // The first layer's dX is never computed (Sequential skips it).
 const gemms = items.filter((it) => it.gemm).reduce((s, it) => s + med[items.indexOf(it)].reduce((a, b, l) => a + (it.name.includes('dX') && l === 0 ? 0 : b), 0), 0);
 console.log(`\nfp32 GEMMs (forward, dX but the first layer's, dW): ${gemms.toFixed(2)} ms = ${((100 * gemms) / fp32Step).toFixed(0)}% of the fp32 training step`);
+
+// Each part against its limit (2048-wide layers are where the step's time is).
+const row = (name: string) => med[items.findIndex((it) => it.name === name)];
+const bandwidth = measureReadBandwidth(m.threads);
+console.log(`\nAgainst the limits (read bandwidth measured now: ${bandwidth.toFixed(1)} GB/s at ${m.threads} threads):`);
+console.log(`| layer | fwd GEMM in fused call, % of packed | dX, % of packed | dW, % of packed | W quantize GB/s (% of read bw) | Adam GB/s | 8-bit Adam GB/s | 8-bit / fp32 Adam speed |`);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+layers.forEach(([inF, outF], l) => {
+  const pct = (limit: string, got: string) => `${((100 * row(limit)[l]) / row(got)[l]).toFixed(0)}%`;
+  const params = inF * outF;
+  const gbs = (bytes: number, ms: number) => bytes / ms / 1e6;
+  const quantW = gbs(4 * params, row('quantize W rows + columns (one read)')[l]);
+  console.log(`| ${inF}->${outF} | ${pct('int8 forward GEMM, W packed beforehand (limit)', 'int8 forward, fused call (quantize + pack W + GEMM)')} (whole call) | ` +
+    `${pct('int8 dX GEMM, W packed beforehand (limit)', 'int8 dX, fused call (packed W)')} | ${pct('int8 dW GEMM, X packed beforehand (limit)', 'int8 dW, fused call (SR dY)')} | ` +
+    `${quantW.toFixed(1)} (${((100 * quantW) / bandwidth).toFixed(0)}%) | ${gbs(28 * params, row('Adam step (W)')[l]).toFixed(1)} | ` +
+    `${gbs(16 * params, row('8-bit Adam step (W)')[l]).toFixed(1)} | ${(row('Adam step (W)')[l] / row('8-bit Adam step (W)')[l]).toFixed(2)}x |`);
+});
+console.log('(Adam moves 28 bytes a parameter: p, grad, m, v read, p, m, v written; 8-bit Adam 16: p, grad read, p written, 2 + 2 state bytes. W quantize: the float32 W once.)');

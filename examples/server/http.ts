@@ -16,6 +16,9 @@ import type { Ranker } from './ranking';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_CANDIDATES = 512;
+/** After a 413, how much more of the body is read (and dropped) so the client sees the answer, not a reset. */
+const DISCARD_BYTES = 1024 * 1024;
+const DISCARD_MS = 1000;
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -29,17 +32,18 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     if (declared > MAX_BODY_BYTES) return reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else {
-        chunks.push(chunk);
-      }
-    });
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      // Chunked bodies declare no length: refuse when the count passes the limit.
+      req.off('data', onData);
+      chunks.length = 0;
+      reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    req.on('close', () => reject(new HttpError(400, 'the client went away before the body ended')));
   });
 }
 
@@ -98,9 +102,23 @@ function parseRank(body: string, ranker: Ranker): Float32Array[] {
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(status === 413 ? { connection: 'close' } : {}) });
   res.end(text);
 }
+
+/** Reads and drops a little more of a refused body, then closes: closing with unread bytes would reset the connection before the 413 arrives. */
+function discardThenClose(req: http.IncomingMessage): void {
+  let dropped = 0;
+  const close = () => req.socket.destroy();
+  setTimeout(close, DISCARD_MS).unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_BYTES) close();
+  });
+  req.on('end', close);
+  req.resume();
+}
+
 
 export interface Ranking {
   ranker: Ranker;
@@ -133,7 +151,10 @@ export function createServer(batcher: Batcher, features: number, ranking?: Ranki
         for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
         send(res, 200, { class: best, logits: Array.from(logits) });
       } catch (error) {
-        if (error instanceof HttpError) send(res, error.status, { error: error.message });
+        if (error instanceof HttpError && error.status === 413) {
+          send(res, 413, { error: error.message });
+          discardThenClose(req);
+        } else if (error instanceof HttpError) send(res, error.status, { error: error.message });
         // A coded qgemm error for this row alone (the batcher re-ran it by itself): its input is at fault.
         else if (/^ERR_QGEMM_/.test(String((error as { code?: unknown })?.code))) send(res, 422, { error: (error as Error).message });
         else send(res, 500, { error: 'internal error' });

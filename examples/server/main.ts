@@ -4,7 +4,8 @@
  *   curl -s localhost:8080/predict -d '{"input": [...784 numbers...]}'
  * With QGEMM_RECSYS_MODEL=DIR (saved by `npm run demo:recsys -- --save DIR`) it also ranks:
  *   curl -s localhost:8080/rank -d '{"dense": [...13 numbers...], "candidates": [[...one id per table...], ...]}'
- * SIGINT / SIGTERM stop accepting, answer what is queued, then exit.
+ * SIGINT / SIGTERM stop accepting, answer what is queued, then exit; connections still open
+ * after --drain-ms (default 10000) are closed. A second signal exits at once.
  */
 import type { AddressInfo } from 'node:net';
 
@@ -20,6 +21,8 @@ export interface ServerOptions {
   maxWaitMs?: number;
   /** Candidates a ranking batch holds at most. */
   maxRankBatch?: number;
+  /** close() waits this long for open requests, then closes their connections (a stalled client cannot hold the exit). */
+  drainMs?: number;
 }
 
 export async function startServer(options: ServerOptions = {}) {
@@ -36,10 +39,12 @@ export async function startServer(options: ServerOptions = {}) {
   const server = createServer(batcher, model.inFeatures, ranker && rankBatcher && { ranker, batcher: rankBatcher });
   await new Promise<void>((resolve) => server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', resolve));
   const close = async () => {
+    const deadline = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 10_000);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearTimeout(deadline);
     await batcher.drain();
     await rankBatcher?.drain();
     model.dispose();
@@ -54,12 +59,15 @@ function flag(name: string, fallback: number): number {
 
 if (require.main === module) {
   void (async () => {
-    const { port, close } = await startServer({ port: flag('port', 8080), maxBatch: flag('max-batch', 64), maxWaitMs: flag('max-wait-ms', 2) });
+    const { port, close } = await startServer({ port: flag('port', 8080), maxBatch: flag('max-batch', 64), maxWaitMs: flag('max-wait-ms', 2), drainMs: flag('drain-ms', 10_000) });
     console.log(`qgemm inference server on http://127.0.0.1:${port} (POST /predict, GET /healthz)`);
     let stopping = false;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
-        if (stopping) return;
+        if (stopping) {
+          console.log(`${signal} again: exiting now`);
+          process.exit(130);
+        }
         stopping = true;
         console.log(`${signal}: draining...`);
         void close().then(() => process.exit(0));

@@ -34,12 +34,12 @@ export function nonFiniteRows(x: Float32Array, rows: number, cols: number): numb
 }
 
 /** "x row 2 holds NaN (x[2][5])", as the native layers say it. */
-export function nonFiniteMessage(x: Float32Array, cols: number, bad: readonly number[]): string {
+export function nonFiniteMessage(x: Float32Array, cols: number, bad: readonly number[], what = 'x'): string {
   const r = bad[0];
   let c = 0;
   while (Number.isFinite(x[r * cols + c])) c++;
   const more = bad.length > 1 ? `, and ${bad.length - 1} more rows do too` : '';
-  return `x row ${r} holds ${String(x[r * cols + c])} (x[${r}][${c}])${more}`;
+  return `${what} row ${r} holds ${String(x[r * cols + c])} (${what}[${r}][${c}])${more}`;
 }
 
 /**
@@ -73,4 +73,44 @@ export function guardRows(x: Tensor<'float32'>, layer: string, policy: NonFinite
 /** NaN across the given rows of a [rows, cols] output. */
 export function poisonRows(y: Float32Array, cols: number, bad: readonly number[]): void {
   for (const r of bad) y.fill(NaN, r * cols, (r + 1) * cols);
+}
+
+/**
+ * A quantizing layer's backward: its int8 GEMMs would read a NaN in dy as 0
+ * and return finite gradients. Returns dy unchanged when finite; throws before
+ * the layer writes anything (policy 'throw'); or (policy 'propagate') a copy
+ * with the bad rows zeroed, those rows (NaN across dx) and the columns holding
+ * a bad value (NaN across those rows of dW and entries of the bias gradient).
+ */
+export function guardGradient(
+  dy: Tensor<'float32'>, where: string, policy: NonFinitePolicy, outFeatures: number,
+): { dy: Tensor<'float32'>; rows: number[]; cols: number[] } {
+  if (nativeTrain().allFinite(dy.data)) return { dy, rows: [], cols: [] };
+  const n = dy.data.length / outFeatures;
+  const rows = nonFiniteRows(dy.data, n, outFeatures);
+  if (policy === 'throw') {
+    throw rangeError(
+      'ERR_QGEMM_NOT_FINITE',
+      `${where} backward: ${nonFiniteMessage(dy.data, outFeatures, rows, 'dy')}; this layer's gradients would hide it (quantized, NaN reads as 0). ` +
+        "Find where it came from (the loss, a layer that overflowed), or pass { nonFinite: 'propagate' } to get NaN in the gradients it reaches",
+    );
+  }
+  const bad = new Set<number>();
+  for (const r of rows) for (let c = 0; c < outFeatures; c++) if (!Number.isFinite(dy.data[r * outFeatures + c])) bad.add(c);
+  const clean = Float32Array.from(dy.data);
+  for (const r of rows) clean.fill(0, r * outFeatures, (r + 1) * outFeatures);
+  return { dy: { dtype: 'float32', shape: dy.shape, data: clean }, rows, cols: [...bad].sort((a, b) => a - b) };
+}
+
+/** "Int8Linear 'fc1'": a training layer named in messages (its weight is '<name>.weight'). */
+export function layerName(kind: string, weightName: string): string {
+  return `${kind} '${weightName.replace(/\.weight$/, '')}'`;
+}
+
+/** NaN across rows `cols` of dW [out, inFeatures] and those entries of the bias gradient. */
+export function poisonWeightGrads(dw: Float32Array, db: Float32Array, inFeatures: number, cols: readonly number[]): void {
+  for (const j of cols) {
+    dw.fill(NaN, j * inFeatures, (j + 1) * inFeatures);
+    db[j] = NaN;
+  }
 }

@@ -13,11 +13,12 @@
  * the row (nonFinite: 'propagate' writes NaN across that output row instead):
  * quantizing would otherwise turn it into plausible numbers.
  */
-import { rangeError, typeError, show } from '../errors';
+import { rangeError, typeError } from '../errors';
 import { checkSignal, runJob, AsyncOptions } from '../async';
 import { LinearDescriptor, linearDims, native } from '../native';
 import { PackedWeights, packWeights } from '../packed';
 import { quantizeLinear } from '../quant/onnx';
+import { checkBoolean, checkEnum, checkOptions } from '../options';
 import { checkTensor, Tensor, wrapBuffer, zeros } from '../tensor';
 
 export interface QParamsLike {
@@ -49,7 +50,7 @@ export interface QuantizedLinearOptions {
 
 function checkQParams(q: unknown, name: string): Required<QParamsLike> {
   if (typeof q !== 'object' || q === null) throw typeError('ERR_QGEMM_ARG_TYPE', `${name} must be { scale, zeroPoint, dtype? }`);
-  const { scale, zeroPoint, dtype = 'uint8' } = q as QParamsLike;
+  const { scale, zeroPoint, dtype = 'uint8' } = checkOptions(q as QParamsLike, ['scale', 'zeroPoint', 'dtype'], name) as QParamsLike;
   if (dtype !== 'int8' && dtype !== 'uint8') throw typeError('ERR_QGEMM_DTYPE', `${name}.dtype must be 'int8' or 'uint8'`);
   // Checked as float32, the type the kernels use: 1e-50 would become 0 and 1e39 Infinity.
   if (typeof scale !== 'number' || !(Math.fround(scale) > 0) || !Number.isFinite(Math.fround(scale))) throw rangeError('ERR_QGEMM_SCALE', `${name}.scale must be positive and finite in float32`);
@@ -93,6 +94,8 @@ export function quantizeWeights(w: Tensor<'float32'>, perChannel: boolean): { q:
   return { q: q as Tensor<'int8'>, scales };
 }
 
+const QUANTIZED_LINEAR_KEYS = ['activation', 'perRow', 'input', 'output', 'weights', 'relu', 'nonFinite'] as const;
+
 export class QuantizedLinear {
   readonly inFeatures: number;
   readonly outFeatures: number;
@@ -109,7 +112,8 @@ export class QuantizedLinear {
   readonly #propagateNonFinite: boolean;
 
   /** Quantizes and packs float32 weights [out, in] (or takes int8 ones as they are) and an optional bias [out]. */
-  constructor(weight: Tensor<'float32'> | Int8Weights, bias?: Float32Array | Tensor<'float32'>, options: QuantizedLinearOptions = {}) {
+  constructor(weight: Tensor<'float32'> | Int8Weights, bias?: Float32Array | Tensor<'float32'>, rawOptions: QuantizedLinearOptions = {}) {
+    const options = checkOptions(rawOptions, QUANTIZED_LINEAR_KEYS, 'new QuantizedLinear');
     const int8 = typeof weight === 'object' && weight !== null && 'q' in weight ? checkInt8Weights(weight) : undefined;
     if (int8 === undefined) {
       checkTensor(weight, 'weight');
@@ -121,27 +125,24 @@ export class QuantizedLinear {
       if (!(b instanceof Float32Array) || b.length !== this.outFeatures) throw rangeError('ERR_QGEMM_SHAPE', `bias must be ${this.outFeatures} float32 values`);
       this.bias = Float32Array.from(b);
     }
-    const activation = options.activation ?? 'dynamic';
+    const activation = checkEnum(options.activation, 'options.activation', ['dynamic', 'static'], 'dynamic');
     if (activation === 'static') {
       this.#input = checkQParams(options.input, 'options.input');
       this.#mode = this.#input.dtype === 'uint8' ? 2 : 3;
-    } else if (activation === 'dynamic') {
-      if (options.input !== undefined) throw typeError('ERR_QGEMM_OPTION', "options.input needs activation: 'static'");
-      this.#mode = options.perRow === false ? 1 : 0;
     } else {
-      throw typeError('ERR_QGEMM_OPTION', `options.activation must be 'dynamic' or 'static', got ${show(activation)}`);
+      if (options.input !== undefined) throw typeError('ERR_QGEMM_OPTION', "options.input needs activation: 'static'");
+      this.#mode = checkBoolean(options.perRow, 'options.perRow', true) ? 0 : 1;
     }
+    if (activation === 'static' && options.perRow !== undefined) throw typeError('ERR_QGEMM_OPTION', "options.perRow needs activation: 'dynamic'");
     if (options.output !== undefined) this.#output = checkQParams(options.output, 'options.output');
-    this.#relu = options.relu ?? false;
-    const nonFinite = options.nonFinite ?? 'throw';
-    if (nonFinite !== 'throw' && nonFinite !== 'propagate') {
-      throw typeError('ERR_QGEMM_OPTION', `options.nonFinite must be 'throw' or 'propagate', got ${show(nonFinite)}`);
-    }
+    this.#relu = checkBoolean(options.relu, 'options.relu', false);
+    const nonFinite = checkEnum(options.nonFinite, 'options.nonFinite', ['throw', 'propagate'], 'throw');
     if (nonFinite === 'propagate' && this.#output !== undefined) {
       throw typeError('ERR_QGEMM_OPTION', "options.nonFinite 'propagate' needs a float32 output (int8/uint8 have no NaN); drop options.output");
     }
     this.#propagateNonFinite = nonFinite === 'propagate';
-    const { q, scales } = int8 ?? quantizeWeights(weight as Tensor<'float32'>, (options.weights ?? 'per-channel') === 'per-channel');
+    const weights = checkEnum(options.weights, 'options.weights', ['per-channel', 'per-tensor'], 'per-channel');
+    const { q, scales } = int8 ?? quantizeWeights(weight as Tensor<'float32'>, weights === 'per-channel');
     this.weightScales = scales;
     this.weightInt8 = q;
     this.#packed = packWeights(q, { transpose: true });
@@ -196,8 +197,7 @@ export class QuantizedLinear {
 
   /** forward() on the compute queue (x is snapshotted when called). */
   async forwardAsync(x: Tensor, options: AsyncOptions = {}): Promise<Tensor> {
-    if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
-    const signal = checkSignal(options.signal);
+    const signal = checkSignal(checkOptions(options, ['signal'], 'forwardAsync').signal);
     const shape = [x?.shape?.[0] ?? 0, this.outFeatures];
     const placeholder = zeros(this.outputDtype, [0]);
     const desc = this.#descriptor(x, placeholder.data);
@@ -237,8 +237,10 @@ export interface LinearWeights {
 /** Converts a set of float linear layers at once, as torch's quantize_dynamic. */
 export function quantizeDynamic<K extends string>(
   layers: Record<K, LinearWeights>,
-  options: Omit<QuantizedLinearOptions, 'activation' | 'input'> = {},
+  rawOptions: Omit<QuantizedLinearOptions, 'activation' | 'input'> = {},
 ): Record<K, QuantizedLinear> {
+  const options = checkOptions(rawOptions, QUANTIZED_LINEAR_KEYS.filter((k) => k !== 'activation' && k !== 'input'), 'quantizeDynamic');
+  if (typeof layers !== 'object' || layers === null) throw typeError('ERR_QGEMM_ARG_TYPE', 'layers must be an object of named { weight, bias }');
   const out = {} as Record<K, QuantizedLinear>;
   for (const name of Object.keys(layers) as K[]) {
     out[name] = new QuantizedLinear(layers[name].weight, layers[name].bias, { ...options, activation: 'dynamic' });

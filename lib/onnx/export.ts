@@ -5,6 +5,7 @@
  * and the comparison with onnxruntime-node).
  */
 import { typeError } from '../errors';
+import { checkEnum, checkOptions, checkString } from '../options';
 import { QuantizedLinear } from '../layers/quantized_linear';
 import { ReLU } from '../train/activations';
 import { Linear } from '../train/linear';
@@ -69,10 +70,17 @@ function defaultInputDims(model: SaveableModel, layers: readonly unknown[], opti
 }
 
 /** Writes the model as ONNX bytes. */
-export function saveOnnx(model: SaveableModel, options: SaveOnnxOptions = {}): Uint8Array {
-  if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
-  const format = options.format ?? 'qdq';
-  if (format !== 'qdq' && format !== 'qoperator') throw typeError('ERR_QGEMM_OPTION', `options.format must be 'qdq' or 'qoperator', got ${String(format)}`);
+export function saveOnnx(model: SaveableModel, rawOptions: SaveOnnxOptions = {}): Uint8Array {
+  const options = checkOptions(rawOptions, ['format', 'inputName', 'outputName', 'batchName', 'inputDims'], 'saveOnnx', {
+    opset: 'saveOnnx writes opset 13 (every op it writes is the same there and in later opsets)',
+    irVersion: 'saveOnnx writes IR version 8',
+  });
+  const format = checkEnum(options.format, 'options.format', ['qdq', 'qoperator'], 'qdq');
+  for (const key of ['inputName', 'outputName', 'batchName'] as const) checkString(options[key], `options.${key}`, '', '', 'ERR_QGEMM_OPTION');
+  const dims = options.inputDims;
+  if (dims !== undefined && !(Array.isArray(dims) && dims.every((d) => typeof d === 'string' || (Number.isSafeInteger(d) && d >= 0)))) {
+    throw typeError('ERR_QGEMM_OPTION', 'options.inputDims must be an array of sizes (integers >= 0) or names');
+  }
   const layers = layersOf(model);
   const inputName = options.inputName ?? (model instanceof OnnxModel ? model.inputName : 'input');
   const outputName = options.outputName ?? (model instanceof OnnxModel ? model.outputName : 'output');

@@ -1,5 +1,6 @@
 /** ONNX in and out: loadOnnx, saveOnnx, quantizeOnnx. See docs/ONNX.md. */
-export { loadOnnx } from './load';
+export { loadOnnx, type LoadOnnxOptions } from './load';
+export { ONNX_LIMITS, type OnnxLimits } from './limits';
 export { saveOnnx } from './export';
 export type { SaveOnnxOptions, SaveableModel } from './export';
 export { OnnxModel } from './model';

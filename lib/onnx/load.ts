@@ -8,19 +8,27 @@ import * as fs from 'node:fs';
 import { typeError } from '../errors';
 import { perRowFunctionBytes } from './function';
 import { isDefaultDomain, describeNode, MAX_OPSET, MIN_OPSET, PER_ROW_FUNCTION, QGEMM_DOMAIN, SUPPORTED_OPS } from './ops';
+import { Budget, resolveLimits, type OnnxLimits } from './limits';
 import { OnnxModel, type OnnxDim } from './model';
 import { decodeModel, int64, onnx, onnxError } from './proto';
-import { buildLayers, fuse } from './specs';
+import { buildLayers, fuse, specArray } from './specs';
 import { dtypeOfNumber } from './tensor_proto';
 import { Walker } from './walk';
 
+export interface LoadOnnxOptions {
+  /** Overrides of ONNX_LIMITS (docs/ONNX.md, "Limits"). */
+  limits?: Partial<OnnxLimits>;
+}
+
 /** Reads a model from bytes or a path (a string). */
-export function loadOnnx(source: Uint8Array | string): OnnxModel {
+export function loadOnnx(source: Uint8Array | string, options: LoadOnnxOptions = {}): OnnxModel {
+  if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'loadOnnx options must be an object');
+  const limits = resolveLimits(options.limits);
   let bytes: Uint8Array;
   if (typeof source === 'string') bytes = new Uint8Array(fs.readFileSync(source));
   else if (source instanceof Uint8Array) bytes = source;
   else throw typeError('ERR_QGEMM_ARG_TYPE', 'loadOnnx takes a Uint8Array of model bytes or a file path');
-  return importModel(decodeModel(bytes));
+  return importModel(decodeModel(bytes), new Budget(limits, bytes.length));
 }
 
 function opsetOf(model: onnx.IModelProto): number {
@@ -63,13 +71,26 @@ function inputOf(graph: onnx.IGraphProto, initializers: Map<string, unknown>): {
   return { name: vi.name ?? '', dtype, dims };
 }
 
-export function importModel(model: onnx.IModelProto): OnnxModel {
+/** Initializers by name; ONNX requires the names to be unique (a repeat would silently replace a tensor). */
+function initializerMap(graph: onnx.IGraphProto): Map<string, onnx.ITensorProto> {
+  const map = new Map<string, onnx.ITensorProto>();
+  for (const t of graph.initializer ?? []) {
+    const name = t.name ?? '';
+    if (map.has(name)) throw onnxError('ERR_QGEMM_ONNX_INVALID', `the initializer name "${name}" is used twice`);
+    map.set(name, t);
+  }
+  return map;
+}
+
+/** @internal (its parameter is a protobufjs type, kept out of the public declarations) */
+export function importModel(model: onnx.IModelProto, budget: Budget): OnnxModel {
   const graph = model.graph;
   if (!graph) throw onnxError('ERR_QGEMM_ONNX_INVALID', 'the model has no graph');
   const opset = opsetOf(model);
   const nodes = graph.node ?? [];
+  budget.nodes(nodes.length);
   checkOps(model, nodes);
-  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const initializers = initializerMap(graph);
   if ((graph.sparseInitializer?.length ?? 0) > 0) throw onnxError('ERR_QGEMM_ONNX_UNSUPPORTED', 'sparse initializers are not supported');
   const input = inputOf(graph, initializers);
   const outputs = graph.output ?? [];
@@ -78,9 +99,9 @@ export function importModel(model: onnx.IModelProto): OnnxModel {
   for (const n of nodes) for (const i of n.input ?? []) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
   const outputName = outputs[0].name ?? '';
   uses.set(outputName, (uses.get(outputName) ?? 0) + 1);
-  const walker = new Walker(initializers, uses);
-  walker.setInput(input.name, { specs: [], dtype: input.dtype, dims: input.dims });
+  const walker = new Walker(initializers, uses, budget);
+  walker.setInput(input.name, { specs: null, dtype: input.dtype, dims: input.dims });
   nodes.forEach((n, i) => walker.run(n, i));
   const chain = walker.output(outputName);
-  return new OnnxModel(buildLayers(fuse(chain.specs)), { inputName: input.name, outputName, inputShape: input.dims, opset });
+  return new OnnxModel(buildLayers(fuse(specArray(chain.specs))), { inputName: input.name, outputName, inputShape: input.dims, inputDtype: input.dtype, opset });
 }

@@ -3,8 +3,9 @@
  * QuantizedLinear, Flatten, Transpose, Quantize, Dequantize) run in order.
  */
 import { matmulAsync, type AsyncOptions } from '../async';
-import { rangeError, typeError } from '../errors';
+import { rangeError, stateError, typeError } from '../errors';
 import { QuantizedLinear } from '../layers/quantized_linear';
+import { checkOptions } from '../options';
 import { checkTensor, type Tensor } from '../tensor';
 import { addBias, Linear } from '../train/linear';
 import { ReLU } from '../train/activations';
@@ -22,6 +23,8 @@ export interface OnnxModelInfo {
   inputShape: readonly OnnxDim[];
   /** The default-domain opset the model was written for. */
   opset: number;
+  /** The input's element type as the model states it; default 'float32'. */
+  inputDtype?: 'float32' | 'int8' | 'uint8';
 }
 
 export class OnnxModel {
@@ -30,6 +33,9 @@ export class OnnxModel {
   readonly outputName: string;
   readonly inputShape: readonly OnnxDim[];
   readonly opset: number;
+  /** The dtype forward() takes: the model's input element type. */
+  readonly inputDtype: 'float32' | 'int8' | 'uint8';
+  #disposed = false;
 
   constructor(layers: readonly OnnxLayer[], info: OnnxModelInfo) {
     this.layers = Object.freeze([...layers]);
@@ -37,13 +43,20 @@ export class OnnxModel {
     this.outputName = info.outputName;
     this.inputShape = Object.freeze([...info.inputShape]);
     this.opset = info.opset;
+    this.inputDtype = info.inputDtype ?? 'float32';
   }
 
   #checkInput(x: Tensor): void {
+    // Every model refuses use after dispose(), not only those whose int8 layers free native memory.
+    if (this.#disposed) throw stateError('ERR_QGEMM_DISPOSED', 'OnnxModel was disposed: it cannot be used after dispose()');
     checkTensor(x, 'x');
     const dims = this.inputShape;
     const ok = x.shape.length === dims.length && dims.every((d, i) => i === 0 || typeof d !== 'number' || d === x.shape[i]);
     if (!ok) throw rangeError('ERR_QGEMM_SHAPE', `x must have shape [${dims.map((d, i) => (i === 0 ? 'batch' : d ?? '?')).join(', ')}], got [${x.shape.join(', ')}]`);
+    // As onnxruntime: uint8 codes given to a float input would be read as already quantized, silently.
+    if (x.dtype !== this.inputDtype) {
+      throw typeError('ERR_QGEMM_DTYPE', `x must be ${this.inputDtype} (the model's input "${this.inputName}" is ${this.inputDtype}), got ${x.dtype}`);
+    }
   }
 
   /** Runs the chain on x ([batch, ...] as the model's input states). */
@@ -60,6 +73,7 @@ export class OnnxModel {
   /** forward() with the GEMMs on qgemm's compute queue (off the JS thread); the small layers run in between. */
   async forwardAsync(x: Tensor, options: AsyncOptions = {}): Promise<Tensor> {
     this.#checkInput(x);
+    checkOptions(options, ['signal'], 'OnnxModel.forwardAsync');
     for (const layer of this.layers) {
       if (layer instanceof QuantizedLinear) x = await onRowsAsync(x, (r) => layer.forwardAsync(r, options));
       else if (layer instanceof Linear) {
@@ -73,8 +87,13 @@ export class OnnxModel {
     return x;
   }
 
-  /** Frees the packed weights of the QuantizedLinear layers. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Frees the packed weights of the QuantizedLinear layers; the model cannot run afterwards. */
   dispose(): void {
+    this.#disposed = true;
     for (const layer of this.layers) if (layer instanceof QuantizedLinear) layer.dispose();
   }
 

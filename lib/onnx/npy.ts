@@ -1,10 +1,11 @@
 /**
  * .npy files (numpy's format 1.0 / 2.0 / 3.0): a magic string, a header that
- * is a Python dict literal (descr, fortran_order, shape), then the data in C
- * order. Little-endian float32, float64, int8, uint8 and int32 are read; every
+ * is a Python dict literal (descr, fortran_order, shape; parsed as Python
+ * does, checked as numpy does), then the data in C order. Little-endian float32, float64, int8, uint8 and int32 are read; every
  * other file gets ERR_QGEMM_FILE_FORMAT.
  */
 import { rangeError } from '../errors';
+import { parsePyLiteral, PyTuple, type PyValue } from './py_literal';
 
 export interface NpyArray {
   dtype: 'float32' | 'float64' | 'int8' | 'uint8' | 'int32';
@@ -27,21 +28,34 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const start = 8 + lenBytes + headerLen;
   if (start > bytes.length) throw bad('truncated header');
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, start));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad('the header has no descr, fortran_order or shape');
-  if (fortran === 'True') throw bad('Fortran order (save a C-ordered array: np.ascontiguousarray)');
+  const { descr, shape } = readHeader(header);
   const known = DESCR[descr as keyof typeof DESCR];
   if (known === undefined) throw bad(`element type ${descr} (float32, float64, int8, uint8 and little-endian int32 are read)`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`shape (${shapeText})`);
   const count = shape.reduce((a, b) => a * b, 1);
   const [dtype, size] = known;
   if (bytes.length - start !== count * size) throw bad(`the data holds ${bytes.length - start} bytes, shape (${shape.join(', ')}) of ${dtype} needs ${count * size}`);
   const raw = bytes.slice(start).buffer; // copied: aligned for the typed view
   const C = { float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int32: Int32Array }[dtype];
   return { dtype, shape, data: new C(raw, 0, count) };
+}
+
+/** The header dict as numpy checks it: exactly descr (a string), fortran_order (a bool) and shape (a tuple of ints). */
+function readHeader(header: string): { descr: string; shape: number[] } {
+  let d: PyValue;
+  try {
+    d = parsePyLiteral(header);
+  } catch (e) {
+    throw bad(`the header is not a Python literal (${(e as Error).message})`);
+  }
+  if (!(d instanceof Map)) throw bad('the header is not a dict');
+  const keys = [...d.keys()].sort().join(', ');
+  if (keys !== 'descr, fortran_order, shape') throw bad(`the header's keys are ${keys || 'none'}; numpy requires descr, fortran_order and shape`);
+  const descr = d.get('descr'), fortran = d.get('fortran_order'), shape = d.get('shape');
+  if (typeof descr !== 'string') throw bad('descr is not a string (structured dtypes are not read)');
+  if (typeof fortran !== 'boolean') throw bad('fortran_order is not True or False');
+  if (fortran) throw bad('Fortran order (save a C-ordered array: np.ascontiguousarray)');
+  if (!(shape instanceof PyTuple) || !shape.items.every((x) => typeof x === 'number' && x >= 0)) throw bad('shape is not a tuple of sizes');
+  return { descr, shape: shape.items as number[] };
 }
 
 /** Encodes a C-ordered array as .npy version 1.0 (for tests and examples). */

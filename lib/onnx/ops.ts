@@ -1,4 +1,5 @@
 /** The ONNX operators loadOnnx reads, and node attribute access. */
+import type { Budget } from './limits';
 import { int64, onnx, onnxError } from './proto';
 import { fromTensorProto, type ConstTensor } from './tensor_proto';
 
@@ -57,11 +58,11 @@ export function attrInts(node: onnx.INodeProto, name: string, what: string): num
 }
 
 /** A Constant node's value (value, value_float(s), value_int(s)). */
-export function constantValue(node: onnx.INodeProto, what: string): ConstTensor {
+export function constantValue(node: onnx.INodeProto, what: string, budget?: Budget): ConstTensor {
   const a = node.attribute?.[0];
   if (a === undefined || (node.attribute?.length ?? 0) !== 1) throw onnxError('ERR_QGEMM_ONNX_INVALID', `${what}: Constant needs exactly one value attribute`);
   const T = onnx.AttributeProto.AttributeType;
-  if (a.name === 'value' && a.type === T.TENSOR && a.t) return fromTensorProto(a.t, what);
+  if (a.name === 'value' && a.type === T.TENSOR && a.t) return fromTensorProto(a.t, what, budget);
   if (a.name === 'value_float' && a.type === T.FLOAT) return { dtype: 'float32', dims: [], data: Float32Array.of(a.f ?? 0) };
   if (a.name === 'value_floats' && a.type === T.FLOATS) return { dtype: 'float32', dims: [a.floats?.length ?? 0], data: Float32Array.from(a.floats ?? []) };
   if (a.name === 'value_int' && a.type === T.INT) return { dtype: 'int64', dims: [], data: Float64Array.of(int64(a.i as number, what)) };

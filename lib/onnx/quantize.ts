@@ -5,7 +5,8 @@
  * layers (QDQ by default) with those activation ranges.
  */
 import * as fs from 'node:fs';
-import { rangeError, typeError, show } from '../errors';
+import { rangeError, typeError } from '../errors';
+import { checkEnum, checkNumber, checkOptions } from '../options';
 import { QuantizedLinear } from '../layers/quantized_linear';
 import { HistogramObserver } from '../quant/histogram';
 import { MinMaxObserver, type Observer } from '../quant/observers';
@@ -43,10 +44,15 @@ export interface QuantizeOnnxOptions {
   format?: SaveOnnxOptions['format'];
 }
 
+const QUANTIZE_KEYS: readonly (keyof QuantizeOnnxOptions)[] = ['method', 'percentile', 'activations', 'weights', 'batchSize', 'format'];
+
 function observerFor(options: QuantizeOnnxOptions): () => Observer<QParams> {
-  const method = options.method ?? 'minmax';
-  const dtype = options.activations ?? 'uint8';
-  if (dtype !== 'uint8' && dtype !== 'int8') throw rangeError('ERR_QGEMM_OPTION', `options.activations must be 'uint8' or 'int8', got ${show(dtype)}`);
+  const method = checkEnum(options.method, 'options.method', CALIBRATION_METHODS, 'minmax');
+  const dtype = checkEnum(options.activations, 'options.activations', ['uint8', 'int8'], 'uint8');
+  const percentile = checkNumber(options.percentile, 'options.percentile', { min: 0, minExclusive: true, max: 100 }, 99.999);
+  if (options.percentile !== undefined && method !== 'percentile') {
+    throw typeError('ERR_QGEMM_OPTION', `options.percentile applies to method 'percentile' only (method is '${method}')`);
+  }
   switch (method) {
     case 'minmax':
       return () => new MinMaxObserver({ dtype });
@@ -55,9 +61,7 @@ function observerFor(options: QuantizeOnnxOptions): () => Observer<QParams> {
     case 'entropy':
       return () => new HistogramObserver({ dtype, method: 'entropy' });
     case 'percentile':
-      return () => new HistogramObserver({ dtype, method: 'percentile', percentile: options.percentile ?? 99.999 });
-    default:
-      throw rangeError('ERR_QGEMM_OPTION', `options.method must be one of ${CALIBRATION_METHODS.join(', ')}, got ${show(method)}`);
+      return () => new HistogramObserver({ dtype, method: 'percentile', percentile });
   }
 }
 
@@ -77,14 +81,14 @@ function* batches(model: OnnxModel, data: Tensor<'float32'>, batchSize: number):
 }
 
 /** Static int8 layers for a float model (Linear, ReLU, Flatten, Transpose), calibrated on `data` ([rows, ...input dims] float32). */
-export function quantizeStatic(model: OnnxModel, data: Tensor<'float32'>, options: QuantizeOnnxOptions = {}): OnnxModel {
+export function quantizeStatic(model: OnnxModel, data: Tensor<'float32'>, rawOptions: QuantizeOnnxOptions = {}): OnnxModel {
+  const options = checkOptions(rawOptions, QUANTIZE_KEYS, 'quantizeOnnx');
   if (!(model instanceof OnnxModel)) throw typeError('ERR_QGEMM_ARG_TYPE', 'model must be an OnnxModel (from loadOnnx)');
   if (data?.dtype !== 'float32') throw typeError('ERR_QGEMM_DTYPE', 'calibration data must be a float32 tensor');
   const make = observerFor(options);
-  const batchSize = options.batchSize ?? 256;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw rangeError('ERR_QGEMM_OPTION', `options.batchSize must be a positive integer, got ${show(batchSize)}`);
-  const weights = options.weights ?? 'per-channel';
-  if (weights !== 'per-channel' && weights !== 'per-tensor') throw rangeError('ERR_QGEMM_OPTION', `options.weights must be 'per-channel' or 'per-tensor', got ${show(weights)}`);
+  const batchSize = checkNumber(options.batchSize, 'options.batchSize', { integer: true, min: 1 }, 256);
+  const weights = checkEnum(options.weights, 'options.weights', ['per-channel', 'per-tensor'], 'per-channel');
+  checkEnum(options.format, 'options.format', ['qdq', 'qoperator']);
   const layers = model.layers;
   for (const [i, l] of layers.entries()) {
     if (!(l instanceof Linear || l instanceof ReLU || l instanceof Flatten || l instanceof Transpose)) {
@@ -123,6 +127,7 @@ export function quantizeStatic(model: OnnxModel, data: Tensor<'float32'>, option
  * the int8 model's ONNX bytes out (QDQ unless options.format says 'qoperator').
  */
 export function quantizeOnnx(model: Uint8Array | string | OnnxModel, data: Tensor<'float32'>, options: QuantizeOnnxOptions = {}): Uint8Array {
+  checkOptions(options, QUANTIZE_KEYS, 'quantizeOnnx');
   const float = model instanceof OnnxModel ? model : loadOnnx(model);
   const quantized = quantizeStatic(float, data, options);
   try {

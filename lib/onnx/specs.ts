@@ -51,35 +51,42 @@ export function sameQParams(a: QParamsSpec | undefined, b: QParamsSpec | undefin
 }
 
 /**
- * Fuses, until nothing changes:
+ * Fuses (to a fixed point, as repeated rewriting would):
  *   qlinear (float out) + relu        -> qlinear with relu
  *   qlinear (float out) + quantize    -> qlinear with int8/uint8 out (the epilogue quantizes exactly as QuantizeLinear)
  *   quantize(qp) + static qlinear(qp) -> qlinear that quantizes its float input itself
  * Each rewrite computes the same values: only where the rounding happens moves.
  */
 export function fuse(specs: Spec[]): Spec[] {
-  const out = [...specs];
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (let i = 0; i + 1 < out.length && !changed; i++) {
-      const a = out[i], b = out[i + 1];
-      if (a.kind === 'qlinear' && a.output === undefined && b.kind === 'relu' && !a.relu) {
-        out.splice(i, 2, { ...a, relu: true });
-        changed = true;
-      } else if (a.kind === 'qlinear' && a.output === undefined && b.kind === 'quantize') {
-        out.splice(i, 2, { ...a, output: b.qp });
-        changed = true;
-      }
-    }
-    for (let i = 0; i + 1 < out.length && !changed; i++) {
-      const a = out[i], b = out[i + 1];
-      if (a.kind === 'quantize' && b.kind === 'qlinear' && b.dynamic === undefined && !b.floatInput && sameQParams(a.qp, b.input)) {
-        out.splice(i, 2, { ...b, floatInput: true });
-        changed = true;
-      }
-    }
+  // Two stack passes (linear time): the first rule's fusions never create a second-rule pair, nor the reverse.
+  const epilogues: Spec[] = [];
+  for (const b of specs) {
+    const a = epilogues[epilogues.length - 1];
+    if (a?.kind === 'qlinear' && a.output === undefined && b.kind === 'relu' && !a.relu) epilogues[epilogues.length - 1] = { ...a, relu: true };
+    else if (a?.kind === 'qlinear' && a.output === undefined && b.kind === 'quantize') epilogues[epilogues.length - 1] = { ...a, output: b.qp };
+    else epilogues.push(b);
+  }
+  const out: Spec[] = [];
+  for (const b of epilogues) {
+    const a = out[out.length - 1];
+    if (a?.kind === 'quantize' && b.kind === 'qlinear' && b.dynamic === undefined && !b.floatInput && sameQParams(a.qp, b.input)) out[out.length - 1] = { ...b, floatInput: true };
+    else out.push(b);
   }
   return out;
+}
+
+/** The specs of a chain, newest first: appending shares the rest, so a long chain is built in linear time and memory. */
+export type SpecList = { readonly last: Spec; readonly prev: SpecList } | null;
+
+export const pushSpec = (list: SpecList, spec: Spec): SpecList => ({ last: spec, prev: list });
+
+/** The list with its last spec replaced. */
+export const replaceLast = (list: SpecList, spec: Spec): SpecList => pushSpec(list?.prev ?? null, spec);
+
+export function specArray(list: SpecList): Spec[] {
+  const out: Spec[] = [];
+  for (let l = list; l !== null; l = l.prev) out.push(l.last);
+  return out.reverse();
 }
 
 /** The layers of a fused plan. */

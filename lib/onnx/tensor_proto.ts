@@ -3,6 +3,7 @@
  * fields; sizes are checked against the declared dims before anything is
  * allocated, so a file declaring a huge tensor gets an error, not an allocation.
  */
+import type { Budget } from './limits';
 import { int64, onnx, onnxError } from './proto';
 
 export type ConstDType = 'float32' | 'uint8' | 'int8' | 'int32' | 'int64';
@@ -45,7 +46,7 @@ export function elementCount(dims: readonly number[], what: string): number {
 }
 
 /** A TensorProto (an initializer or a Constant's value) as a ConstTensor. */
-export function fromTensorProto(t: onnx.ITensorProto, what: string): ConstTensor {
+export function fromTensorProto(t: onnx.ITensorProto, what: string, budget?: Budget): ConstTensor {
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0) {
     throw onnxError('ERR_QGEMM_ONNX_EXTERNAL_DATA', `${what} is stored in an external file; qgemm reads only self-contained models (save it with all tensors inside the .onnx file)`);
   }
@@ -53,6 +54,8 @@ export function fromTensorProto(t: onnx.ITensorProto, what: string): ConstTensor
   const dtype = dtypeOfNumber(t.dataType ?? 0, what);
   const dims = (t.dims ?? []).map((d, i) => int64(d as number, `${what} dimension ${i}`));
   const count = elementCount(dims, what);
+  budget?.dims(dims, what);
+  budget?.take(count, what);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
     if (raw.length !== count * ITEM_BYTES[dtype]) throw onnxError('ERR_QGEMM_ONNX_INVALID', `${what}: raw_data holds ${raw.length} bytes, dims [${dims.join(', ')}] of ${dtype} need ${count * ITEM_BYTES[dtype]}`);

@@ -10,12 +10,13 @@ import { ARITY, attrFloat, attrInt, attrInts, constantValue, describeNode, PER_R
 import { dequantizeConst, elementwiseConst, quantizeConst, qparamsOf, reshapeDims, scalarOf, transpose2d, type Folded } from './fold';
 import type { QParamsSpec } from './layers';
 import type { OnnxDim } from './model';
+import type { Budget } from './limits';
 import { int8Weights, intWeights } from './weights';
-import type { QLinearSpec, Spec } from './specs';
+import { pushSpec, replaceLast, type QLinearSpec, type SpecList } from './specs';
 import { fromTensorProto, type ConstTensor } from './tensor_proto';
 
 export interface Chain {
-  specs: Spec[];
+  specs: SpecList;
   dtype: 'float32' | 'int8' | 'uint8';
   dims: OnnxDim[];
 }
@@ -44,22 +45,29 @@ const unsupported = (what: string, why: string) => onnxError('ERR_QGEMM_ONNX_UNS
 const invalid = (what: string, why: string) => onnxError('ERR_QGEMM_ONNX_INVALID', `${what}: ${why}`);
 
 export class Walker {
+  /** Values still to be used: each is dropped after its last use, so folded constants do not pile up. */
   readonly vals = new Map<string, Val>();
+  readonly #defined = new Set<string>();
+  readonly #left: Map<string, number>;
   #nextId = 0;
 
   constructor(
     private readonly initializers: Map<string, onnx.ITensorProto>,
     private readonly uses: Map<string, number>,
-  ) {}
+    private readonly budget: Budget,
+  ) {
+    this.#left = new Map(uses);
+  }
 
   setInput(name: string, ch: Chain): void {
     this.vals.set(name, { t: 'act', ch });
+    this.#defined.add(name);
   }
 
   #get(name: string, what: string): Val {
     let v = this.vals.get(name);
     if (v === undefined && this.initializers.has(name)) {
-      v = { t: 'const', f: { c: fromTensorProto(this.initializers.get(name)!, `initializer "${name}"`) } };
+      v = { t: 'const', f: { c: fromTensorProto(this.initializers.get(name)!, `initializer "${name}"`, this.budget) } };
       this.vals.set(name, v);
     }
     if (v === undefined) throw invalid(what, `input "${name}" is not defined before it is used`);
@@ -104,17 +112,28 @@ export class Walker {
     if (results.length > outs.length && node.opType !== 'DynamicQuantizeLinear') throw invalid(what, `needs ${results.length} outputs`);
     results.forEach((v, i) => {
       if (outs[i]) {
-        if (this.vals.has(outs[i]) || this.initializers.has(outs[i])) throw invalid(what, `output "${outs[i]}" is defined twice`);
-        this.vals.set(outs[i], v);
+        if (this.#defined.has(outs[i]) || this.initializers.has(outs[i])) throw invalid(what, `output "${outs[i]}" is defined twice`);
+        this.#defined.add(outs[i]);
+        if (this.uses.has(outs[i])) this.vals.set(outs[i], v);
       }
     });
+    for (const name of ins) {
+      const left = (this.#left.get(name) ?? 0) - 1;
+      this.#left.set(name, left);
+      if (left <= 0) this.vals.delete(name);
+    }
+  }
+
+  /** Charges n elements about to be allocated. */
+  #alloc(n: number, what: string): void {
+    this.budget.take(n, what);
   }
 
   #op(node: onnx.INodeProto, ins: string[], what: string): Val[] {
     const constOut = (c: ConstTensor): Val[] => [{ t: 'const', f: { c } }];
     switch (node.opType) {
       case 'Constant':
-        return constOut(constantValue(node, what));
+        return constOut(constantValue(node, what, this.budget));
       case 'Identity':
         return [this.#get(ins[0], what)];
       case 'MatMul': {
@@ -129,7 +148,7 @@ export class Walker {
       case 'Relu': {
         const ch = this.#act(ins[0], what);
         if (ch.dtype !== 'float32') throw unsupported(what, `Relu on ${ch.dtype} is not supported`);
-        return [{ t: 'act', ch: { ...ch, specs: [...ch.specs, { kind: 'relu' }] } }];
+        return [{ t: 'act', ch: { ...ch, specs: pushSpec(ch.specs, { kind: 'relu' }) } }];
       }
       case 'Flatten':
       case 'Reshape':
@@ -165,18 +184,20 @@ export class Walker {
     const w = wf.c;
     if (w.dtype !== 'float32' || w.dims.length !== 2) throw invalid(what, `the weights must be a 2-D float tensor, got ${w.dtype} [${w.dims.join(', ')}]`);
     const [inF, out] = transB ? [w.dims[1], w.dims[0]] : w.dims;
+    if (inF === 0 || out === 0) throw unsupported(what, `empty weights [${w.dims.join(', ')}]`);
     this.#checkK(ch, inF, what);
+    this.#alloc(w.data.length, what);
     if (bias !== undefined && bias.length !== out) throw invalid(what, `the bias has ${bias.length} values, the layer ${out} outputs`);
-    const last = ch.specs[ch.specs.length - 1];
+    const last = ch.specs?.last;
     const int8 = wf.quant && alpha === 1 && last?.kind === 'dequantize' ? int8Weights(wf.quant, transB) : undefined;
     const dims: OnnxDim[] = [...ch.dims.slice(0, -1), out];
     if (int8 && last?.kind === 'dequantize') {
       const spec: QLinearSpec = { kind: 'qlinear', q: int8.q, out, in: inF, scales: int8.scales, bias, relu: false, input: last.qp, floatInput: false };
-      return { specs: [...ch.specs.slice(0, -1), spec], dtype: 'float32', dims };
+      return { specs: replaceLast(ch.specs, spec), dtype: 'float32', dims };
     }
     const weight = transB ? Float32Array.from(w.data as Float32Array) : transpose2d(w.data as Float32Array, w.dims[0], w.dims[1]);
     if (alpha !== 1) for (let i = 0; i < weight.length; i++) weight[i] = alpha * weight[i];
-    return { specs: [...ch.specs, { kind: 'linear', weight, out, in: inF, bias }], dtype: 'float32', dims };
+    return { specs: pushSpec(ch.specs, { kind: 'linear', weight, out, in: inF, bias }), dtype: 'float32', dims };
   }
 
   #gemm(node: onnx.INodeProto, ins: string[], what: string): Val {
@@ -185,7 +206,7 @@ export class Walker {
     let ch = this.#act(ins[0], what);
     if (ch.dims.length !== 2) throw invalid(what, `Gemm takes 2-D inputs, got rank ${ch.dims.length}`);
     if (transA) {
-      ch = { ...ch, specs: [...ch.specs, { kind: 'transpose' }], dims: [ch.dims[1], ch.dims[0]] };
+      ch = { ...ch, specs: pushSpec(ch.specs, { kind: 'transpose' }), dims: [ch.dims[1], ch.dims[0]] };
     }
     const w = this.#needConst(ins[1], what);
     const c = this.#const(ins[2], what)?.c;
@@ -195,6 +216,7 @@ export class Walker {
       const out = w.c.dims[transB ? 0 : 1];
       const rowVector = c.dims.length <= 1 || (c.dims.length === 2 && c.dims[0] === 1);
       if (!rowVector || (c.data.length !== 1 && c.data.length !== out)) throw unsupported(what, `C of dims [${c.dims.join(', ')}]: qgemm reads a bias per output (or one value)`);
+      this.#alloc(out, what);
       bias = new Float32Array(out).fill(c.data.length === 1 ? c.data[0] : 0);
       if (c.data.length !== 1) bias.set(c.data as Float32Array);
       if (beta !== 1) for (let i = 0; i < out; i++) bias[i] = beta * bias[i];
@@ -205,17 +227,18 @@ export class Walker {
   /** Add of a constant right after a MatMul (or a quantized pattern): the layer's bias. */
   #add(ins: string[], what: string): Val {
     const [x, y] = [this.#get(ins[0], what), this.#get(ins[1], what)];
-    if (x.t === 'const' && y.t === 'const') return { t: 'const', f: { c: elementwiseConst('Add', x.f.c, y.f.c, what) } };
+    if (x.t === 'const' && y.t === 'const') return { t: 'const', f: { c: this.#elementwise('Add', x.f.c, y.f.c, what) } };
     const [actName, cName] = x.t === 'act' ? [ins[0], ins[1]] : [ins[1], ins[0]];
     const ch = this.#act(actName, what);
     const c = this.#needConst(cName, what).c;
-    const last = ch.specs[ch.specs.length - 1];
+    const last = ch.specs?.last;
     if ((last?.kind !== 'linear' && last?.kind !== 'qlinear') || last.bias !== undefined || (last.kind === 'qlinear' && (last.relu || last.output))) {
       throw unsupported(what, 'Add is read as the bias of the MatMul right before it');
     }
     const rowVector = c.dims.length >= 1 && c.dims.slice(0, -1).every((d) => d === 1);
     if (c.dtype !== 'float32' || !rowVector || c.data.length !== last.out) throw unsupported(what, `the bias must be ${last.out} floats, got ${c.dtype} [${c.dims.join(', ')}]`);
-    return { t: 'act', ch: { ...ch, specs: [...ch.specs.slice(0, -1), { ...last, bias: Float32Array.from(c.data as Float32Array) }] } };
+    this.#alloc(c.data.length, what);
+    return { t: 'act', ch: { ...ch, specs: replaceLast(ch.specs, { ...last, bias: Float32Array.from(c.data as Float32Array) }) } };
   }
 
   #reshape(node: onnx.INodeProto, ins: string[], what: string): Val {
@@ -227,6 +250,7 @@ export class Walker {
     const allowZero = !isFlatten && attrInt(node, 'allowzero', 0, what) !== 0;
     if (x.t === 'const') {
       const dims = target ? reshapeDims(x.f.c.dims, target.data, allowZero, what) : flattenDims(x.f.c.dims, axis, what);
+      this.budget.dims(dims, what);
       return { t: 'const', f: { c: { ...x.f.c, dims } } };
     }
     const ch = this.#act(ins[0], what);
@@ -240,7 +264,7 @@ export class Walker {
         (target!.data[1] === -1 || target!.data[1] === features);
     if (!flattenOk) throw unsupported(what, `only a flatten to [batch, features] is read (shape [${ch.dims.map((d) => d ?? '?').join(', ')}] -> ${isFlatten ? `axis ${axis}` : `[${Array.from(target!.data).join(', ')}]`})`);
     const inputDims = features === null ? undefined : (rest as number[]);
-    return { t: 'act', ch: { ...ch, specs: [...ch.specs, { kind: 'flatten', inputDims }], dims: [ch.dims[0], features] } };
+    return { t: 'act', ch: { ...ch, specs: pushSpec(ch.specs, { kind: 'flatten', inputDims }), dims: [ch.dims[0], features] } };
   }
 
   #transpose(node: onnx.INodeProto, ins: string[], what: string): Val {
@@ -251,23 +275,25 @@ export class Walker {
     if (x.t === 'const') {
       const c = x.f.c;
       if (c.dtype === 'int64') throw unsupported(what, 'transpose of int64');
+      this.#alloc(c.data.length, what);
       return { t: 'const', f: { c: { ...c, dims: [c.dims[1], c.dims[0]], data: transpose2d(c.data as Float32Array, c.dims[0], c.dims[1]) } } };
     }
     const ch = this.#act(ins[0], what);
-    return { t: 'act', ch: { ...ch, specs: [...ch.specs, { kind: 'transpose' }], dims: [ch.dims[1], ch.dims[0]] } };
+    return { t: 'act', ch: { ...ch, specs: pushSpec(ch.specs, { kind: 'transpose' }), dims: [ch.dims[1], ch.dims[0]] } };
   }
 
   #cast(node: onnx.INodeProto, ins: string[], what: string): Val {
     const to = attrInt(node, 'to', 0, what);
     const x = this.#get(ins[0], what);
     if (x.t === 'acc' && to === 1) return { t: 'accf', acc: x };
+    if (x.t === 'const' && to === 1 && x.f.c.dtype !== 'int64') this.#alloc(x.f.c.data.length, what);
     if (x.t === 'const' && to === 1 && x.f.c.dtype !== 'int64') return { t: 'const', f: { c: { dtype: 'float32', dims: x.f.c.dims, data: Float32Array.from(x.f.c.data as Int32Array) } } };
     throw unsupported(what, 'Cast is read after MatMulInteger (int32 to float) and on constants');
   }
 
   #mul(ins: string[], what: string): Val {
     const [x, y] = [this.#get(ins[0], what), this.#get(ins[1], what)];
-    if (x.t === 'const' && y.t === 'const') return { t: 'const', f: { c: elementwiseConst('Mul', x.f.c, y.f.c, what), mul: [x.f.c, y.f.c] } };
+    if (x.t === 'const' && y.t === 'const') return { t: 'const', f: { c: this.#elementwise('Mul', x.f.c, y.f.c, what), mul: [x.f.c, y.f.c] } };
     const pair = <A extends Val['t'], B extends Val['t']>(a: A, b: B) =>
       x.t === a && y.t === b ? ([x, y] as [Extract<Val, { t: A }>, Extract<Val, { t: B }>]) : y.t === a && x.t === b ? ([y, x] as [Extract<Val, { t: A }>, Extract<Val, { t: B }>]) : undefined;
     const scaleTimesW = pair('dynq', 'const');
@@ -301,7 +327,7 @@ export class Walker {
     if (ws.length !== 1 && ws.length !== acc.out) throw unsupported(what, `${ws.length} weight scales for ${acc.out} outputs`);
     for (const s of ws) if (!(s > 0) || !Number.isFinite(s)) throw unsupported(what, `weight scales must be positive and finite, got ${s}`);
     const spec: QLinearSpec = { kind: 'qlinear', q: acc.q, out: acc.out, in: acc.in, scales: ws, relu: false, dynamic, input, floatInput: dynamic !== undefined };
-    return { t: 'act', ch: { specs: [...acc.base.specs, spec], dtype: 'float32', dims: [...acc.base.dims.slice(0, -1), acc.out] } };
+    return { t: 'act', ch: { specs: pushSpec(acc.base.specs, spec), dtype: 'float32', dims: [...acc.base.dims.slice(0, -1), acc.out] } };
   }
 
   #quantize(node: onnx.INodeProto, ins: string[], what: string): Val {
@@ -310,11 +336,12 @@ export class Walker {
     const scale = this.#needConst(ins[1], what).c;
     const zp = this.#const(ins[2], what)?.c;
     const axis = attrInt(node, 'axis', 1, what);
+    if (x.t === 'const') this.#alloc(x.f.c.data.length, what);
     if (x.t === 'const') return { t: 'const', f: { c: quantizeConst(x.f.c, scale, zp, axis, what) } };
     const ch = this.#act(ins[0], what);
     if (ch.dtype !== 'float32') throw invalid(what, `QuantizeLinear takes float, got ${ch.dtype}`);
     const qp = this.#activationQParams(ch, scale, zp, axis, what);
-    return { t: 'act', ch: { ...ch, specs: [...ch.specs, { kind: 'quantize', qp }], dtype: qp.dtype } };
+    return { t: 'act', ch: { ...ch, specs: pushSpec(ch.specs, { kind: 'quantize', qp }), dtype: qp.dtype } };
   }
 
   #dequantize(node: onnx.INodeProto, ins: string[], what: string): Val {
@@ -323,12 +350,13 @@ export class Walker {
     const zp = this.#const(ins[2], what)?.c;
     const axis = attrInt(node, 'axis', 1, what);
     if (attrInt(node, 'block_size', 0, what) !== 0) throw unsupported(what, 'blocked quantization is not supported');
+    if (x.t === 'const') this.#alloc(x.f.c.data.length, what);
     if (x.t === 'const') return { t: 'const', f: dequantizeConst(x.f.c, scale, zp, axis, what) };
     const ch = this.#act(ins[0], what);
     if (ch.dtype === 'float32') throw invalid(what, 'DequantizeLinear takes int8 or uint8, got float');
     if (zp !== undefined && zp.dtype !== ch.dtype) throw invalid(what, `the zero point is ${zp.dtype}, the input ${ch.dtype}`);
     const qp = this.#activationQParams(ch, scale, zp ?? { dtype: ch.dtype, dims: [], data: new Int8Array(1) }, axis, what);
-    return { t: 'act', ch: { ...ch, specs: [...ch.specs, { kind: 'dequantize', qp }], dtype: 'float32' } };
+    return { t: 'act', ch: { ...ch, specs: pushSpec(ch.specs, { kind: 'dequantize', qp }), dtype: 'float32' } };
   }
 
   #activationQParams(ch: Chain, scale: ConstTensor, zp: ConstTensor | undefined, axis: number, what: string): QParamsSpec {
@@ -348,7 +376,7 @@ export class Walker {
   #matmulInteger(ins: string[], what: string): Val {
     const a = this.#get(ins[0], what);
     const bf = this.#needConst(ins[1], what).c;
-    const w = intWeights(bf, this.#const(ins[3], what)?.c, what);
+    const w = this.#intWeights(bf, this.#const(ins[3], what)?.c, what);
     if (a.t === 'dynq' && a.part === 'y') {
       const zp = ins[2] ? this.#get(ins[2], what) : undefined;
       if (zp?.t !== 'dynq' || zp.part !== 'zp' || zp.id !== a.id) throw unsupported(what, "A from DynamicQuantizeLinear needs that node's zero point as a_zero_point");
@@ -367,7 +395,7 @@ export class Walker {
     const ch = this.#act(ins[0], what);
     if (ch.dtype === 'float32') throw invalid(what, 'QLinearMatMul takes int8 or uint8 A, got float');
     const [as, azp, b, bs, bzp, ys, yzp] = ins.slice(1, 8).map((n) => this.#needConst(n, what).c);
-    const w = intWeights(b, bzp, what);
+    const w = this.#intWeights(b, bzp, what);
     this.#checkK(ch, w.in, what);
     if (azp.dtype !== ch.dtype) throw invalid(what, `a_zero_point is ${azp.dtype}, A ${ch.dtype}`);
     if (yzp.dtype !== 'int8' && yzp.dtype !== 'uint8') throw invalid(what, 'y_zero_point must be int8 or uint8');
@@ -381,8 +409,20 @@ export class Walker {
     if (bs.dtype !== 'float32' || (bs.data.length !== 1 && bs.data.length !== w.out)) throw invalid(what, 'b_scale must be float, per tensor or per column');
     const acc: Acc = { t: 'acc', base: ch, ...w, aDtype: ch.dtype, aZeroPoint: input.zeroPoint };
     const v = this.#accLayer(acc, Float32Array.from(bs.data as Float32Array), undefined, input, what) as { t: 'act'; ch: Chain };
-    const spec = { ...(v.ch.specs[v.ch.specs.length - 1] as QLinearSpec), output };
-    return { t: 'act', ch: { ...v.ch, specs: [...v.ch.specs.slice(0, -1), spec], dtype: output.dtype } };
+    const spec = { ...(v.ch.specs?.last as QLinearSpec), output };
+    return { t: 'act', ch: { ...v.ch, specs: replaceLast(v.ch.specs, spec), dtype: output.dtype } };
+  }
+
+  #intWeights(b: ConstTensor, bzp: ConstTensor | undefined, what: string): ReturnType<typeof intWeights> {
+    if (b.data.length === 0) throw unsupported(what, `empty weights [${b.dims.join(', ')}]`);
+    this.#alloc(b.data.length, what);
+    return intWeights(b, bzp, what);
+  }
+
+  /** Folds a constant Add / Mul, charged at its largest operand (the only broadcasts folded). */
+  #elementwise(op: 'Add' | 'Mul', a: ConstTensor, b: ConstTensor, what: string): ConstTensor {
+    this.#alloc(Math.max(a.data.length, b.data.length), what);
+    return elementwiseConst(op, a, b, what);
   }
 
   /** qgemm's per-row dynamic layer (a model-local function checked against saveOnnx's definition by the caller). */
@@ -390,14 +430,14 @@ export class Walker {
     if (node.opType !== PER_ROW_FUNCTION) throw unsupported(what, 'unknown qgemm function');
     const ch = this.#act(ins[0], what);
     if (ch.dtype !== 'float32') throw invalid(what, 'takes a float activation');
-    const w = intWeights(this.#needConst(ins[1], what).c, undefined, what);
+    const w = this.#intWeights(this.#needConst(ins[1], what).c, undefined, what);
     this.#checkK(ch, w.in, what);
     const ws = this.#needConst(ins[2], what).c;
     const bias = this.#needConst(ins[3], what).c;
     if (ws.dtype !== 'float32' || bias.dtype !== 'float32' || bias.data.length !== w.out) throw invalid(what, 'takes float weight scales and a float bias per output');
     const v = this.#accLayer({ t: 'acc', base: ch, ...w, aDtype: 'uint8', aZeroPoint: 0 }, Float32Array.from(ws.data as Float32Array), { perRow: true }, undefined, what) as { t: 'act'; ch: Chain };
-    const spec = { ...(v.ch.specs[v.ch.specs.length - 1] as QLinearSpec), bias: Float32Array.from(bias.data as Float32Array) };
-    return { t: 'act', ch: { ...v.ch, specs: [...v.ch.specs.slice(0, -1), spec] } };
+    const spec = { ...(v.ch.specs?.last as QLinearSpec), bias: Float32Array.from(bias.data as Float32Array) };
+    return { t: 'act', ch: { ...v.ch, specs: replaceLast(v.ch.specs, spec) } };
   }
 }
 

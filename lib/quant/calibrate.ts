@@ -2,7 +2,9 @@
  * Post-training calibration: run a user's model over batches, let it feed
  * named observers, and return every observer's qparams.
  */
-import { rangeError, stateError, typeError, type QgemmError } from '../errors';
+import { AbortError, rangeError, typeError } from '../errors';
+import { checkFunction, checkOptions } from '../options';
+import { checkSignal } from '../async';
 import type { FloatInput } from './input';
 import type { Observer } from './observers';
 import type { PerChannelQParams, QParams } from './qparams';
@@ -26,17 +28,14 @@ export type CalibrationResult<O extends Record<string, Observer>> = {
   [K in keyof O]: O[K] extends Observer<infer Q> ? Q : QParams | PerChannelQParams;
 };
 
-function abortError(signal: AbortSignal): Error & QgemmError {
-  const e = stateError('ERR_QGEMM_ABORTED', 'calibration was aborted');
-  e.name = 'AbortError';
-  (e as { cause?: unknown }).cause = signal.reason;
-  return e;
+function abortError(signal: AbortSignal): AbortError {
+  return new AbortError('calibration was aborted', { cause: signal.reason });
 }
 
 /**
  * For each batch (an iterable or async iterable), awaits model(batch, observe);
- * observe(name, x) feeds observers[name]. Rejects with ERR_QGEMM_ABORTED
- * (name 'AbortError') when the signal aborts, checked before and after each batch.
+ * observe(name, x) feeds observers[name]. Rejects with an AbortError
+ * (code 'ABORT_ERR') when the signal aborts, checked before and after each batch.
  */
 export async function calibrate<B, O extends Record<string, Observer>>(
   model: CalibrationModel<B>,
@@ -46,7 +45,9 @@ export async function calibrate<B, O extends Record<string, Observer>>(
 ): Promise<CalibrationResult<O>> {
   if (typeof model !== 'function') throw typeError('ERR_QGEMM_ARG_TYPE', 'model must be a function (batch, observe) => ...');
   if (typeof observers !== 'object' || observers === null) throw typeError('ERR_QGEMM_ARG_TYPE', 'observers must be an object of named observers');
-  const { onProgress, signal } = options;
+  const o = checkOptions(options, ['onProgress', 'signal'], 'calibrate');
+  const onProgress = checkFunction<(p: CalibrationProgress) => void>(o.onProgress, 'options.onProgress');
+  const signal = checkSignal(o.signal);
   const observe: ObserveFn = (name, x) => {
     const o = Object.prototype.hasOwnProperty.call(observers, name) ? observers[name] : undefined;
     if (o === undefined) throw rangeError('ERR_QGEMM_OPTION', `observe(): no observer named ${JSON.stringify(name)}`);

@@ -9,7 +9,7 @@
 import { rangeError, stateError, show } from '../errors';
 import { l2SearchNative, minMaxNative } from './native_path';
 import { floatInput, type FloatInput } from './input';
-import { qparamsInto, resolveQSpec, type QParams, type QParamsOptions, type QSpec } from './qparams';
+import { QPARAMS_KEYS, qparamsInto, resolveQSpec, type QParams, type QParamsOptions, type QSpec } from './qparams';
 import * as round from './round';
 import * as torchOps from './torch_ops';
 import { entropyRange, mseRange, percentileRange } from './histogram_methods';
@@ -48,7 +48,7 @@ export class HistogramObserver implements Observer<QParams> {
   private readonly dstBins = 256;
 
   constructor(options: HistogramObserverOptions = {}) {
-    const spec = resolveQSpec(options);
+    const spec = resolveQSpec(options, 'per_tensor_affine', [...QPARAMS_KEYS, 'bins', 'upsampleRate', 'method', 'percentile'], 'new HistogramObserver');
     if (spec.perChannel) throw rangeError('ERR_QGEMM_OPTION', `HistogramObserver takes a per_tensor qscheme, got ${show(options.qscheme)}`);
     this.spec = spec;
     this.bins = intOption(options.bins, 2048, 'bins', 1);

@@ -4,6 +4,7 @@
  * build the codebook: a logarithmic grid (power-of-two levels, optionally
  * finer), and seeded 1-D k-means (Lloyd) on the data.
  */
+import { checkOptions } from '../options';
 import { rangeError, show } from '../errors';
 import type { Tensor } from '../tensor';
 import { floatInput, type FloatInput } from './input';
@@ -101,6 +102,7 @@ export function logCodebook(maxAbs: number, stepsPerOctave = 1): Float32Array {
 
 /** Log / power-of-two quantization of x (see logCodebook). */
 export function logQuantize(x: FloatInput, options: LogQuantizeOptions = {}): CodebookQuantized {
+  checkOptions(options, ['stepsPerOctave', 'maxAbs'], 'logQuantize');
   const { data, shape } = floatInput(x, 'x');
   let maxAbs = options.maxAbs;
   if (maxAbs === undefined) {
@@ -144,6 +146,7 @@ function prng(seed: number): () => number {
  * contiguous run and an iteration costs O(k log n). Deterministic for a seed.
  */
 export function kmeansQuantize(x: FloatInput, options: KMeansOptions = {}): CodebookQuantized {
+  checkOptions(options, ['clusters', 'iterations', 'seed', 'sampleSize'], 'kmeansQuantize');
   const { data, shape } = floatInput(x, 'x');
   const k = options.clusters ?? 256;
   const iterations = options.iterations ?? 100;

@@ -9,6 +9,7 @@
 import { rangeError, stateError, typeError, show } from '../errors';
 import { floatInput, normalizeAxis, type FloatInput } from './input';
 import {
+  QPARAMS_KEYS,
   qparamsInto,
   resolveQSpec,
   type PerChannelQParams,
@@ -70,14 +71,16 @@ function checkObserved(observed: boolean, min: number, max: number, name: string
   }
 }
 
-function perTensorSpec(options: QParamsOptions, name: string): QSpec {
-  const spec = resolveQSpec(options);
+function perTensorSpec(options: QParamsOptions, name: string, keys: readonly string[]): QSpec {
+  const spec = resolveQSpec(options, 'per_tensor_affine', keys, `new ${name}`);
   if (spec.perChannel) throw rangeError('ERR_QGEMM_OPTION', `${name} takes a per_tensor qscheme, got ${show(options.qscheme)}`);
   return spec;
 }
 
 /** Running min/max (PyTorch MinMaxObserver). */
 export class MinMaxObserver implements Observer<QParams> {
+  /** The option names this class's constructor takes (subclasses add theirs). */
+  static readonly optionKeys: readonly string[] = QPARAMS_KEYS;
   readonly spec: QSpec;
   /** The running min and max (float32 values); +-Infinity before observe(). */
   min = Infinity;
@@ -85,7 +88,7 @@ export class MinMaxObserver implements Observer<QParams> {
   protected observed = false;
 
   constructor(options: MinMaxObserverOptions = {}) {
-    this.spec = perTensorSpec(options, new.target.name);
+    this.spec = perTensorSpec(options, new.target.name, (new.target as typeof MinMaxObserver).optionKeys);
   }
 
   observe(x: FloatInput): void {
@@ -109,6 +112,26 @@ export class MinMaxObserver implements Observer<QParams> {
     return { scale: out[0], zeroPoint: out[1] };
   }
 
+  /**
+   * observe(x), kept only if the running range still gives qparams (a finite
+   * range whose scale float32 can hold); otherwise the observer is left as it
+   * was and ERR_QGEMM_NOT_FINITE names `where`. For layers that observe every
+   * batch: one overflowing batch must not poison the range of the ones after it.
+   */
+  observeChecked(x: FloatInput, where: string = this.constructor.name): void {
+    const { min, max, observed } = this;
+    this.observe(x);
+    let scale = NaN;
+    try {
+      scale = this.calculateQParams().scale;
+    } catch {} // NaN or infinite range: refused below
+    if (!Number.isFinite(scale)) {
+      const range = `[${this.min}, ${this.max}]`;
+      [this.min, this.max, this.observed] = [min, max, observed];
+      throw rangeError('ERR_QGEMM_NOT_FINITE', `${where}: this batch makes the observed range ${range}, whose scale overflows float32; batch refused, observer unchanged`);
+    }
+  }
+
   reset(): void {
     this.min = Infinity;
     this.max = -Infinity;
@@ -118,6 +141,7 @@ export class MinMaxObserver implements Observer<QParams> {
 
 /** Moving average of each batch's min/max (PyTorch MovingAverageMinMaxObserver). */
 export class MovingAverageMinMaxObserver extends MinMaxObserver {
+  static override readonly optionKeys: readonly string[] = [...QPARAMS_KEYS, 'averagingConstant'];
   readonly averagingConstant: number;
 
   constructor(options: MinMaxObserverOptions & MovingAverageOptions = {}) {
@@ -140,15 +164,17 @@ export class MovingAverageMinMaxObserver extends MinMaxObserver {
 
 /** Per-channel running min/max (PyTorch PerChannelMinMaxObserver). */
 export class PerChannelMinMaxObserver implements Observer<PerChannelQParams> {
+  /** The option names this class's constructor takes (subclasses add theirs). */
+  static readonly optionKeys: readonly string[] = [...QPARAMS_KEYS, 'axis', 'chAxis'];
   readonly spec: QSpec;
   readonly axis: number;
   /** Running per-channel min and max; empty before observe(). */
-  min = new Float32Array(0);
-  max = new Float32Array(0);
+  min: Float32Array = new Float32Array(0);
+  max: Float32Array = new Float32Array(0);
   protected observed = false;
 
   constructor(options: PerChannelOptions = {}) {
-    const spec = resolveQSpec(options, 'per_channel_affine');
+    const spec = resolveQSpec(options, 'per_channel_affine', (new.target as typeof PerChannelMinMaxObserver).optionKeys, `new ${new.target.name}`);
     if (options.qscheme !== undefined && !spec.perChannel) {
       throw rangeError('ERR_QGEMM_OPTION', `${new.target.name} takes a per_channel qscheme, got ${options.qscheme}`);
     }
@@ -233,6 +259,7 @@ export class PerChannelMinMaxObserver implements Observer<PerChannelQParams> {
 
 /** Per-channel moving-average min/max (PyTorch MovingAveragePerChannelMinMaxObserver). */
 export class MovingAveragePerChannelMinMaxObserver extends PerChannelMinMaxObserver {
+  static override readonly optionKeys: readonly string[] = [...PerChannelMinMaxObserver.optionKeys, 'averagingConstant'];
   readonly averagingConstant: number;
 
   constructor(options: PerChannelOptions & MovingAverageOptions = {}) {

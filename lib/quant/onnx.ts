@@ -3,6 +3,7 @@
  * bit-exact: the division x / scale is done in float32, rounding is half to
  * even, the result saturates to the output dtype. See docs/QUANTIZATION.md.
  */
+import { checkOptions } from '../options';
 import { rangeError } from '../errors';
 import { dequantizeBlockNative, minMaxNative, quantizeBlockNative } from './native_path';
 import { checkTensor, type Tensor } from '../tensor';
@@ -37,6 +38,7 @@ export function quantizeLinear(
   zeroPoint?: ZeroPointArg,
   options: QuantizeLinearOptions = {},
 ): Tensor<'int8'> | Tensor<'uint8'> {
+  checkOptions(options, ['axis', 'dtype', 'out'], 'quantizeLinear');
   const { data, shape } = floatInput(x, 'x');
   // A zero point with a dtype says the output dtype; otherwise options.dtype, then out's dtype.
   const fromOut = typeof zeroPoint === 'number' || zeroPoint === undefined ? outDtype(options.out) : undefined;
@@ -89,6 +91,7 @@ export function dequantizeLinear(
   zeroPoint?: ZeroPointArg,
   options: DequantizeLinearOptions = {},
 ): Tensor<'float32'> {
+  checkOptions(options, ['axis', 'out'], 'dequantizeLinear');
   const { data, shape, dtype } = intInput(x);
   const p = resolveAxisParams(shape, scale, zeroPoint, options.axis, undefined, dtype);
   if (p.dtype !== dtype) {
@@ -141,6 +144,7 @@ export interface DynamicQuantizeLinearOptions {
 }
 
 export function dynamicQuantizeLinear(x: FloatInput, options: DynamicQuantizeLinearOptions = {}): DynamicQuantized {
+  checkOptions(options, ['out'], 'dynamicQuantizeLinear');
   const { data, shape } = floatInput(x, 'x');
   if (data.length === 0) throw rangeError('ERR_QGEMM_EMPTY', 'dynamicQuantizeLinear needs a non-empty x');
   let [min, max] = minMaxNative(data) ?? [NaN, NaN];

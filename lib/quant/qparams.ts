@@ -5,6 +5,7 @@
  * scale = amax / 127).
  */
 import { rangeError, typeError, show } from '../errors';
+import { checkBoolean, checkOptions } from '../options';
 import { f32, FLOAT32_EPS, roundHalfEven, type QDType } from './round';
 
 export type QScheme = 'per_tensor_affine' | 'per_tensor_symmetric' | 'per_channel_affine' | 'per_channel_symmetric';
@@ -50,9 +51,14 @@ export interface QSpec {
 
 const QSCHEMES: readonly QScheme[] = ['per_tensor_affine', 'per_tensor_symmetric', 'per_channel_affine', 'per_channel_symmetric'];
 
-/** Validates options and computes PyTorch's calculate_qmin_qmax. */
-export function resolveQSpec(options: QParamsOptions = {}, defaultQScheme: QScheme = 'per_tensor_affine'): QSpec {
+/** The QParamsOptions names (observers add theirs). */
+export const QPARAMS_KEYS: readonly string[] = ['dtype', 'qscheme', 'symmetric', 'reduceRange', 'quantMin', 'quantMax', 'narrowRange', 'eps'];
+
+/** Validates options (`keys` allowed, named by `where` in errors) and computes PyTorch's calculate_qmin_qmax. */
+export function resolveQSpec(options: QParamsOptions = {}, defaultQScheme: QScheme = 'per_tensor_affine', keys = QPARAMS_KEYS, where = 'calculateQParams'): QSpec {
+  checkOptions(options, keys, where);
   if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_OPTION', 'options must be an object');
+  for (const key of ['symmetric', 'reduceRange', 'narrowRange'] as const) checkBoolean(options[key], `options.${key}`);
   const dtype = options.dtype ?? 'uint8';
   if (dtype !== 'int8' && dtype !== 'uint8') throw rangeError('ERR_QGEMM_OPTION', `options.dtype must be 'int8' or 'uint8', got ${show(dtype)}`);
   const qscheme = options.qscheme ?? defaultQScheme;

@@ -1,4 +1,6 @@
 /** ReLU and softmax cross-entropy with their explicit backward passes. */
+import { rangeError, stateError } from '../errors';
+import { checkEnum, checkOptions } from '../options';
 import type { Tensor } from '../tensor';
 import type { Module, Param, SavedActivations } from './module';
 import { nativeTrain, Scratch } from './native_train';
@@ -8,7 +10,10 @@ export interface ReLUOptions {
   savedActivations?: SavedActivations;
 }
 
-/** y = max(x, 0) (NaN and -0 give +0); dx = dy where y > 0 (the subgradient 0 at x = 0, as torch). Native passes. */
+/**
+ * y = x <= 0 ? 0 : x: NaN stays NaN (torch.relu, onnxruntime's Relu), -0 gives +0;
+ * dx = y <= 0 ? 0 : dy (torch's threshold_backward: the subgradient 0 at x = 0). Native passes.
+ */
 export class ReLU implements Module {
   readonly savedActivations: SavedActivations;
   readonly #scratch = new Scratch();
@@ -16,7 +21,8 @@ export class ReLU implements Module {
   #bits: Uint8Array | undefined;
 
   constructor(options: ReLUOptions = {}) {
-    this.savedActivations = options.savedActivations ?? 'float32';
+    checkOptions(options, ['savedActivations'], 'new ReLU');
+    this.savedActivations = checkEnum(options.savedActivations, 'options.savedActivations', ['float32', 'int8'], 'float32');
   }
 
   forward(x: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
@@ -32,7 +38,7 @@ export class ReLU implements Module {
     const dx = this.#scratch.f32('dx', dy.data.length);
     if (this.#y !== undefined) nativeTrain().reluBackward(dy.data, this.#y, dx);
     else if (this.#bits !== undefined) nativeTrain().reluBackwardBits(dy.data, this.#bits, dx);
-    else throw new Error('ReLU.backward() needs a training forward first');
+    else throw stateError('ERR_QGEMM_NO_FORWARD', 'ReLU.backward() needs a training forward first (forward(x, true))');
     return { dtype: 'float32', shape: dy.shape, data: dx };
   }
 
@@ -60,7 +66,7 @@ export interface LossAndGrad {
  */
 export function softmaxCrossEntropy(logits: Tensor<'float32'>, labels: ArrayLike<number>): LossAndGrad {
   const [batch, classes] = logits.shape;
-  if (labels.length !== batch) throw new RangeError(`labels has ${labels.length} entries, logits ${batch} rows`);
+  if (labels?.length !== batch) throw rangeError('ERR_QGEMM_SHAPE', `labels has ${labels?.length} entries, logits ${batch} rows`);
   const grad = new Float32Array(batch * classes);
   const p = new Float64Array(classes);
   let loss = 0;
@@ -71,7 +77,7 @@ export function softmaxCrossEntropy(logits: Tensor<'float32'>, labels: ArrayLike
     let sum = 0;
     for (let c = 0; c < classes; c++) sum += p[c] = Math.exp(logits.data[row + c] - max);
     const label = labels[r];
-    if (!(Number.isInteger(label) && label >= 0 && label < classes)) throw new RangeError(`label ${label} is not in [0, ${classes})`);
+    if (!(Number.isInteger(label) && label >= 0 && label < classes)) throw rangeError('ERR_QGEMM_LABEL', `label ${label} (row ${r}) is not an integer in [0, ${classes}): the model has ${classes} outputs`);
     loss += Math.log(sum) - (logits.data[row + label] - max);
     for (let c = 0; c < classes; c++) grad[row + c] = (p[c] / sum - (c === label ? 1 : 0)) / batch;
   }

@@ -20,6 +20,7 @@
  * State: 2 bytes per value plus 8 bytes per block, against Adam's 8 per value.
  * Native (scalar and AVX2, identical results), blocks split over the pool.
  */
+import { checkNumber } from '../options';
 import type { Param } from './module';
 import { nativeTrain } from './native_train';
 import { AdamBase, type AdamOptions } from './optim';
@@ -37,12 +38,13 @@ type State =
   | { kind: '32bit'; m: Float32Array; v: Float32Array };
 
 export class Adam8bit extends AdamBase {
+  static override readonly optionKeys: readonly string[] = [...AdamBase.optionKeys, 'minBlockwiseSize'];
   readonly #states: State[];
   readonly #hyper = new Float32Array(8);
 
   constructor(params: Param[], options: Adam8bitOptions = {}) {
     super(params, options);
-    const min = options.minBlockwiseSize ?? 4096;
+    const min = checkNumber(options?.minBlockwiseSize, 'options.minBlockwiseSize', { integer: true, min: 0 }, 4096);
     this.#states = params.map(({ data: { length: n } }): State => {
       if (n < min) return { kind: '32bit', m: new Float32Array(n), v: new Float32Array(n) };
       const blocks = Math.ceil(n / ADAM8BIT_BLOCK);

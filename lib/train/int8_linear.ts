@@ -15,7 +15,8 @@
  * Rng, seeded from the layer's initialisation Rng.
  */
 import { QuantizedLinear } from '../layers/quantized_linear';
-import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
+import { checkNonFinitePolicy, guardGradient, guardRows, layerName, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
+import { checkBoolean, checkEnum, checkNumber } from '../options';
 import type { Tensor } from '../tensor';
 import { Linear, transientScratch, type LinearOptions } from './linear';
 import { nativeTrain } from './native_train';
@@ -27,25 +28,29 @@ export interface Int8LinearOptions extends LinearOptions {
   weightGrad?: 'float32' | 'int8';
   /** Full int8: batch rows per block of dW's scales; 0 (the default) = the whole batch. */
   block?: number;
-  /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
+  /**
+   * A NaN or infinite row of x (forward) or dy (backward): 'throw' (default) ERR_QGEMM_NOT_FINITE,
+   * or 'propagate' NaN to what it reaches (that output row; dx's row, dW's rows and db's entries).
+   */
   nonFinite?: NonFinitePolicy;
 }
 
 export class Int8Linear extends Linear {
+  static override readonly optionKeys: readonly string[] = [...Linear.optionKeys, 'weightGrad', 'block', 'nonFinite'];
   readonly weightGrad: 'float32' | 'int8';
   readonly block: number;
   readonly nonFinite: NonFinitePolicy;
   readonly #rounding: Rng;
+  /** W quantized and packed for this step's GEMMs (re-packed in place by each forward). */
+  readonly #packs = nativeTrain().int8WeightPacks();
   /** Whether the forward also quantizes W by columns (for dX): learned from the last backward. */
   #columnsWanted = true;
   #columnsReady = false;
 
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'int8', options: Int8LinearOptions = {}) {
     super(inFeatures, outFeatures, rng, name, options);
-    this.weightGrad = options.weightGrad ?? 'float32';
-    if (this.weightGrad !== 'float32' && this.weightGrad !== 'int8') throw new RangeError(`weightGrad must be 'float32' or 'int8', got ${String(this.weightGrad)}`);
-    this.block = options.block ?? 0;
-    if (!Number.isSafeInteger(this.block) || this.block < 0) throw new RangeError(`block must be a non-negative integer, got ${this.block}`);
+    this.weightGrad = checkEnum(options.weightGrad, 'options.weightGrad', ['float32', 'int8'], 'float32');
+    this.block = checkNumber(options.block, 'options.block', { integer: true, min: 0 }, 0);
     this.#rounding = new Rng(rng.nextU32()); // drawn after the weights: they equal a Linear's from the same rng
     this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
   }
@@ -61,6 +66,7 @@ export class Int8Linear extends Linear {
       x.data, this.weight.data, this.bias.data, rows, inF, outF, xQ, xScales,
       s.i8('w.rows', outF * inF), s.f32('w.rowScales', outF),
       columns ? s.i8('w.cols', outF * inF) : undefined, columns ? s.f32('w.colScales', inF) : undefined, y.data,
+      this.#packs,
     );
     this.#columnsReady = columns;
     this.save(training ? x : undefined, { q: xQ, scales: xScales });
@@ -68,17 +74,25 @@ export class Int8Linear extends Linear {
     return y;
   }
 
-  override backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  override backward(input: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    const where = layerName('Int8Linear', this.weight.name);
+    const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const x = this.savedInput('Int8Linear');
     if (this.weightGrad === 'int8') this.#int8WeightGrad(dy, x);
     else this.weightAndBiasGrads(dy, x);
+    poisonWeightGrads(this.weight.grad, this.bias.grad, this.inFeatures, badCols);
     this.#columnsWanted = needInputGrad;
     if (!needInputGrad) return undefined;
     const rows = dy.shape[0], inF = this.inFeatures, outF = this.outFeatures;
     const s = this.scratch, t = transientScratch;
-    if (!this.#columnsReady) nativeTrain().quantizeColumns(this.weight.data, outF, inF, s.i8('w.cols', outF * inF), s.f32('w.colScales', inF));
+    const packed = this.#columnsReady;  // the forward packed W's columns for this step
+    if (!packed) nativeTrain().quantizeColumns(this.weight.data, outF, inF, s.i8('w.cols', outF * inF), s.f32('w.colScales', inF));
     const dx = this.output(true, 'dx', [rows, inF]);
-    nativeTrain().int8InputGrad(dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data);
+    nativeTrain().int8InputGrad(
+      dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data,
+      packed ? this.#packs : undefined,
+    );
+    poisonRows(dx.data, inF, badRows);
     return dx;
   }
 
@@ -96,6 +110,7 @@ export class Int8Linear extends Linear {
 
   /** For inference: QuantizedLinear with dynamic per-row activations (what the forward did, in uint8 affine). */
   toQuantized(relu = false): QuantizedLinear {
+    checkBoolean(relu, 'Int8Linear.toQuantized(relu): relu', false);
     return new QuantizedLinear(this.weightTensor(), this.bias.data, { activation: 'dynamic', relu });
   }
 }

@@ -6,12 +6,14 @@
  * With savedActivations 'int8' the input is kept as int8 rows + scales and
  * dequantized for dW (see module.ts).
  */
+import { rangeError, stateError, typeError } from '../errors';
 import { matmul } from '../matmul';
+import { checkEnum, checkOptions, checkSize, checkString, describe } from '../options';
 import type { Tensor } from '../tensor';
 import { kaimingUniform, linearBiasUniform } from './init';
 import { param, type Module, type Param, type SavedActivations } from './module';
 import { nativeTrain, Scratch } from './native_train';
-import type { Rng } from './rng';
+import { Rng } from './rng';
 
 export interface LinearOptions {
   /** What the layer keeps of its input for the backward; default 'float32'. */
@@ -32,6 +34,8 @@ interface SavedInput {
 }
 
 export class Linear implements Module {
+  /** The option names this class's constructor takes (subclasses add theirs). */
+  static readonly optionKeys: readonly string[] = ['savedActivations'];
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly weight: Param;
@@ -42,14 +46,16 @@ export class Linear implements Module {
   #saved: SavedInput | undefined;
 
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'linear', options: LinearOptions = {}) {
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
+    const cls = new.target as typeof Linear;
+    const call = `new ${cls.name}(inFeatures, outFeatures, rng, name?, options?)`;
+    this.inFeatures = checkSize(inFeatures, `${cls.name}: inFeatures`);
+    this.outFeatures = checkSize(outFeatures, `${cls.name}: outFeatures`);
+    if (!(rng instanceof Rng)) throw typeError('ERR_QGEMM_ARG_TYPE', `${cls.name}: rng must be an Rng (new Rng(seed)), got ${describe(rng)}: ${call}`);
+    name = checkString(name, `${cls.name}: name`, 'linear', `; options go after the name: ${call}`);
+    checkOptions(options, cls.optionKeys, `new ${cls.name}`);
     this.weight = param(`${name}.weight`, outFeatures * inFeatures);
     this.bias = param(`${name}.bias`, outFeatures);
-    this.savedActivations = options.savedActivations ?? 'float32';
-    if (this.savedActivations !== 'float32' && this.savedActivations !== 'int8') {
-      throw new RangeError(`savedActivations must be 'float32' or 'int8', got ${String(this.savedActivations)}`);
-    }
+    this.savedActivations = checkEnum(options.savedActivations, 'options.savedActivations', ['float32', 'int8'], 'float32');
     kaimingUniform(this.weight.data, inFeatures, rng);
     linearBiasUniform(this.bias.data, inFeatures, rng);
   }
@@ -107,7 +113,7 @@ export class Linear implements Module {
   /** The saved input as float32: itself, or dequantized into a transient buffer. */
   protected savedInput(layer: string): Tensor<'float32'> {
     const s = this.#saved;
-    if (s === undefined) throw new Error(`${layer}.backward() needs a training forward first`);
+    if (s === undefined) throw stateError('ERR_QGEMM_NO_FORWARD', `${layer}.backward() needs a training forward first (forward(x, true))`);
     const shape = [s.rows, this.inFeatures];
     if (s.x !== undefined) return { dtype: 'float32', shape, data: s.x };
     const x = transientScratch.f32('dequantized input', s.rows * this.inFeatures);
@@ -135,12 +141,12 @@ export class Linear implements Module {
 /** y[r][j] += bias[j] for a row-major y of bias.length columns (float32, native). */
 export function addBias(y: Float32Array, bias: Float32Array): void {
   const n = bias.length;
-  if (n === 0 || y.length % n !== 0) throw new RangeError(`y holds ${y.length} values, not whole rows of ${n}`);
+  if (n === 0 || y.length % n !== 0) throw rangeError('ERR_QGEMM_SHAPE', `y holds ${y.length} values, not whole rows of ${n}`);
   nativeTrain().biasRelu(y, y.length / n, n, bias, false);
 }
 
 /** Sums of each column of a row-major [rows, cols] matrix, in float64 in row order, stored as float32 (native). */
 export function columnSums(a: Float32Array, cols: number, out: Float32Array): void {
-  if (cols === 0 || a.length % cols !== 0) throw new RangeError(`a holds ${a.length} values, not whole rows of ${cols}`);
+  if (cols === 0 || a.length % cols !== 0) throw rangeError('ERR_QGEMM_SHAPE', `a holds ${a.length} values, not whole rows of ${cols}`);
   nativeTrain().columnSums(a, a.length / cols, cols, out);
 }

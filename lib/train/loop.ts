@@ -3,12 +3,14 @@
  * matrix [samples, features] (float32, or uint8 with a scale: 4x less
  * memory for image data) and integer labels.
  */
+import { rangeError, typeError } from '../errors';
 import { native } from '../native';
+import { checkFunction, checkNumber, checkOptions, describe } from '../options';
 import type { Tensor } from '../tensor';
 import { argmaxRows, softmaxCrossEntropy } from './activations';
 import type { Module } from './module';
 import type { Optimizer } from './optim';
-import type { Rng } from './rng';
+import { Rng } from './rng';
 
 export interface Dataset {
   /** Row-major [samples, features]: float32 values, or uint8 values read as float32(x * scale). */
@@ -69,12 +71,46 @@ export interface TrainEpochOptions {
   onStep?: (done: number, total: number, loss: number) => void;
 }
 
+/** A data set whose x holds exactly y.length rows of `features` values (a tensor's .data, not the tensor). */
+function checkDataset(d: Dataset, where: string): void {
+  if (typeof d !== 'object' || d === null) throw typeError('ERR_QGEMM_ARG_TYPE', `${where}: data must be { x, y, features, scale? }, got ${describe(d)}`);
+  if (!(d.x instanceof Float32Array || d.x instanceof Uint8Array)) {
+    throw typeError('ERR_QGEMM_ARG_TYPE', `${where}: data.x must be a Float32Array or Uint8Array of rows (a tensor's .data), got ${describe(d.x)}`);
+  }
+  const y = d.y as ArrayLike<number> | undefined;
+  if (!(ArrayBuffer.isView(y) || Array.isArray(y))) throw typeError('ERR_QGEMM_ARG_TYPE', `${where}: data.y must be an array or TypedArray of labels, got ${describe(y)}`);
+  const f = checkNumber(d.features, 'data.features', { integer: true, min: 1 }, undefined, 'ERR_QGEMM_SHAPE');
+  if (f === undefined) throw typeError('ERR_QGEMM_ARG_TYPE', `${where}: data.features (values per row) is missing`);
+  checkNumber(d.scale, 'data.scale', { min: 0, minExclusive: true });
+  if (d.x.length !== y.length * f) {
+    throw rangeError('ERR_QGEMM_DATA_LENGTH', `${where}: data.x holds ${d.x.length / f} rows of ${f} values, data.y ${y.length} labels: they must match`);
+  }
+}
+
+/** Validates a training call's arguments; returns the batch size. */
+function checkTraining(model: Module, data: Dataset, optimizer: Optimizer, options: TrainEpochOptions, where: string, keys: readonly string[]): number {
+  if (typeof model?.forward !== 'function' || typeof model.backward !== 'function') throw typeError('ERR_QGEMM_ARG_TYPE', `${where}: model must be a Module (forward, backward), e.g. a Sequential`);
+  checkDataset(data, where);
+  if (typeof optimizer?.step !== 'function') throw typeError('ERR_QGEMM_ARG_TYPE', `${where}: optimizer must have step(), e.g. new Adam(model.params())`);
+  const o = checkOptions(options, keys, where);
+  if (!(o.rng instanceof Rng)) throw typeError('ERR_QGEMM_OPTION', `${where}: options.rng must be an Rng (new Rng(seed)), got ${describe(o.rng)}`);
+  checkFunction(o.onStep, 'options.onStep');
+  if (o.batchSize === undefined) throw typeError('ERR_QGEMM_OPTION', `${where}: options.batchSize is required`);
+  return checkNumber(o.batchSize, 'options.batchSize', { integer: true, min: 1 }, 1);
+}
+
 /**
  * The steps of one epoch of shuffled mini-batches (the last, smaller batch
  * included), one training step per next(); yields that step's loss and batch
  * size. Lets a caller interleave epochs of several models step by step.
+ * The arguments are checked when called, not at the first step.
  */
-export function* epochSteps(model: Module, data: Dataset, optimizer: Optimizer, options: Omit<TrainEpochOptions, 'onStep'>): Generator<{ loss: number; rows: number }> {
+export function epochSteps(model: Module, data: Dataset, optimizer: Optimizer, options: Omit<TrainEpochOptions, 'onStep'>): Generator<{ loss: number; rows: number }> {
+  checkTraining(model, data, optimizer, options as TrainEpochOptions, 'epochSteps', ['batchSize', 'rng']);
+  return steps(model, data, optimizer, options);
+}
+
+function* steps(model: Module, data: Dataset, optimizer: Optimizer, options: Omit<TrainEpochOptions, 'onStep'>): Generator<{ loss: number; rows: number }> {
   const n = datasetSize(data);
   const order = options.rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
   const b = Math.min(n, options.batchSize) * data.features;
@@ -90,13 +126,14 @@ export function* epochSteps(model: Module, data: Dataset, optimizer: Optimizer, 
 
 /** One epoch of shuffled mini-batches (the last, smaller batch included). Returns the mean loss. */
 export function trainEpoch(model: Module, data: Dataset, optimizer: Optimizer, options: TrainEpochOptions): number {
+  checkTraining(model, data, optimizer, options, 'trainEpoch', ['batchSize', 'rng', 'onStep']);
   const n = datasetSize(data);
-  const steps = Math.ceil(n / options.batchSize);
+  const count = Math.ceil(n / options.batchSize);
   let total = 0;
   let done = 0;
-  for (const { loss, rows } of epochSteps(model, data, optimizer, options)) {
+  for (const { loss, rows } of steps(model, data, optimizer, options)) {
     total += loss * rows;
-    options.onStep?.(++done, steps, loss);
+    options.onStep?.(++done, count, loss);
   }
   return total / n;
 }

@@ -3,8 +3,11 @@
  * 1.13 defaults: dampening 0, no Nesterov, Adam without AMSGrad). State is
  * float32 as torch's; each update step is computed in float64 and stored.
  * Adam's step is native (native/train/adam.h), bit-identical to the loop
- * it replaced, and split over the thread pool.
+ * it replaced, and split over the thread pool. Every optimizer refuses a
+ * step whose gradients hold NaN or infinity (checkGradients).
  */
+import { rangeError, typeError } from '../errors';
+import { checkNumber, checkOptions, describe } from '../options';
 import type { Param } from './module';
 import { nativeTrain } from './native_train';
 
@@ -15,6 +18,39 @@ export interface Optimizer {
   /** Bytes of optimizer state (moments, quantization scales), for memory reports. */
   stateBytes?(): number;
 }
+
+/**
+ * Throws ERR_QGEMM_NOT_FINITE naming the first parameter whose gradient holds
+ * NaN or +-Infinity, before the optimizer changes anything: the step is
+ * skipped, as torch.cuda.amp.GradScaler skips one, instead of turning the
+ * weights (and an 8-bit Adam block's state) into NaN for good. One native,
+ * vectorized pass per gradient; the element only when one is found.
+ */
+export function checkGradients(params: readonly Param[], optimizer: string): void {
+  for (const { name, grad } of params) {
+    if (nativeTrain().allFinite(grad)) continue;
+    let i = 0;
+    while (Number.isFinite(grad[i])) i++;
+    throw rangeError(
+      'ERR_QGEMM_NOT_FINITE',
+      `${optimizer}: the gradient of ${name} holds ${grad[i]} (at index ${i}); step refused, parameters and optimizer state unchanged`,
+    );
+  }
+}
+
+/** params as an array of { data, grad } Float32Arrays of one length (model.params()). */
+function checkParams(params: unknown, where: string): Param[] {
+  const ok = (p: Param) => p?.data instanceof Float32Array && p.grad instanceof Float32Array && p.data.length === p.grad.length;
+  if (!Array.isArray(params) || !params.every(ok)) {
+    throw typeError('ERR_QGEMM_ARG_TYPE', `${where}: params must be an array of { name, data, grad } (model.params()), got ${describe(params)}`);
+  }
+  return params;
+}
+
+/** A rate, a momentum or a decay: finite and >= 0 (NaN would train to chance without a word). */
+const NON_NEGATIVE = { min: 0 };
+/** A beta: in [0, 1), as torch checks. */
+const BETA = { min: 0, max: 1, maxExclusive: true };
 
 function bytesOf(arrays: ArrayBufferView[]): number {
   return arrays.reduce((s, a) => s + a.byteLength, 0);
@@ -36,14 +72,20 @@ export class SGD implements Optimizer {
   #started = false;
 
   constructor(params: Param[], options: SgdOptions) {
-    this.#params = params;
-    this.lr = options.lr;
-    this.momentum = options.momentum ?? 0;
-    this.weightDecay = options.weightDecay ?? 0;
+    this.#params = checkParams(params, 'new SGD');
+    const o = checkOptions(options, ['lr', 'momentum', 'weightDecay'], 'new SGD', {
+      nesterov: 'Nesterov momentum is not implemented (SGD follows torch.optim.SGD with nesterov=False)',
+      dampening: 'dampening is not implemented (0, as torch.optim.SGD by default)',
+    });
+    if (o.lr === undefined) throw typeError('ERR_QGEMM_OPTION', 'new SGD: options.lr is required, e.g. new SGD(model.params(), { lr: 0.1 })');
+    this.lr = checkNumber(o.lr, 'options.lr', NON_NEGATIVE, 0);
+    this.momentum = checkNumber(o.momentum, 'options.momentum', NON_NEGATIVE, 0);
+    this.weightDecay = checkNumber(o.weightDecay, 'options.weightDecay', NON_NEGATIVE, 0);
     this.#buf = params.map((p) => new Float32Array(p.data.length));
   }
 
   step(): void {
+    checkGradients(this.#params, 'SGD');
     const { lr, momentum, weightDecay } = this;
     for (let k = 0; k < this.#params.length; k++) {
       const { data, grad } = this.#params[k];
@@ -76,6 +118,8 @@ export interface AdamOptions {
  * step computes the bias corrections once, then updates each parameter.
  */
 export abstract class AdamBase implements Optimizer {
+  /** The option names this class's constructor takes (subclasses add theirs). */
+  static readonly optionKeys: readonly string[] = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'];
   lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -85,15 +129,20 @@ export abstract class AdamBase implements Optimizer {
   #t = 0;
 
   constructor(params: Param[], options: AdamOptions = {}) {
-    this.params = params;
-    this.lr = options.lr ?? 1e-3;
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
+    const where = `new ${new.target.name}`;
+    this.params = checkParams(params, where);
+    const o = checkOptions(options, (new.target as unknown as typeof AdamBase).optionKeys, where, {
+      amsgrad: 'AMSGrad is not implemented (Adam follows torch.optim.Adam with amsgrad=False)',
+    });
+    this.lr = checkNumber(o.lr, 'options.lr', NON_NEGATIVE, 1e-3);
+    this.beta1 = checkNumber(o.beta1, 'options.beta1', BETA, 0.9);
+    this.beta2 = checkNumber(o.beta2, 'options.beta2', BETA, 0.999);
+    this.eps = checkNumber(o.eps, 'options.eps', NON_NEGATIVE, 1e-8);
+    this.weightDecay = checkNumber(o.weightDecay, 'options.weightDecay', NON_NEGATIVE, 0);
   }
 
   step(): void {
+    checkGradients(this.params, this.constructor.name);
     this.#t++;
     const c2 = Math.sqrt(1 - this.beta2 ** this.#t);
     const stepSize = this.lr / (1 - this.beta1 ** this.#t);

@@ -12,13 +12,14 @@
  * The fake quantizations, the mask and the bias are native passes
  * (bit-identical to fakeQuantize and the TypeScript loops they replaced).
  */
-import { typeError, show } from '../errors';
+import { stateError, typeError } from '../errors';
+import { checkEnum, checkOptions, describe } from '../options';
 import { fakeQuantize, type Rounding } from '../quant/fake_quantize';
-import { MovingAverageMinMaxObserver, type MinMaxObserver } from '../quant/observers';
+import { MinMaxObserver, MovingAverageMinMaxObserver } from '../quant/observers';
 import type { QParams } from '../quant/qparams';
 import { matmul } from '../matmul';
 import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
-import { checkNonFinitePolicy, guardRows, poisonRows, type NonFinitePolicy } from '../layers/non_finite';
+import { checkNonFinitePolicy, guardGradient, guardRows, layerName, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
 import { Linear, type LinearOptions } from './linear';
 import { nativeTrain } from './native_train';
@@ -27,7 +28,10 @@ import type { Rng } from './rng';
 export interface QATLinearOptions extends LinearOptions {
   /** The input observer (uint8 affine); default MovingAverageMinMaxObserver(). */
   observer?: MinMaxObserver;
-  /** A NaN or infinite input row: 'throw' (default) ERR_QGEMM_NOT_FINITE, or 'propagate' NaN to that output row. */
+  /**
+   * A NaN or infinite row of x (forward) or dy (backward): 'throw' (default) ERR_QGEMM_NOT_FINITE,
+   * or 'propagate' NaN to what it reaches (that output row; dx's row, dW's rows and db's entries).
+   */
   nonFinite?: NonFinitePolicy;
   /**
    * The input's fake quantization: 'onnx' (default) divides by the scale, as the converted
@@ -46,6 +50,7 @@ export interface ConvertOptions {
 }
 
 export class QATLinear extends Linear {
+  static override readonly optionKeys: readonly string[] = [...Linear.optionKeys, 'observer', 'nonFinite', 'rounding'];
   readonly observer: MinMaxObserver;
   readonly nonFinite: NonFinitePolicy;
   readonly rounding: Rounding;
@@ -54,16 +59,17 @@ export class QATLinear extends Linear {
 
   constructor(inFeatures: number, outFeatures: number, rng: Rng, name = 'qat', options: QATLinearOptions = {}) {
     super(inFeatures, outFeatures, rng, name, options);
+    if (options.observer !== undefined && !(options.observer instanceof MinMaxObserver)) {
+      throw typeError('ERR_QGEMM_OPTION', `options.observer must be a MinMaxObserver (or MovingAverageMinMaxObserver), got ${describe(options.observer)}`);
+    }
     this.observer = options.observer ?? new MovingAverageMinMaxObserver();
     this.nonFinite = checkNonFinitePolicy(options.nonFinite, 'options.nonFinite');
-    this.rounding = options.rounding ?? 'onnx';
-    if (this.rounding !== 'onnx' && this.rounding !== 'torch') {
-      throw typeError('ERR_QGEMM_OPTION', `options.rounding must be 'onnx' or 'torch', got ${show(this.rounding)}`);
-    }
+    this.rounding = checkEnum(options.rounding, 'options.rounding', ['onnx', 'torch'], 'onnx');
   }
 
   /** Starts from a trained float Linear (copies its parameters). */
   static fromLinear(linear: Linear, rng: Rng, options: QATLinearOptions = {}): QATLinear {
+    if (!(linear instanceof Linear)) throw typeError('ERR_QGEMM_ARG_TYPE', `QATLinear.fromLinear: linear must be a Linear, got ${describe(linear)}`);
     const q = new QATLinear(linear.inFeatures, linear.outFeatures, rng, linear.weight.name.replace(/\.weight$/, ''), options);
     q.weight.data.set(linear.weight.data);
     q.bias.data.set(linear.bias.data);
@@ -86,7 +92,8 @@ export class QATLinear extends Linear {
   override forward(input: Tensor<'float32'>, training: boolean): Tensor<'float32'> {
     // Before observing: a NaN would poison the observer's range for good.
     const { x, bad } = guardRows(input, 'QATLinear', this.nonFinite, this.inFeatures);
-    if (training) this.observer.observe(x);
+    // A batch whose range overflows the scale is refused, not averaged in (it would fail the next ~56 batches).
+    if (training) this.observer.observeChecked(x, layerName('QATLinear', this.weight.name));
     const { scale, zeroPoint } = this.inputQParams();
     const { spec } = this.observer;
     const n = x.data.length;
@@ -112,14 +119,19 @@ export class QATLinear extends Linear {
     return y;
   }
 
-  override backward(dy: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+  override backward(input: Tensor<'float32'>, needInputGrad: boolean): Tensor<'float32'> | undefined {
+    // As Int8Linear's: the STE mask would zero a NaN of dx where the input was clamped.
+    const where = layerName('QATLinear', this.weight.name);
+    const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const xt = this.savedInput('QATLinear'), mask = this.#mask, wq = this.#wq;
-    if (mask === undefined || wq === undefined) throw new Error('QATLinear.backward() needs a training forward first');
+    if (mask === undefined || wq === undefined) throw stateError('ERR_QGEMM_NO_FORWARD', 'QATLinear.backward() needs a training forward first (forward(x, true))');
     this.weightAndBiasGrads(dy, xt); // dW through the weights' STE (all ones, see above)
+    poisonWeightGrads(this.weight.grad, this.bias.grad, this.inFeatures, badCols);
     if (!needInputGrad) return undefined;
     const dx = this.output(true, 'dx', [dy.shape[0], this.inFeatures]);
     matmul(dy, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { out: dx });
     nativeTrain().applyMask(dx.data, mask.subarray(0, dx.data.length));
+    poisonRows(dx.data, this.inFeatures, badRows);
     return dx;
   }
 
@@ -128,8 +140,9 @@ export class QATLinear extends Linear {
   }
 
   /** The int8 layer this one simulates. */
-  toQuantized(options: ConvertOptions = {}): QuantizedLinear {
-    const activation = options.activation ?? 'static';
+  toQuantized(rawOptions: ConvertOptions = {}): QuantizedLinear {
+    const options = checkOptions(rawOptions, ['activation', 'relu', 'output'], 'QATLinear.toQuantized');
+    const activation = checkEnum(options.activation, 'options.activation', ['static', 'dynamic'], 'static');
     const input = activation === 'static' ? { ...this.inputQParams(), dtype: 'uint8' as const } : undefined;
     return new QuantizedLinear(this.weightTensor(), this.bias.data, { activation, input, relu: options.relu, output: options.output });
   }

@@ -1,4 +1,5 @@
 /** A chain of modules: forward in order, backward in reverse. */
+import { typeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { distinctBytes, type Module, type Param } from './module';
 
@@ -6,6 +7,9 @@ export class Sequential implements Module {
   readonly layers: Module[];
 
   constructor(layers: Module[]) {
+    if (!Array.isArray(layers) || !layers.every((l) => typeof l?.forward === 'function' && typeof l.backward === 'function' && typeof l.params === 'function')) {
+      throw typeError('ERR_QGEMM_ARG_TYPE', 'new Sequential(layers): layers must be an array of modules (Linear, ReLU, ...)');
+    }
     this.layers = layers;
   }
 

@@ -9,21 +9,30 @@
 
 namespace qgemm {
 
-void int8_col_sums(const int8_t* b, bool transposed, int64_t k, int64_t n, int32_t* out) {
+namespace {
+
+// Columns [0, n) of b with ld elements between rows (or, transposed, between columns).
+void int8_col_sums_strided(const int8_t* b, bool transposed, int64_t ld, int64_t k, int64_t n, int32_t* out) {
   // Unsigned sums wrap like the GEMM's accumulators; both loops vectorize.
   uint32_t* sums = reinterpret_cast<uint32_t*>(out);
   for (int64_t j = 0; j < n; ++j) sums[j] = 0;
   if (transposed) {
     for (int64_t j = 0; j < n; ++j) {
       uint32_t s = 0;
-      for (int64_t p = 0; p < k; ++p) s += static_cast<uint32_t>(static_cast<int32_t>(b[j * k + p]));
+      for (int64_t p = 0; p < k; ++p) s += static_cast<uint32_t>(static_cast<int32_t>(b[j * ld + p]));
       sums[j] = s;
     }
     return;
   }
   for (int64_t p = 0; p < k; ++p) {
-    for (int64_t j = 0; j < n; ++j) sums[j] += static_cast<uint32_t>(static_cast<int32_t>(b[p * n + j]));
+    for (int64_t j = 0; j < n; ++j) sums[j] += static_cast<uint32_t>(static_cast<int32_t>(b[p * ld + j]));
   }
+}
+
+}  // namespace
+
+void int8_col_sums(const int8_t* b, bool transposed, int64_t k, int64_t n, int32_t* out) {
+  int8_col_sums_strided(b, transposed, transposed ? k : n, k, n, out);
 }
 
 namespace {
@@ -48,8 +57,10 @@ namespace {
 
 // Packing streams all of B through memory once; a call that packs per product
 // (unpacked B with many rows) pays for it, so the pool shares it: column
-// chunks of whole panels, each packed independently.
-void pack_columns_in_parallel(const PackLayout& layout, const Operand& b, int64_t k, int64_t n, uint8_t* dst) {
+// chunks of whole panels, each packed independently, with their column sums
+// (int8; null col_sums: none).
+void pack_columns_in_parallel(const PackLayout& layout, const Operand& b, int64_t k, int64_t n, uint8_t* dst,
+                              int32_t* col_sums) {
   constexpr int64_t kMinBytesPerTask = 1 << 20;
   const int64_t esize = static_cast<int64_t>(dtype_size(b.type));
   const int64_t threads = ThreadPool::global().num_threads();
@@ -63,6 +74,7 @@ void pack_columns_in_parallel(const PackLayout& layout, const Operand& b, int64_
     if (j0 >= j1) return;
     const uint8_t* from = src + (b.transposed ? j0 * ldb : j0) * esize;
     layout.pack(from, b.transposed, ldb, k, j1 - j0, dst + layout.offset(k, j0, 0));
+    if (col_sums != nullptr) int8_col_sums_strided(reinterpret_cast<const int8_t*>(from), b.transposed, ldb, k, j1 - j0, col_sums + j0);
   };
   const int64_t used = (n + chunk - 1) / chunk;
   if (used <= 1) return task(0);
@@ -111,16 +123,29 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
     *out = std::move(p);
     return Status::Ok();
   }
-  pack_columns_in_parallel(*p->layout_, b, k, n, p->buffer_.data());
-  if (int8) {
-    int8_col_sums(static_cast<const int8_t*>(b.data), b.transposed, k, n, p->col_sums_.data());
-    for (auto& [shift, comp] : p->compensations_) {
-      for (int64_t j = 0; j < n; ++j) {
-        comp[j] = static_cast<int32_t>(0u - static_cast<uint32_t>(shift) * static_cast<uint32_t>(p->col_sums_[j]));
-      }
+  p->fill(b);
+  *out = std::move(p);
+  return Status::Ok();
+}
+
+void PackedB::fill(const Operand& b) {
+  const bool int8 = type_ == DType::kInt8;
+  pack_columns_in_parallel(*layout_, b, k_, n_, buffer_.data(), int8 ? col_sums_.data() : nullptr);
+  for (auto& [shift, comp] : compensations_) {
+    for (int64_t j = 0; j < n_; ++j) {
+      comp[j] = static_cast<int32_t>(0u - static_cast<uint32_t>(shift) * static_cast<uint32_t>(col_sums_[j]));
     }
   }
-  *out = std::move(p);
+}
+
+Status PackedB::repack(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* pack) {
+  PackedB* p = pack->get();
+  const PackLayout* wanted = b.type == DType::kInt8 ? int8_kernel_to_pack().layout : f32_kernel_to_pack().layout;
+  if (p == nullptr || p->type_ != b.type || p->k_ != k || p->n_ != n || p->layout_ != wanted) {
+    pack->reset();
+    return create(b, k, n, pack);
+  }
+  if (k != 0 && n != 0) p->fill(b);
   return Status::Ok();
 }
 

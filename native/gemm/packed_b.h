@@ -38,8 +38,16 @@ class PackedB {
   // add to C. Null for shift 0 (nothing to add).
   const int32_t* shift_compensation(int32_t shift) const;
 
+  // Training, where W changes every step: packs new values into `*pack` in
+  // place (same type and shape, and dispatch still packs this layout), else
+  // creates it anew. No allocation in the steady state. Not for a pack that
+  // another thread may be reading (packs users share are immutable).
+  static Status repack(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* pack);
+
  private:
   PackedB() = default;
+  // Packs b into buffer_ and fills the column sums and compensations (sized already).
+  void fill(const Operand& b);
   int64_t k_ = 0, n_ = 0;
   DType type_ = DType::kInt8;
   const PackLayout* layout_ = nullptr;

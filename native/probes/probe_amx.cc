@@ -14,7 +14,7 @@ namespace {
 
 int64_t amx(int64_t iterations) {
   const AmxTileConfig cfg = amx_full_tiles();
-  _tile_loadconfig(&cfg);
+  load_tile_config(cfg);
   alignas(64) uint8_t src[16 * 64];
   std::memset(src, 1, sizeof(src));
   _tile_zero(0);

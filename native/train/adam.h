@@ -13,6 +13,10 @@
 // quantize with the signed (m) and unsigned (v) dynamic codes of
 // native/train/dynamic_code.h (a positive v never to 0: second_moment_index).
 // The parameter update uses the float32 moments before they are re-quantized.
+// Both moments saturate at +-FLT_MAX: a huge but finite gradient (|g| >= ~6e20
+// squares past float32) would otherwise make a block's maximum infinite and
+// every value of the block NaN at the next step (0 x inf), for good. NaN stays
+// NaN (it never raises a maximum; it quantizes to code 0).
 #pragma once
 
 #include <cmath>
@@ -42,6 +46,12 @@ void adam8bit_step(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float*
                    const Adam8bitParams& a);
 
 namespace adam_detail {
+// x clamped to [-FLT_MAX, FLT_MAX], NaN kept (what max_ps(lo, x), min_ps(hi, x) do).
+inline float saturate(float x) {
+  constexpr float kMax = 3.40282347e38f;
+  return x > kMax ? kMax : x < -kMax ? -kMax : x;
+}
+
 // Elements [i0, n) of a block's update pass, float32, in this order (the
 // scalar code, and the AVX2 code for a block's tail): dequantize the moments,
 // update them and p, keep them in tm / tv, and raise the blocks' new maxima.
@@ -52,8 +62,8 @@ inline void adam8bit_update(float* p, const float* grad, const uint8_t* qm, cons
   const DynamicCode& cv = dynamic_code(false);
   for (int64_t i = i0; i < n; ++i) {
     const float g = grad[i] + a.weight_decay * p[i];
-    const float m = a.beta1 * (cm.values[qm[i]] * am) + a.one_minus_beta1 * g;
-    const float v = a.beta2 * (cv.values[qv[i]] * av) + a.one_minus_beta2 * g * g;
+    const float m = saturate(a.beta1 * (cm.values[qm[i]] * am) + a.one_minus_beta1 * g);
+    const float v = saturate(a.beta2 * (cv.values[qv[i]] * av) + a.one_minus_beta2 * g * g);
     p[i] = p[i] - (a.step_size * m) / (std::sqrt(v) / a.c2 + a.eps);
     tm[i] = m;
     tv[i] = v;

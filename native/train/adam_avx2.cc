@@ -37,6 +37,12 @@ void adam_avx2(float* p, const float* grad, float* m, float* v, int64_t n, const
 
 inline __m256 abs_ps(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
 
+// saturate(): max_ps / min_ps return their second operand when it is NaN.
+inline __m256 saturate_ps(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(3.40282347e38f);
+  return _mm256_min_ps(hi, _mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), hi), x));
+}
+
 inline __m256 code_values(const DynamicCode& c, const uint8_t* q) {
   const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q)));
   return _mm256_i32gather_ps(c.values, idx, 4);
@@ -92,9 +98,10 @@ void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, 
   for (; i + 8 <= n; i += 8) {
     const __m256 pv = _mm256_loadu_ps(p + i);
     const __m256 g = _mm256_add_ps(_mm256_loadu_ps(grad + i), _mm256_mul_ps(wd, pv));
-    const __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_mul_ps(code_values(cm, qm + i), vam)), _mm256_mul_ps(omb1, g));
-    const __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_mul_ps(code_values(cv, qv + i), vav)),
-                                    _mm256_mul_ps(_mm256_mul_ps(omb2, g), g));
+    const __m256 mi =
+        saturate_ps(_mm256_add_ps(_mm256_mul_ps(b1, _mm256_mul_ps(code_values(cm, qm + i), vam)), _mm256_mul_ps(omb1, g)));
+    const __m256 vi = saturate_ps(_mm256_add_ps(_mm256_mul_ps(b2, _mm256_mul_ps(code_values(cv, qv + i), vav)),
+                                                _mm256_mul_ps(_mm256_mul_ps(omb2, g), g)));
     const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), c2), eps);
     _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_div_ps(_mm256_mul_ps(step, mi), denom)));
     _mm256_store_ps(tm + i, mi);

@@ -24,13 +24,13 @@ void bias_relu_row_scalar(float* y, int64_t n, const float* bias, bool relu) {
     for (int64_t j = 0; j < n; ++j) y[j] += bias[j];
   }
   if (relu) {
-    for (int64_t j = 0; j < n; ++j) y[j] = y[j] > 0.0f ? y[j] : 0.0f;
+    for (int64_t j = 0; j < n; ++j) y[j] = y[j] <= 0.0f ? 0.0f : y[j];
   }
 }
 
 void relu_forward_scalar(const float* x, int64_t n, float* y, uint8_t* bits) {
   for (int64_t i = 0; i < n; ++i) {
-    const bool on = x[i] > 0.0f;
+    const bool on = !(x[i] <= 0.0f);  // NaN passes through, as torch.relu
     y[i] = on ? x[i] : 0.0f;
     if (bits != nullptr) {
       const uint8_t bit = static_cast<uint8_t>(1u << (i & 7));
@@ -40,7 +40,7 @@ void relu_forward_scalar(const float* x, int64_t n, float* y, uint8_t* bits) {
 }
 
 void relu_backward_scalar(const float* dy, const float* y, int64_t n, float* dx) {
-  for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+  for (int64_t i = 0; i < n; ++i) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
 }
 
 void relu_backward_bits_scalar(const float* dy, const uint8_t* bits, int64_t n, float* dx) {

@@ -10,12 +10,13 @@ namespace qgemm {
 
 // y += a (float32).
 void add_into(const float* a, int64_t n, float* y);
-// y[r][j] += bias[j] for a row-major rows x cols y, then y = max(y, 0) when
-// relu (NaN and -0 become +0, as `y > 0 ? y : 0`).
+// y[r][j] += bias[j] for a row-major rows x cols y, then y = y <= 0 ? 0 : y
+// when relu (NaN stays NaN as in torch.relu and onnxruntime; -0 becomes +0).
 void bias_relu(float* y, int64_t rows, int64_t cols, const float* bias, bool relu);
-// y = x > 0 ? x : 0; when bits is set, bit i of bits (LSB first) = x[i] > 0.
+// y = x <= 0 ? 0 : x (NaN stays NaN, as torch.relu); when bits is set, bit i
+// of bits (LSB first) = !(x[i] <= 0).
 void relu_forward(const float* x, int64_t n, float* y, uint8_t* bits);
-// dx = y > 0 ? dy : 0 (y: the forward's output).
+// dx = y <= 0 ? 0 : dy (y: the forward's output; torch's threshold_backward).
 void relu_backward(const float* dy, const float* y, int64_t n, float* dx);
 // dx = bit i set ? dy : 0 (bits from relu_forward).
 void relu_backward_bits(const float* dy, const uint8_t* bits, int64_t n, float* dx);

@@ -1,7 +1,8 @@
 // AVX2 forms of native/train/elementwise.h, bit-identical to the scalar code:
 // the same float32 operations lane by lane (vaddps, vmulps, vdivps correctly
-// rounded, vroundps half to even), float64 sums via vcvtps2pd, and ordered
-// comparisons that are false for NaN exactly where the scalar `>` is.
+// rounded, vroundps half to even), float64 sums via vcvtps2pd, and compares
+// whose NaN result is the scalar comparison's (ordered for `>`, unordered for
+// `!(x <= 0)`).
 #include <immintrin.h>
 
 #include "train/elementwise.h"
@@ -11,7 +12,8 @@ namespace elementwise_detail {
 
 namespace {
 
-inline __m256 positive_part(__m256 v) { return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ)); }
+// !(x <= 0): an unordered compare, true for NaN (so ReLU keeps NaN, as torch).
+inline __m256 relu_on(__m256 v) { return _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NLE_UQ); }
 
 void add_into_avx2(const float* a, int64_t n, float* y) {
   int64_t i = 0;
@@ -24,7 +26,7 @@ void bias_relu_row_avx2(float* y, int64_t n, const float* bias, bool relu) {
   for (; i + 8 <= n; i += 8) {
     __m256 v = _mm256_loadu_ps(y + i);
     if (bias != nullptr) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + i));
-    if (relu) v = positive_part(v);
+    if (relu) v = _mm256_and_ps(v, relu_on(v));
     _mm256_storeu_ps(y + i, v);
   }
   scalar_ops().bias_relu_row(y + i, n - i, bias != nullptr ? bias + i : nullptr, relu);
@@ -34,7 +36,7 @@ void relu_forward_avx2(const float* x, int64_t n, float* y, uint8_t* bits) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 v = _mm256_loadu_ps(x + i);
-    const __m256 on = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ);
+    const __m256 on = relu_on(v);
     _mm256_storeu_ps(y + i, _mm256_and_ps(v, on));
     if (bits != nullptr) bits[i >> 3] = static_cast<uint8_t>(_mm256_movemask_ps(on));
   }
@@ -44,7 +46,7 @@ void relu_forward_avx2(const float* x, int64_t n, float* y, uint8_t* bits) {
 void relu_backward_avx2(const float* dy, const float* y, int64_t n, float* dx) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256 on = _mm256_cmp_ps(_mm256_loadu_ps(y + i), _mm256_setzero_ps(), _CMP_GT_OQ);
+    const __m256 on = relu_on(_mm256_loadu_ps(y + i));
     _mm256_storeu_ps(dx + i, _mm256_and_ps(_mm256_loadu_ps(dy + i), on));
   }
   scalar_ops().relu_backward(dy + i, y + i, n - i, dx + i);

@@ -17,7 +17,8 @@ Status missing(const char* what) { return Status::Error(StatusCode::kInvalidArgu
 // (k x n, int8; stored n x k when b_transposed), scaled per row of A and per
 // column of B, plus bias.
 Status scaled_int8_gemm(int64_t m, int64_t n, int64_t k, const int8_t* a, bool a_transposed, const float* a_scales,
-                        const int8_t* b, bool b_transposed, const float* b_scales, const float* bias, float* c) {
+                        const int8_t* b, bool b_transposed, const float* b_scales, const float* bias, float* c,
+                        const PackedB* packed_b = nullptr) {
   Epilogue e;
   e.out_type = DType::kFloat32;
   e.a_scale = a_scales;
@@ -31,6 +32,7 @@ Status scaled_int8_gemm(int64_t m, int64_t n, int64_t k, const int8_t* a, bool a
   g.k = k;
   g.a = {a, DType::kInt8, a_transposed, 0};
   g.b = {b, DType::kInt8, b_transposed, 0};
+  g.packed_b = packed_b;
   g.c = c;
   g.c_type = DType::kFloat32;
   g.epilogue = &e;
@@ -49,16 +51,26 @@ Status int8_linear_forward(const Int8ForwardDesc& d) {
   } else {
     symmetric_quantize_rows(d.w, d.out, d.in, d.w_q_rows, d.w_row_scales);
   }
+  const PackedB* rows_pack = nullptr;
+  if (d.packs != nullptr) {
+    Status s = PackedB::repack({d.w_q_rows, DType::kInt8, true, 0}, d.in, d.out, &d.packs->rows);
+    if (s.ok() && d.w_q_cols != nullptr) s = PackedB::repack({d.w_q_cols, DType::kInt8, false, 0}, d.out, d.in, &d.packs->cols);
+    if (!s.ok()) return s;
+    rows_pack = d.packs->rows.get();
+  }
   return scaled_int8_gemm(d.rows, d.out, d.in, d.x_q, false, d.x_scales, d.w_q_rows, true, d.w_row_scales, d.bias,
-                          d.y);
+                          d.y, rows_pack);
 }
 
 Status int8_linear_input_grad(const Int8InputGradDesc& d) {
   if (d.rows < 0 || d.in < 0 || d.out < 0) return missing("negative dimension");
   if (!d.dy || !d.dy_q || !d.dy_scales || !d.w_q_cols || !d.w_col_scales || !d.dx) return missing("null buffer");
   symmetric_quantize_rows(d.dy, d.rows, d.out, d.dy_q, d.dy_scales);
+  if (d.w_cols_pack != nullptr && (d.w_cols_pack->k() != d.out || d.w_cols_pack->n() != d.in)) {
+    return missing("w_cols_pack has another shape");
+  }
   return scaled_int8_gemm(d.rows, d.in, d.out, d.dy_q, false, d.dy_scales, d.w_q_cols, false, d.w_col_scales, nullptr,
-                          d.dx);
+                          d.dx, d.w_cols_pack);
 }
 
 Status int8_linear_weight_grad(const Int8WeightGradDesc& d) {

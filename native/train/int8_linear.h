@@ -12,10 +12,20 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
+#include "gemm/packed_b.h"
 #include "gemm/types.h"
 
 namespace qgemm {
+
+// A layer's int8 weights for the step, in the selected kernel's packed layout,
+// re-packed in place each step (no allocation, no per-call packing): W's rows
+// as B = W^T for the forward, W's columns as B = W for the input gradient.
+struct Int8WeightPacks {
+  std::unique_ptr<PackedB> rows, cols;
+  size_t bytes() const { return (rows ? rows->bytes() : 0) + (cols ? cols->bytes() : 0); }
+};
 
 struct Int8ForwardDesc {
   int64_t rows = 0, in = 0, out = 0;
@@ -29,10 +39,12 @@ struct Int8ForwardDesc {
   int8_t* w_q_cols = nullptr;      // out x in    (W per column, for the input gradient), or null
   float* w_col_scales = nullptr;   // in, or null
   float* y = nullptr;              // rows x out
+  Int8WeightPacks* packs = nullptr;  // when set: the quantized W is packed here and the GEMM runs packed
 };
 
 // Quantizes X and W (W by rows and, when w_q_cols is set, by columns, from
-// one read of W) and computes Y = X W^T + bias.
+// one read of W) and computes Y = X W^T + bias. With packs, W's rows (and
+// columns) are also packed for the GEMMs of this step.
 Status int8_linear_forward(const Int8ForwardDesc& d);
 
 struct Int8InputGradDesc {
@@ -43,6 +55,7 @@ struct Int8InputGradDesc {
   const int8_t* w_q_cols = nullptr;   // out x in, from int8_linear_forward
   const float* w_col_scales = nullptr;  // in
   float* dx = nullptr;                // rows x in
+  const PackedB* w_cols_pack = nullptr;  // W's columns packed by int8_linear_forward (else w_q_cols is packed per call)
 };
 
 // dX = dY W with dY quantized per row and W per column.

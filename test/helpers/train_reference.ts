@@ -101,12 +101,12 @@ export function fakeQuantizeRowsRef(x: Float32Array, rows: number, cols: number)
   return { y, scales };
 }
 
-/** The old Linear's addBias and ReLU, per element. */
+/** The old Linear's addBias and ReLU, per element (ReLU keeps NaN, as torch.relu). */
 export function biasReluRef(y: Float32Array, bias: Float32Array | undefined, cols: number, relu: boolean): Float32Array {
   const out = y.slice();
   for (let i = 0; i < out.length; i++) {
     if (bias) out[i] += bias[i % cols];
-    if (relu) out[i] = out[i] > 0 ? out[i] : 0;
+    if (relu) out[i] = out[i] <= 0 ? 0 : out[i];
   }
   return out;
 }

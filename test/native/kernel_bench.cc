@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: kernel_bench <kernel> <M>x<N>x<K> [threads] [uint8|int8]\n");
     return 2;
   }
+  // The kernels run here without the registry: ask for AMX tile permission
+  // (and read the CPU) first, as dispatch does, or AMX faults.
+  (void)cpu_features();
   const std::string name = argv[1];
   long long m, n, k;
   if (std::sscanf(argv[2], "%lldx%lldx%lld", &m, &n, &k) != 3) return 2;

@@ -121,7 +121,6 @@ inline void dpb(int dst, int src1, int src2) {
 }  // namespace amx_emulator
 }  // namespace qgemm
 
-#define _tile_loadconfig(config) ::qgemm::amx_emulator::loadconfig(config)
 #define _tile_release() ::qgemm::amx_emulator::release()
 #define _tile_zero(tile) ::qgemm::amx_emulator::zero(tile)
 #define _tile_loadd(tile, base, stride) ::qgemm::amx_emulator::loadd(tile, base, stride)

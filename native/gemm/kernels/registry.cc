@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "cpu/cpu_features.h"
+#include "cpu/fault_guard.h"
 #include "gemm/kernels/self_check.h"
 
 namespace qgemm {
@@ -57,7 +58,7 @@ std::vector<const K*> by_priority(std::vector<const K*> list) {
 struct Checked {
   std::once_flag once;
   std::atomic<bool> done{false};
-  std::string failure;
+  SelfCheck result;
 };
 
 template <typename K>
@@ -78,14 +79,14 @@ class Registry {
     Checked& c = checks_[i];
     if (!c.done.load(std::memory_order_acquire)) {
       std::call_once(c.once, [&] {
-        c.failure = kernels_[i]->requires == 0 ? std::string() : self_check(*kernels_[i]);
+        if (kernels_[i]->requires != 0) c.result = self_check(*kernels_[i]);
         c.done.store(true, std::memory_order_release);
       });
     }
-    return c.failure.empty();
+    return c.result.failure.empty();
   }
   bool checked(size_t i) const { return checks_[i].done.load(std::memory_order_acquire); }
-  const std::string& failure(size_t i) const { return checks_[i].failure; }
+  const SelfCheck& result(size_t i) const { return checks_[i].result; }
 
   // The first usable kernel that `fits`.
   template <typename Fits>
@@ -178,7 +179,10 @@ void add_statuses(Registry<K>& r, const char* kind, std::vector<KernelStatus>* o
       s.reason = std::string("the ISA cap (") + isa_name(isa_cap()) + ") excludes " +
                  feature_names(k.requires & ~allowed);
     } else if (!r.passed(i)) {
-      s.reason = "disabled: its self-check against the scalar reference failed: " + r.failure(i);
+      const SelfCheck& check = r.result(i);
+      s.reason = check.signal != 0 ? "disabled: its self-check " + check.failure
+                                   : "disabled: its self-check against the scalar reference failed: " + check.failure;
+      if (check.signal != 0) s.fault = fault_signal_name(check.signal);
     }
     s.runnable = s.reason.empty();
     s.self_checked = k.requires == 0 || r.checked(i);

@@ -42,6 +42,7 @@ struct KernelStatus {
   std::string layout;
   bool runnable;         // the CPU has its features, the cap allows them, its self-check passed
   std::string reason;    // why not runnable ("" when runnable)
+  std::string fault;     // the signal its self-check raised ("SIGILL"...; "" when none)
   bool self_checked;     // its self-check has run (kernels are checked at first use)
   std::string probe;     // the probe of its instruction limit ("" for none)
 };

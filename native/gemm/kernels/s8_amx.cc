@@ -10,9 +10,8 @@
 // zeroed tile buffer (B has no rows past kc); packed A is zero there already.
 // Tiles are configured once per task and released after it (begin / end).
 //
-// Blocking and min_rows are not measured (no AMX machine was available to
-// this project): min_rows 9 follows the report that oneDNN, which uses AMX at
-// M = 1, loses to VNNI up to M = 8.
+// min_rows 9 follows the report that oneDNN, which uses AMX at M = 1, loses
+// to VNNI up to M = 8 (not measured here).
 #include <cstring>
 
 #include "gemm/kernels/amx_tile_config.h"
@@ -20,9 +19,7 @@
 #include "gemm/kernels/layouts.h"
 #include "gemm/kernels/pack_a.h"
 
-#ifdef QGEMM_AMX_EMULATE
-#include "gemm/kernels/amx_emulator.h"
-#else
+#ifndef QGEMM_AMX_EMULATE
 #include <immintrin.h>
 #endif
 
@@ -34,7 +31,7 @@ constexpr int kMr = 32, kNr = 32, kKTile = 64;
 
 void begin() {
   const AmxTileConfig cfg = amx_full_tiles();
-  _tile_loadconfig(&cfg);
+  load_tile_config(cfg);
 }
 
 void end() { _tile_release(); }
@@ -78,49 +75,78 @@ inline void store(int32_t* c, int64_t ldc, const int32_t* tile, int rows, int co
   }
 }
 
+// Tile t (0..3) covers rows 16 * (t / 2) and columns 16 * (t % 2) of the
+// 32 x 32 block. A full tile starts from C itself (accumulating), from the
+// column init (its one row read with stride 0), or from zero, and is stored
+// straight to C: no int32 passes through a buffer. Partial tiles start from
+// zero and are added into C through a buffer.
 void micro(const MicroArgs<int32_t>& g) {
   const int64_t a_stride = (g.kc + kKTile - 1) / kKTile * kKTile;  // pack_a_rows32's row length
   const bool two_a = g.rows > 16, two_b = g.cols > 16;
+  const int64_t ldc_bytes = g.ldc * static_cast<int64_t>(sizeof(int32_t));
+  const bool full[4] = {g.rows >= 16 && g.cols >= 16, g.rows >= 16 && g.cols == 32, g.rows == 32 && g.cols >= 16,
+                        g.rows == 32 && g.cols == 32};
+  int32_t* const c_tile[4] = {g.c, g.c + 16, g.c + 16 * g.ldc, g.c + 16 * g.ldc + 16};
+  const int32_t* const init[4] = {g.c_init, g.c_init != nullptr ? g.c_init + 16 : nullptr, g.c_init,
+                                  g.c_init != nullptr ? g.c_init + 16 : nullptr};
+#define QGEMM_START(t)                                     \
+  do {                                                     \
+    if (!full[t]) {                                        \
+      _tile_zero(t);                                       \
+    } else if (g.accumulate) {                             \
+      _tile_loadd(t, c_tile[t], ldc_bytes);                \
+    } else if (init[t] != nullptr) {                       \
+      _tile_loadd(t, init[t], 0);                          \
+    } else {                                               \
+      _tile_zero(t);                                       \
+    }                                                      \
+  } while (0)
+  QGEMM_START(0);
+  QGEMM_START(1);
+  QGEMM_START(2);
+  QGEMM_START(3);
+#undef QGEMM_START
   const uint8_t* b0 = g.b;
   const uint8_t* b1 = g.b + g.b_panel_bytes;
-  _tile_zero(0);
-  _tile_zero(1);
-  _tile_zero(2);
-  _tile_zero(3);
-  const int64_t full = g.kc / kKTile * kKTile;
-  for (int64_t k0 = 0; k0 < full; k0 += kKTile) {
+  const int64_t full_k = g.kc / kKTile * kKTile;
+  for (int64_t k0 = 0; k0 < full_k; k0 += kKTile) {
     step(g.a + k0, a_stride, b0 + k0 * 16, b1 + k0 * 16, two_a, two_b, g.a_unsigned);
   }
-  if (full < g.kc) {
+  if (full_k < g.kc) {
     alignas(64) uint8_t tail[2][16 * 64] = {};
-    const size_t bytes = static_cast<size_t>(g.kc - full) * 16;
-    std::memcpy(tail[0], b0 + full * 16, bytes);
-    if (two_b) std::memcpy(tail[1], b1 + full * 16, bytes);
-    step(g.a + full, a_stride, tail[0], tail[1], two_a, two_b, g.a_unsigned);
+    const size_t bytes = static_cast<size_t>(g.kc - full_k) * 16;
+    std::memcpy(tail[0], b0 + full_k * 16, bytes);
+    if (two_b) std::memcpy(tail[1], b1 + full_k * 16, bytes);
+    step(g.a + full_k, a_stride, tail[0], tail[1], two_a, two_b, g.a_unsigned);
   }
-  alignas(64) int32_t out[16 * 16];
   const int rows0 = g.rows < 16 ? g.rows : 16, cols0 = g.cols < 16 ? g.cols : 16;
-  const int32_t* init1 = g.c_init != nullptr ? g.c_init + 16 : nullptr;
-  _tile_stored(0, out, 64);
-  store(g.c, g.ldc, out, rows0, cols0, g.accumulate, g.c_init);
-  if (two_b) {
-    _tile_stored(1, out, 64);
-    store(g.c + 16, g.ldc, out, rows0, g.cols - 16, g.accumulate, init1);
-  }
+  const int tile_rows[4] = {rows0, rows0, g.rows - 16, g.rows - 16};
+  const int tile_cols[4] = {cols0, g.cols - 16, cols0, g.cols - 16};
+  alignas(64) int32_t out[16 * 16];
+#define QGEMM_FINISH(t)                                                                          \
+  do {                                                                                           \
+    if (full[t]) {                                                                               \
+      _tile_stored(t, c_tile[t], ldc_bytes);                                                     \
+    } else {                                                                                     \
+      _tile_stored(t, out, 64);                                                                  \
+      store(c_tile[t], g.ldc, out, tile_rows[t], tile_cols[t], g.accumulate, init[t]);           \
+    }                                                                                            \
+  } while (0)
+  QGEMM_FINISH(0);
+  if (two_b) QGEMM_FINISH(1);
   if (two_a) {
-    _tile_stored(2, out, 64);
-    store(g.c + 16 * g.ldc, g.ldc, out, g.rows - 16, cols0, g.accumulate, g.c_init);
-    if (two_b) {
-      _tile_stored(3, out, 64);
-      store(g.c + 16 * g.ldc + 16, g.ldc, out, g.rows - 16, g.cols - 16, g.accumulate, init1);
-    }
+    QGEMM_FINISH(2);
+    if (two_b) QGEMM_FINISH(3);
   }
+#undef QGEMM_FINISH
 }
 
 }  // namespace
 
 // Blocks of 128 rows x 1024 k of A (128 KiB) against 32-column slices of B
-// (32 KiB); not tuned on hardware (see above).
+// (32 KiB). kc 512 (panels in L1, where amx_ceiling measured 69% of tdpbusd
+// against 52% at 1024) was tried on a 16-vCPU Xeon with AMX, interleaved with
+// kc 1024 over 3 rounds: no better at any shape (bench/RESULTS.md).
 // name, requires, priority, min_rows, layout, mr, nr, mc, kc, a_bytes, a_k_pad, shifts, pack_a, micro, begin,
 // end, probe
 extern const Int8Kernel kS8AmxKernel = {

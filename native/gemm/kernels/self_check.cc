@@ -1,11 +1,14 @@
 #include "gemm/kernels/self_check.h"
 
+#include <signal.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "cpu/fault_guard.h"
 #include "gemm/aligned_buffer.h"
 #include "gemm/kernels/driver.h"
 
@@ -17,18 +20,62 @@ namespace {
 // leave partial panels and k groups.
 constexpr int64_t kM = 37, kN = 45, kK = 133, kDirectM = 7;
 
-bool forced_to_fail(const char* name) {
-  const char* list = std::getenv("QGEMM_SELF_CHECK_FAIL");
-  if (list == nullptr) return false;
+// The entry for `name` in a comma-separated list of name[:value] entries:
+// nullptr when absent, else what follows the name ("" or ":value").
+const char* list_entry(const char* variable, const char* name) {
+  const char* list = std::getenv(variable);
+  if (list == nullptr) return nullptr;
   const size_t len = std::strlen(name);
   for (const char* p = list; *p != '\0';) {
     const char* end = std::strchr(p, ',');
     const size_t n = end != nullptr ? static_cast<size_t>(end - p) : std::strlen(p);
-    if (n == len && std::strncmp(p, name, len) == 0) return true;
+    if (n >= len && std::strncmp(p, name, len) == 0 && (n == len || p[len] == ':')) return p + len;
     if (end == nullptr) break;
     p = end + 1;
   }
-  return false;
+  return nullptr;
+}
+
+bool forced_to_fail(const char* name) { return list_entry("QGEMM_SELF_CHECK_FAIL", name) != nullptr; }
+
+// The signal QGEMM_SELF_CHECK_FAULT asks `name`'s check to raise, or 0.
+int forced_fault(const char* name) {
+  const char* v = list_entry("QGEMM_SELF_CHECK_FAULT", name);
+  if (v == nullptr) return 0;
+  if (std::strncmp(v, ":SIGSEGV", 8) == 0) return SIGSEGV;
+  if (std::strncmp(v, ":SIGBUS", 7) == 0) return SIGBUS;
+  return SIGILL;
+}
+
+// Runs `body` under the fault guard; after a fault, `cleanup` (guarded too)
+// releases what the kernel left (AMX tile state).
+// A forced fault strikes after `begin` (the kernel's per-task set-up, e.g.
+// the AMX tile configuration), as a real one would inside the kernel.
+template <typename Body>
+int guarded(const char* name, Body body, void (*begin)(), void (*cleanup)()) {
+  struct Ctx {
+    Body* body;
+    void (*begin)();
+    int fault;
+  } ctx{&body, begin, forced_fault(name)};
+  const int sig = run_fault_guarded(
+      [](void* p) {
+        Ctx* c = static_cast<Ctx*>(p);
+        (*c->body)();
+        if (c->fault == 0) return;
+        if (c->begin != nullptr) c->begin();
+        raise_hardware_fault(c->fault);
+      },
+      &ctx);
+  if (sig != 0 && cleanup != nullptr) run_fault_guarded([](void* f) { reinterpret_cast<void (*)()>(f)(); },
+                                                        reinterpret_cast<void*>(cleanup));
+  return sig;
+}
+
+SelfCheck faulted(int sig) {
+  return {std::string("faulted with ") + fault_signal_name(sig) +
+              " (an instruction this CPU or OS refuses, or a kernel bug): the kernel is dropped",
+          sig};
 }
 
 // Full-range values with the extremes (which break saturating instructions) common.
@@ -79,47 +126,68 @@ void random_operands(int64_t m, int64_t n, int64_t k, std::vector<uint8_t>* a, s
 
 }  // namespace
 
-std::string self_check(const Int8Kernel& kernel) {
+SelfCheck self_check(const Int8Kernel& kernel) {
   std::vector<uint8_t> a;
   std::vector<int8_t> b;
   random_operands(kM, kN, kK, &a, &b);
   AlignedBuffer packed(kernel.layout->bytes(kK, kN));
-  if (packed.data() == nullptr) return "out of memory";
-  kernel.layout->pack(b.data(), false, kN, kK, kN, packed.data());
-  std::vector<int32_t> sums(kN, 0), comp(kN);
+  if (packed.data() == nullptr) return {"out of memory", 0};
+  std::vector<int32_t> sums(kN, 0), comp[2];
   for (int64_t p = 0; p < kK; ++p) {
     for (int64_t j = 0; j < kN; ++j) sums[j] += b[p * kN + j];
   }
-  for (bool a_unsigned : {false, true}) {
-    const int32_t shift = a_unsigned ? kernel.shift_uint8 : kernel.shift_int8;
-    for (int64_t j = 0; j < kN; ++j) comp[j] = -shift * sums[j];
-    std::vector<int32_t> c(kM * kN, 0x5a5a5a5a);
-    const Int8Problem p{a.data(), kK, a_unsigned, packed.data(), shift != 0 ? comp.data() : nullptr,
-                        kM, kN, kK, c.data(), kN};
-    int8_block(kernel, p, 0, kM, 0, kN);
-    std::string error = mismatch(kernel.name, c, a.data(), a_unsigned, b.data(), false, kM, kN, kK);
-    if (!error.empty()) return error;
+  std::vector<int32_t> c[2];
+  for (int u = 0; u < 2; ++u) {
+    const int32_t shift = u == 1 ? kernel.shift_uint8 : kernel.shift_int8;
+    comp[u].resize(kN);
+    for (int64_t j = 0; j < kN; ++j) comp[u][j] = -shift * sums[j];
+    c[u].assign(kM * kN, 0x5a5a5a5a);
   }
-  return "";
+  // Packing and the products run guarded; nothing in here owns memory.
+  const int sig = guarded(
+      kernel.name,
+      [&] {
+        kernel.layout->pack(b.data(), false, kN, kK, kN, packed.data());
+        for (int u = 0; u < 2; ++u) {
+          const int32_t shift = u == 1 ? kernel.shift_uint8 : kernel.shift_int8;
+          const Int8Problem p{a.data(), kK, u == 1, packed.data(), shift != 0 ? comp[u].data() : nullptr,
+                              kM, kN, kK, c[u].data(), kN};
+          int8_block(kernel, p, 0, kM, 0, kN);
+        }
+      },
+      kernel.begin, kernel.end);
+  if (sig != 0) return faulted(sig);
+  for (int u = 0; u < 2; ++u) {
+    std::string error = mismatch(kernel.name, c[u], a.data(), u == 1, b.data(), false, kM, kN, kK);
+    if (!error.empty()) return {error, 0};
+  }
+  return {};
 }
 
-std::string self_check(const Int8DirectKernel& kernel) {
+SelfCheck self_check(const Int8DirectKernel& kernel) {
   std::vector<uint8_t> a;
   std::vector<int8_t> b;
   random_operands(kDirectM, kN, kK, &a, &b);
-  for (bool bt : {false, true}) {
-    for (bool a_unsigned : {false, true}) {
-      std::vector<int32_t> c(kDirectM * kN, 0x5a5a5a5a);
-      const Int8DirectArgs args{a.data(), kK, a_unsigned, b.data(), bt, kK, kN, c.data(), kN};
-      kernel.compute(args, 0, kDirectM, 0, kN);
-      std::string error = mismatch(kernel.name, c, a.data(), a_unsigned, b.data(), bt, kDirectM, kN, kK);
-      if (!error.empty()) return error;
-    }
+  std::vector<int32_t> c[4];
+  for (auto& x : c) x.assign(kDirectM * kN, 0x5a5a5a5a);
+  const int sig = guarded(
+      kernel.name,
+      [&] {
+        for (int v = 0; v < 4; ++v) {
+          const Int8DirectArgs args{a.data(), kK, (v & 1) != 0, b.data(), (v & 2) != 0, kK, kN, c[v].data(), kN};
+          kernel.compute(args, 0, kDirectM, 0, kN);
+        }
+      },
+      nullptr, nullptr);
+  if (sig != 0) return faulted(sig);
+  for (int v = 0; v < 4; ++v) {
+    std::string error = mismatch(kernel.name, c[v], a.data(), (v & 1) != 0, b.data(), (v & 2) != 0, kDirectM, kN, kK);
+    if (!error.empty()) return {error, 0};
   }
-  return "";
+  return {};
 }
 
-std::string self_check(const F32Kernel& kernel) {
+SelfCheck self_check(const F32Kernel& kernel) {
   // Small integers: every product and sum is exact in float32, so any
   // summation order gives the reference bit for bit.
   uint32_t s = 777;
@@ -127,22 +195,29 @@ std::string self_check(const F32Kernel& kernel) {
   for (float& x : a) x = static_cast<float>(static_cast<int>(next(&s) % 33) - 16);
   for (float& x : b) x = static_cast<float>(static_cast<int>(next(&s) % 33) - 16);
   AlignedBuffer packed(kernel.layout->bytes(kK, kN));
-  if (packed.data() == nullptr) return "out of memory";
-  kernel.layout->pack(b.data(), false, kN, kK, kN, packed.data());
-  f32_block(kernel, F32Problem{a.data(), kK, packed.data(), kM, kN, kK, c.data(), kN}, 0, kM, 0, kN);
+  if (packed.data() == nullptr) return {"out of memory", 0};
+  const int sig = guarded(
+      kernel.name,
+      [&] {
+        kernel.layout->pack(b.data(), false, kN, kK, kN, packed.data());
+        f32_block(kernel, F32Problem{a.data(), kK, packed.data(), kM, kN, kK, c.data(), kN}, 0, kM, 0, kN);
+      },
+      nullptr, nullptr);
+  if (sig != 0) return faulted(sig);
   if (forced_to_fail(kernel.name)) c[c.size() / 2] += 1.0f;
   for (int64_t i = 0; i < kM; ++i) {
     for (int64_t j = 0; j < kN; ++j) {
       float want = 0;
       for (int64_t p = 0; p < kK; ++p) want += a[i * kK + p] * b[p * kN + j];
       if (c[i * kN + j] != want) {
-        return "float32 " + std::to_string(kM) + "x" + std::to_string(kN) + "x" + std::to_string(kK) + ": C(" +
-               std::to_string(i) + "," + std::to_string(j) + ") = " + std::to_string(c[i * kN + j]) +
-               ", reference " + std::to_string(want);
+        return {"float32 " + std::to_string(kM) + "x" + std::to_string(kN) + "x" + std::to_string(kK) + ": C(" +
+                    std::to_string(i) + "," + std::to_string(j) + ") = " + std::to_string(c[i * kN + j]) +
+                    ", reference " + std::to_string(want),
+                0};
       }
     }
   }
-  return "";
+  return {};
 }
 
 }  // namespace qgemm
