@@ -50,8 +50,9 @@ struct SparseAdamParams {
 // bias), updated in float32, and re-quantized with a new scale and bias
 // (min and max of the updated row, as quantize_row8) and stochastic
 // rounding: q = floor((x - min) * 255 / (range + 1e-8) + u), u uniform in
-// [0, 1) from a hash of (seed, row, column), so small updates survive in
-// expectation and a seed gives the same table on any thread count.
+// [0, 1) from a generator seeded per row by a hash of (seed, row; the caller
+// folds the step into seed), so small updates survive in expectation and a
+// seed gives the same table on any thread count.
 // state: rows floats (Adagrad); m, v: rows x dim floats (Adam).
 Status rowwise_adagrad_step(const MutableTable& t, const SparseRows& g, float* state, const RowwiseAdagradParams& p,
                             uint64_t seed);
