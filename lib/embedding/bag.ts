@@ -71,7 +71,17 @@ export function embeddingBag(table: EmbeddingTable, ids: Indices, options: Embed
 }
 
 /** The checked arguments of a bag lookup (shared with its backward). */
-export function parseBag(table: EmbeddingTable, ids: Indices, options: EmbeddingBagOptions) {
+export interface ParsedBag {
+  offsets: Indices;
+  mode: Pooling;
+  modeCode: number;
+  perSampleWeights: Float32Array | undefined;
+  includeLastOffset: boolean;
+  bags: number;
+  pad: number;
+}
+
+export function parseBag(table: EmbeddingTable, ids: Indices, options: EmbeddingBagOptions): ParsedBag {
   checkTable(table);
   checkIndices(ids, 'ids');
   if (typeof options !== 'object' || options === null) throw typeError('ERR_QGEMM_ARG_TYPE', 'options must be an object with offsets');
