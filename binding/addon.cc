@@ -9,6 +9,7 @@
 #include "args.h"
 #include "async_job.h"
 #include "cpu/cpu_features.h"
+#include "embedding_binding.h"
 #include "errors.h"
 #include "gemm_call.h"
 #include "linear_call.h"
@@ -60,6 +61,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceValue("gemmDimNames", names_array(env, kGemmDimNames, kGemmDims)),
                              InstanceValue("linearDimNames", names_array(env, kLinearDimNames, kLinearDims)),
                              InstanceValue("train", train_functions(env)),
+                             InstanceValue("embedding", embedding_functions(env)),
                          });
   }
 

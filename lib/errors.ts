@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'ERR_QGEMM_NOT_OBSERVED' // calculateQParams() before any observe()
   | 'ERR_QGEMM_NOT_FINITE' // a NaN or infinite value where a finite range is needed
   | 'ERR_QGEMM_MIN_MAX' // a range whose min is above its max
+  | 'ERR_QGEMM_INDEX' // an embedding id outside its table, or offsets that do not split the ids into bags
   | 'ERR_QGEMM_ONNX_DECODE' // bytes that are not an ONNX ModelProto (truncated, wrong wire types)
   | 'ERR_QGEMM_ONNX_INVALID' // an ONNX model that breaks ONNX's rules (missing names, data not matching dims, shapes that do not fit)
   | 'ERR_QGEMM_ONNX_UNSUPPORTED' // valid ONNX that qgemm cannot run or write (the message lists every op at fault)

@@ -24,4 +24,5 @@ export type { QuantizedLinearOptions, QParamsLike, LinearWeights } from './layer
 export { fakeQuantize, fakeQuantizeBackward, lsqBackward } from './quant/fake_quantize';
 export type { FakeQuantizeParams, FakeQuantized, LsqGradients, Rounding } from './quant/fake_quantize';
 export * from './train';
+export * from './embedding';
 export * from './onnx';

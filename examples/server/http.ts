@@ -1,6 +1,9 @@
 /**
  * The HTTP layer: POST /predict with {"input": [784 numbers]} answers
- * {"class": k, "logits": [...]}; GET /healthz answers "ok". Every request is
+ * {"class": k, "logits": [...]}; POST /rank (when a ranking model is loaded)
+ * with {"dense": [13 numbers], "candidates": [[one id per table], ...]}
+ * answers {"scores": [...], "order": [candidate indices, best first]};
+ * GET /healthz answers "ok". Every request is
  * validated in full before it joins a batch: a malformed one gets a 4xx with a
  * JSON error saying why (numbers must fit float32, the model's type), never an
  * exception, and never reaches the model. An input that is valid but drives the
@@ -9,8 +12,10 @@
 import * as http from 'node:http';
 
 import type { Batcher } from './batcher';
+import type { Ranker } from './ranking';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_CANDIDATES = 512;
 /** After a 413, how much more of the body is read (and dropped) so the client sees the answer, not a reset. */
 const DISCARD_BYTES = 1024 * 1024;
 const DISCARD_MS = 1000;
@@ -42,25 +47,56 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function parseInput(body: string, features: number): Float32Array {
-  let parsed: unknown;
+function parseJson(body: string): unknown {
   try {
-    parsed = JSON.parse(body);
+    return JSON.parse(body);
   } catch {
     throw new HttpError(400, 'body is not valid JSON');
   }
-  const input = (parsed as { input?: unknown } | null)?.input;
-  if (!Array.isArray(input)) throw new HttpError(400, 'expected {"input": [numbers]}');
-  if (input.length !== features) throw new HttpError(400, `input must hold ${features} numbers, got ${input.length}`);
-  const row = new Float32Array(features);
+}
+
+// `features` finite numbers that stay finite as float32, written to row[at...].
+function readNumbers(input: unknown, features: number, name: string, row: Float32Array, at = 0): void {
+  if (!Array.isArray(input)) throw new HttpError(400, `expected ${name} as an array of ${features} numbers`);
+  if (input.length !== features) throw new HttpError(400, `${name} must hold ${features} numbers, got ${input.length}`);
   for (let i = 0; i < features; i++) {
     const v = input[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new HttpError(400, `input[${i}] is not a finite number`);
-    row[i] = v;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new HttpError(400, `${name}[${i}] is not a finite number`);
+    row[at + i] = v;
     // JSON numbers are doubles: 1e308 is finite there and Infinity in the model's float32.
-    if (!Number.isFinite(row[i])) throw new HttpError(400, `input[${i}] = ${v} is outside the float32 range (|x| <= 3.4028234663852886e38)`);
+    if (!Number.isFinite(row[at + i])) throw new HttpError(400, `${name}[${i}] = ${v} is outside the float32 range (|x| <= 3.4028234663852886e38)`);
   }
+}
+
+function parseInput(body: string, features: number): Float32Array {
+  const input = (parseJson(body) as { input?: unknown } | null)?.input;
+  if (!Array.isArray(input)) throw new HttpError(400, 'expected {"input": [numbers]}');
+  const row = new Float32Array(features);
+  readNumbers(input, features, 'input', row);
   return row;
+}
+
+/** One batcher row per candidate: the dense features, then its ids, each checked against its table. */
+function parseRank(body: string, ranker: Ranker): Float32Array[] {
+  const parsed = parseJson(body) as { dense?: unknown; candidates?: unknown } | null;
+  const dense = new Float32Array(ranker.dense);
+  readNumbers(parsed?.dense, ranker.dense, 'dense', dense);
+  const candidates = parsed?.candidates;
+  if (!Array.isArray(candidates) || candidates.length === 0) throw new HttpError(400, 'expected candidates as a non-empty array of id lists');
+  if (candidates.length > MAX_CANDIDATES) throw new HttpError(400, `at most ${MAX_CANDIDATES} candidates a request, got ${candidates.length}`);
+  const T = ranker.tableRows.length;
+  return candidates.map((c: unknown, k) => {
+    if (!Array.isArray(c) || c.length !== T) throw new HttpError(400, `candidates[${k}] must hold ${T} ids, one per table`);
+    const row = new Float32Array(ranker.width);
+    row.set(dense);
+    c.forEach((id: unknown, t) => {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= ranker.tableRows[t]) {
+        throw new HttpError(400, `candidates[${k}][${t}] must be an integer id in [0, ${ranker.tableRows[t]})`);
+      }
+      row[ranker.dense + t] = id;
+    });
+    return row;
+  });
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -83,11 +119,28 @@ function discardThenClose(req: http.IncomingMessage): void {
   req.resume();
 }
 
-export function createServer(batcher: Batcher, features: number): http.Server {
+
+export interface Ranking {
+  ranker: Ranker;
+  batcher: Batcher;
+}
+
+async function rank(req: http.IncomingMessage, ranking: Ranking | undefined) {
+  if (ranking === undefined) throw new HttpError(404, 'no ranking model loaded (set QGEMM_RECSYS_MODEL)');
+  if (req.method !== 'POST') throw new HttpError(405, 'use POST');
+  const rows = parseRank(await readBody(req), ranking.ranker);
+  const scores = (await Promise.all(rows.map((r) => ranking.batcher.submit(r)))).map((s) => s[0]);
+  if (!scores.every(Number.isFinite)) throw new HttpError(422, "the model's score for a candidate is not finite");
+  const order = scores.map((_, k) => k).sort((a, b) => scores[b] - scores[a]);
+  return { scores, order };
+}
+
+export function createServer(batcher: Batcher, features: number, ranking?: Ranking): http.Server {
   return http.createServer((req, res) => {
     void (async () => {
       try {
         if (req.method === 'GET' && req.url === '/healthz') return send(res, 200, { ok: true });
+        if (req.url === '/rank') return send(res, 200, await rank(req, ranking));
         if (req.url !== '/predict') throw new HttpError(404, 'not found');
         if (req.method !== 'POST') throw new HttpError(405, 'use POST');
         const row = parseInput(await readBody(req), features);

@@ -2,6 +2,8 @@
  * A batched int8 inference server:
  *   node --import tsx examples/server/main.ts [--port 8080] [--max-batch 64] [--max-wait-ms 2]
  *   curl -s localhost:8080/predict -d '{"input": [...784 numbers...]}'
+ * With QGEMM_RECSYS_MODEL=DIR (saved by `npm run demo:recsys -- --save DIR`) it also ranks:
+ *   curl -s localhost:8080/rank -d '{"dense": [...13 numbers...], "candidates": [[...one id per table...], ...]}'
  * SIGINT / SIGTERM stop accepting, answer what is queued, then exit; connections still open
  * after --drain-ms (default 10000) are closed. A second signal exits at once.
  */
@@ -10,12 +12,15 @@ import type { AddressInfo } from 'node:net';
 import { Batcher } from './batcher';
 import { createServer } from './http';
 import { loadMlp } from './model';
+import { loadRanker } from './ranking';
 
 export interface ServerOptions {
   port?: number;
   host?: string;
   maxBatch?: number;
   maxWaitMs?: number;
+  /** Candidates a ranking batch holds at most. */
+  maxRankBatch?: number;
   /** close() waits this long for open requests, then closes their connections (a stalled client cannot hold the exit). */
   drainMs?: number;
 }
@@ -26,7 +31,12 @@ export async function startServer(options: ServerOptions = {}) {
     maxBatch: options.maxBatch ?? 64,
     maxWaitMs: options.maxWaitMs ?? 2,
   });
-  const server = createServer(batcher, model.inFeatures);
+  const ranker = loadRanker();
+  const rankBatcher = ranker && new Batcher((x, rows) => ranker.score(x, rows), ranker.width, 1, {
+    maxBatch: options.maxRankBatch ?? 1024,
+    maxWaitMs: options.maxWaitMs ?? 2,
+  });
+  const server = createServer(batcher, model.inFeatures, ranker && rankBatcher && { ranker, batcher: rankBatcher });
   await new Promise<void>((resolve) => server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', resolve));
   const close = async () => {
     const deadline = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 10_000);
@@ -36,6 +46,7 @@ export async function startServer(options: ServerOptions = {}) {
     });
     clearTimeout(deadline);
     await batcher.drain();
+    await rankBatcher?.drain();
     model.dispose();
   };
   return { port: (server.address() as AddressInfo).port, close };

@@ -1,0 +1,43 @@
+// The bag lookup with 16-lane AVX-512 vectors (bag_kernel.h).
+// GCC 12 warns that the unmasked intrinsics' _mm512_undefined_* operands are
+// uninitialized (GCC bug 105593): a false positive, silenced for this file.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "embedding/bag_kernel.h"
+
+namespace qgemm {
+namespace {
+
+struct Avx512Vec {
+  using T = __m512;
+  static constexpr int kLanes = 16;
+  static T zero() { return _mm512_setzero_ps(); }
+  static T set1(float x) { return _mm512_set1_ps(x); }
+  static T load_f32(const float* p) { return _mm512_loadu_ps(p); }
+  static T load_u8(const uint8_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
+  static T load_u4(const uint8_t* row, int64_t c) {  // c is a multiple of 16: 8 whole bytes
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + (c >> 1)));
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    const __m128i lo = _mm_and_si128(b, mask), hi = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)));
+  }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static T max_new(T x, T cur) { return _mm512_max_ps(x, cur); }
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+};
+
+}  // namespace
+
+namespace bag_detail {
+void bag_range_avx512(const BagJob& j, int64_t b0, int64_t b1) { bag_range<Avx512Vec, 8>(j, b0, b1); }
+}  // namespace bag_detail
+}  // namespace qgemm

@@ -1,0 +1,180 @@
+// The bag lookup, written once over a vector type V and compiled per ISA
+// (bag.cc: scalar; bag_avx2.cc, bag_avx512.cc with their own flags). Every
+// output element sees the same float operations in the same order whatever
+// V is (fma, add, max; the row tail uses the scalar type), so the results
+// are identical on every ISA. Internal linkage (an anonymous namespace): the
+// copies compiled with different flags must never be merged by the linker.
+#pragma once
+
+#include <cmath>
+#include <cstring>
+
+#include "embedding/embedding.h"
+#include "embedding/half.h"
+
+namespace qgemm {
+namespace bag_detail {
+
+// One validated lookup, shared by the ISA entry points.
+struct BagJob {
+  const uint8_t* table;
+  int64_t row_bytes, dim;
+  TableFormat format;
+  IndexArray ids;
+  const int64_t* bounds;  // bags + 1 validated offsets
+  const float* weights;
+  Pooling pooling;
+  int64_t padding_idx;
+  float* out;
+};
+
+using BagRangeFn = void (*)(const BagJob& job, int64_t b0, int64_t b1);
+
+}  // namespace bag_detail
+
+namespace {
+
+struct ScalarVec {
+  using T = float;
+  static constexpr int kLanes = 1;
+  static T zero() { return 0.0f; }
+  static T set1(float x) { return x; }
+  static T load_f32(const float* p) { return *p; }
+  static T load_u8(const uint8_t* p) { return static_cast<float>(*p); }
+  // Column c of a 4-bit row (two codes a byte, even column low).
+  static T load_u4(const uint8_t* row, int64_t c) { return static_cast<float>((row[c >> 1] >> ((c & 1) * 4)) & 0xF); }
+  static T add(T a, T b) { return a + b; }
+  static T fma(T a, T b, T c) { return std::fma(a, b, c); }
+  static T max_new(T x, T cur) { return x > cur ? x : cur; }  // PyTorch: replace only when strictly greater
+  static void store(float* p, T v) { *p = v; }
+};
+
+// Rows are read at random: asking for the row kPrefetchAhead ids ahead keeps
+// that many misses in flight instead of one (every id was validated).
+constexpr int64_t kPrefetchAhead = 32;
+
+inline void prefetch_row(const bag_detail::BagJob& j, int64_t id) {
+  const uint8_t* row = j.table + id * j.row_bytes;
+  for (int64_t b = 0; b < j.row_bytes; b += 64) __builtin_prefetch(row + b);
+  __builtin_prefetch(row + j.row_bytes - 1);
+}
+
+// Columns [c, c + K * kLanes) of one bag, accumulated in registers.
+template <typename V, int K, TableFormat F, bool kMax>
+void bag_columns(const bag_detail::BagJob& j, int64_t begin, int64_t end, int64_t c, float* out) {
+  using T = typename V::T;
+  constexpr int L = V::kLanes;
+  T acc[K];
+  for (int k = 0; k < K; ++k) acc[k] = V::zero();
+  bool first = true;
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t id = j.ids.at(i);
+    if (c == 0 && i + kPrefetchAhead < j.ids.length) prefetch_row(j, j.ids.at(i + kPrefetchAhead));
+    if (id == j.padding_idx) continue;
+    const uint8_t* row = j.table + id * j.row_bytes;
+    const float w = j.weights != nullptr ? j.weights[i] : 1.0f;
+    if constexpr (F == TableFormat::kFloat32) {
+      const float* r = reinterpret_cast<const float*>(row) + c;
+      const T vw = V::set1(w);
+      for (int k = 0; k < K; ++k) {
+        const T x = V::load_f32(r + k * L);
+        if constexpr (kMax) {
+          acc[k] = first ? x : V::max_new(x, acc[k]);
+        } else {
+          acc[k] = V::fma(vw, x, acc[k]);
+        }
+      }
+    } else {
+      float scale, bias;
+      if constexpr (F == TableFormat::kRowwise8) {
+        std::memcpy(&scale, row + j.dim, 4);
+        std::memcpy(&bias, row + j.dim + 4, 4);
+      } else {
+        uint16_t hs, hb;
+        const int64_t bytes = (j.dim + 1) / 2;
+        std::memcpy(&hs, row + bytes, 2);
+        std::memcpy(&hb, row + bytes + 2, 2);
+        scale = half_to_float(hs);
+        bias = half_to_float(hb);
+      }
+      const T vs = V::set1(w * scale), vb = V::set1(w * bias);
+      for (int k = 0; k < K; ++k) {
+        const int64_t col = c + k * L;
+        T q;
+        if constexpr (F == TableFormat::kRowwise8) {
+          q = V::load_u8(row + col);
+        } else {
+          q = V::load_u4(row, col);
+        }
+        if constexpr (kMax) {
+          const T x = V::fma(vs, q, V::add(V::zero(), vb));  // the row's value, as a one-row sum
+          acc[k] = first ? x : V::max_new(x, acc[k]);
+        } else {
+          acc[k] = V::fma(vs, q, V::add(acc[k], vb));
+        }
+      }
+    }
+    first = false;
+  }
+  for (int k = 0; k < K; ++k) V::store(out + c + k * L, acc[k]);
+}
+
+// Bags [b0, b1): columns in blocks of K vectors, then single vectors, then
+// scalar columns; mean pooling scales the sums last.
+template <typename V, int K, TableFormat F, bool kMax>
+void bag_range_of(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
+  constexpr int64_t L = V::kLanes;
+  for (int64_t b = b0; b < b1; ++b) {
+    const int64_t begin = j.bounds[b], end = j.bounds[b + 1];
+    float* out = j.out + b * j.dim;
+    int64_t c = 0;
+    // As few passes over the bag's rows as the registers allow.
+    for (; c + K * L <= j.dim; c += K * L) bag_columns<V, K, F, kMax>(j, begin, end, c, out);
+    if constexpr (K > 4) {
+      if (c + 4 * L <= j.dim) {
+        bag_columns<V, 4, F, kMax>(j, begin, end, c, out);
+        c += 4 * L;
+      }
+    }
+    if constexpr (K > 2) {
+      if (c + 2 * L <= j.dim) {
+        bag_columns<V, 2, F, kMax>(j, begin, end, c, out);
+        c += 2 * L;
+      }
+    }
+    for (; c + L <= j.dim; c += L) bag_columns<V, 1, F, kMax>(j, begin, end, c, out);
+    for (; c < j.dim; ++c) bag_columns<ScalarVec, 1, F, kMax>(j, begin, end, c, out);
+    if (j.pooling != Pooling::kMean) continue;
+    int64_t n = 0;
+    for (int64_t i = begin; i < end; ++i) n += j.ids.at(i) != j.padding_idx;
+    if (n == 0) continue;
+    if (j.format == TableFormat::kFloat32) {
+      const float d = static_cast<float>(n);  // torch divides by the bag size
+      for (int64_t k = 0; k < j.dim; ++k) out[k] = out[k] / d;
+    } else {
+      const float r = 1.0f / static_cast<float>(n);  // FBGEMM's normalize_by_lengths
+      for (int64_t k = 0; k < j.dim; ++k) out[k] = out[k] * r;
+    }
+  }
+}
+
+template <typename V, int K, TableFormat F>
+void bag_range_format(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
+  if (j.pooling == Pooling::kMax) {
+    bag_range_of<V, K, F, true>(j, b0, b1);
+  } else {
+    bag_range_of<V, K, F, false>(j, b0, b1);
+  }
+}
+
+template <typename V, int K>
+void bag_range(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
+  switch (j.format) {
+    case TableFormat::kFloat32: return bag_range_format<V, K, TableFormat::kFloat32>(j, b0, b1);
+    case TableFormat::kRowwise8: return bag_range_format<V, K, TableFormat::kRowwise8>(j, b0, b1);
+    case TableFormat::kRowwise4: return bag_range_format<V, K, TableFormat::kRowwise4>(j, b0, b1);
+  }
+}
+
+}  // namespace
+}  // namespace qgemm
