@@ -18,7 +18,7 @@
  *     values (default 4096, bitsandbytes' min_8bit_size) keep 32-bit state
  *     and take exactly Adam's step.
  * State: 2 bytes per value plus 8 bytes per block, against Adam's 8 per value.
- * Native (scalar and AVX2, identical results), blocks split over the pool.
+ * Native (scalar, AVX2 and AVX-512, identical results), blocks split over the pool.
  */
 import { checkNumber } from '../options';
 import type { Param } from './module';

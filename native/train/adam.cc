@@ -13,6 +13,7 @@ namespace adam_detail {
 
 #ifdef QGEMM_X86_KERNELS
 const Ops& avx2_ops();
+const Ops& avx512_ops();
 #endif
 
 namespace {
@@ -45,7 +46,9 @@ const Ops& scalar_ops() {
   return ops;
 }
 
-const Ops& active_ops() { return ops_for_active_isa(scalar_ops(), QGEMM_AVX2_OPS(avx2_ops)); }
+const Ops& active_ops() {
+  return ops_for_active_isa(scalar_ops(), QGEMM_AVX2_OPS(avx2_ops), QGEMM_AVX512_OPS(avx512_ops));
+}
 
 }  // namespace adam_detail
 

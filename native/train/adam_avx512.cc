@@ -1,0 +1,188 @@
+// AVX-512 forms of the Adam steps, bit-identical to the scalar code (same
+// float64 or float32 operations lane by lane, in the same order, correctly
+// rounded vsqrt/vdiv), 16 float32 lanes.
+//
+// The 8-bit step has no gathers: a code byte's value is looked up among the
+// 256 values with in-register permutes (vpermt2ps over 32-value pairs, then
+// blends on the index's high bits), and the nearest code is an 8-level binary
+// search over the 255 midpoints whose level-L table (2^L midpoints) is again
+// looked up by permutes. Both give exactly what the scalar code gives:
+// values[q], and #{ j < 255 : x > mids[j] } (NaN compares false: 0).
+#include <immintrin.h>
+
+// GCC 12's AVX-512 headers start many intrinsics from _mm512_undefined_*()
+// and then warn that it may be uninitialized (GCC bug 105593).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <cmath>
+
+#include "train/adam.h"
+#include "train/dynamic_code.h"
+
+namespace qgemm {
+namespace adam_detail {
+
+namespace {
+
+void adam_avx512(float* p, const float* grad, float* m, float* v, int64_t n, const AdamParams& a) {
+  const __m512d b1 = _mm512_set1_pd(a.beta1), b2 = _mm512_set1_pd(a.beta2);
+  const __m512d omb1 = _mm512_set1_pd(a.one_minus_beta1), omb2 = _mm512_set1_pd(a.one_minus_beta2);
+  const __m512d wd = _mm512_set1_pd(a.weight_decay), eps = _mm512_set1_pd(a.eps);
+  const __m512d step = _mm512_set1_pd(a.step_size), c2 = _mm512_set1_pd(a.c2);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d pd = _mm512_cvtps_pd(_mm256_loadu_ps(p + i));
+    const __m512d g = _mm512_add_pd(_mm512_cvtps_pd(_mm256_loadu_ps(grad + i)), _mm512_mul_pd(wd, pd));
+    const __m512d mi = _mm512_add_pd(_mm512_mul_pd(b1, _mm512_cvtps_pd(_mm256_loadu_ps(m + i))), _mm512_mul_pd(omb1, g));
+    const __m512d vi = _mm512_add_pd(_mm512_mul_pd(b2, _mm512_cvtps_pd(_mm256_loadu_ps(v + i))),
+                                     _mm512_mul_pd(_mm512_mul_pd(omb2, g), g));
+    _mm256_storeu_ps(m + i, _mm512_cvtpd_ps(mi));
+    _mm256_storeu_ps(v + i, _mm512_cvtpd_ps(vi));
+    const __m512d denom = _mm512_add_pd(_mm512_div_pd(_mm512_sqrt_pd(vi), c2), eps);
+    _mm256_storeu_ps(p + i, _mm512_cvtpd_ps(_mm512_sub_pd(pd, _mm512_div_pd(_mm512_mul_pd(step, mi), denom))));
+  }
+  scalar_ops().adam(p + i, grad + i, m + i, v + i, n - i, a);
+}
+
+// One code's tables in the order the permutes read them.
+struct PermuteCode {
+  alignas(64) float values[256];
+  // level[L] holds mids[j * 2s + s - 1] for s = 128 >> L, j < 2^L (the
+  // midpoint a search that has fixed the index's top L bits compares with).
+  alignas(64) float level[8][128];
+};
+
+PermuteCode make_permute_code(const DynamicCode& c) {
+  PermuteCode t{};
+  for (int k = 0; k < 256; ++k) t.values[k] = c.values[k];
+  for (int L = 0; L < 8; ++L) {
+    const int s = 128 >> L;
+    for (int j = 0; j < (1 << L); ++j) t.level[L][j] = c.mids[j * 2 * s + s - 1];
+  }
+  return t;
+}
+
+const PermuteCode& permute_code(bool is_signed) {
+  static const PermuteCode kSigned = make_permute_code(dynamic_code(true));
+  static const PermuteCode kUnsigned = make_permute_code(dynamic_code(false));
+  return is_signed ? kSigned : kUnsigned;
+}
+
+// table[idx] for idx < 32 << kLog2Pairs: one vpermt2ps per 32 entries, then
+// blends on bits 5, 6, 7 of idx (written out as recursion so that nothing
+// is left to a loop the compiler might keep, with its values on the stack).
+template <int kLog2Pairs>
+inline __m512 lookup(const float* table, __m512i idx) {
+  if constexpr (kLog2Pairs == 0) {
+    return _mm512_permutex2var_ps(_mm512_load_ps(table), idx, _mm512_load_ps(table + 16));
+  } else {
+    constexpr int kHalf = 16 << kLog2Pairs;  // entries in each half
+    const __m512 lo = lookup<kLog2Pairs - 1>(table, idx), hi = lookup<kLog2Pairs - 1>(table + kHalf, idx);
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(idx, _mm512_set1_epi32(kHalf)), lo, hi);
+  }
+}
+
+inline __m512 code_values(const PermuteCode& c, const uint8_t* q) {
+  const __m512i idx = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+  return lookup<3>(c.values, idx);
+}
+
+// One level of the search: index bit `s` set where x > level[L][idx / 2s].
+template <int L>
+inline __m512i search_level(const PermuteCode& c, __m512 x, __m512i idx) {
+  constexpr int s = 128 >> L;
+  const __m512i j = _mm512_srli_epi32(idx, 8 - L);
+  __m512 mid;
+  if constexpr (L == 0) {
+    mid = _mm512_set1_ps(c.level[0][0]);
+  } else if constexpr (L <= 4) {
+    mid = _mm512_permutexvar_ps(j, _mm512_load_ps(c.level[L]));
+  } else {
+    mid = lookup<L - 5>(c.level[L], j);
+  }
+  return _mm512_mask_or_epi32(idx, _mm512_cmp_ps_mask(x, mid, _CMP_GT_OQ), idx, _mm512_set1_epi32(s));
+}
+
+// DynamicCode::nearest for 16 lanes (with second_moment_index's floor of 1
+// for positive values when `positive_floor`); stores 16 indices.
+inline void nearest16(const PermuteCode& c, __m512 x, bool positive_floor, uint8_t* out) {
+  __m512i idx = _mm512_setzero_si512();
+  idx = search_level<0>(c, x, idx);
+  idx = search_level<1>(c, x, idx);
+  idx = search_level<2>(c, x, idx);
+  idx = search_level<3>(c, x, idx);
+  idx = search_level<4>(c, x, idx);
+  idx = search_level<5>(c, x, idx);
+  idx = search_level<6>(c, x, idx);
+  idx = search_level<7>(c, x, idx);
+  if (positive_floor) {
+    const __mmask16 zero_positive =
+        _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ) & _mm512_cmpeq_epi32_mask(idx, _mm512_setzero_si512());
+    idx = _mm512_mask_mov_epi32(idx, zero_positive, _mm512_set1_epi32(1));
+  }
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_cvtepi32_epi8(idx));
+}
+
+// saturate(): max_ps / min_ps return their second operand when it is NaN.
+inline __m512 saturate_ps(__m512 x) {
+  const __m512 hi = _mm512_set1_ps(3.40282347e38f);
+  return _mm512_min_ps(hi, _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), hi), x));
+}
+
+float max_lane(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  float r = lanes[0];
+  for (int k = 1; k < 16; ++k) r = lanes[k] > r ? lanes[k] : r;
+  return r;
+}
+
+void adam8bit_block_avx512(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
+                           const Adam8bitParams& a) {
+  const PermuteCode& cm = permute_code(true);
+  const PermuteCode& cv = permute_code(false);
+  alignas(64) float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
+  const float am = *absm, av = *absv;
+  const __m512 vam = _mm512_set1_ps(am), vav = _mm512_set1_ps(av);
+  const __m512 b1 = _mm512_set1_ps(a.beta1), b2 = _mm512_set1_ps(a.beta2);
+  const __m512 omb1 = _mm512_set1_ps(a.one_minus_beta1), omb2 = _mm512_set1_ps(a.one_minus_beta2);
+  const __m512 wd = _mm512_set1_ps(a.weight_decay), eps = _mm512_set1_ps(a.eps);
+  const __m512 step = _mm512_set1_ps(a.step_size), c2 = _mm512_set1_ps(a.c2);
+  __m512 vnam = _mm512_setzero_ps(), vnav = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 pv = _mm512_loadu_ps(p + i);
+    const __m512 g = _mm512_add_ps(_mm512_loadu_ps(grad + i), _mm512_mul_ps(wd, pv));
+    const __m512 mi = saturate_ps(
+        _mm512_add_ps(_mm512_mul_ps(b1, _mm512_mul_ps(code_values(cm, qm + i), vam)), _mm512_mul_ps(omb1, g)));
+    const __m512 vi = saturate_ps(_mm512_add_ps(_mm512_mul_ps(b2, _mm512_mul_ps(code_values(cv, qv + i), vav)),
+                                                _mm512_mul_ps(_mm512_mul_ps(omb2, g), g)));
+    const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), c2), eps);
+    _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_div_ps(_mm512_mul_ps(step, mi), denom)));
+    _mm512_store_ps(tm + i, mi);
+    _mm512_store_ps(tv + i, vi);
+    vnam = _mm512_max_ps(_mm512_abs_ps(mi), vnam);  // NaN lanes keep the old maximum, as the scalar `>`
+    vnav = _mm512_max_ps(vi, vnav);
+  }
+  float new_am = max_lane(vnam), new_av = max_lane(vnav);
+  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av);
+  *absm = new_am;
+  *absv = new_av;
+  const __m512 vm = _mm512_set1_ps(new_am), vv = _mm512_set1_ps(new_av);
+  i = 0;
+  for (; i + 16 <= n; i += 16) {
+    nearest16(cm, new_am > 0.0f ? _mm512_div_ps(_mm512_load_ps(tm + i), vm) : _mm512_setzero_ps(), false, qm + i);
+    nearest16(cv, new_av > 0.0f ? _mm512_div_ps(_mm512_load_ps(tv + i), vv) : _mm512_setzero_ps(), true, qv + i);
+  }
+  adam8bit_quantize(tm, tv, new_am, new_av, i, n, qm, qv);
+}
+
+}  // namespace
+
+const Ops& avx512_ops() {
+  static const Ops ops{adam_avx512, adam8bit_block_avx512};
+  return ops;
+}
+
+}  // namespace adam_detail
+}  // namespace qgemm
