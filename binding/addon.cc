@@ -55,6 +55,7 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
                              InstanceMethod<&QgemmAddon::onednn_prepare>("onednnPrepare"),
                              InstanceMethod<&QgemmAddon::onednn_run_prepared>("onednnRunPrepared"),
                              InstanceMethod<&QgemmAddon::read_bandwidth>("readBandwidth"),
+                             InstanceMethod<&QgemmAddon::random_row_bandwidth>("randomRowBandwidth"),
                              InstanceMethod<&QgemmAddon::data_address>("dataAddress"),
                              InstanceMethod<&QgemmAddon::external_memory>("externalMemory"),
                              InstanceValue("PackedWeights", packed_weights_.Value()),
@@ -282,6 +283,22 @@ class QgemmAddon : public Napi::Addon<QgemmAddon> {
     if (megabytes < 1 || megabytes > 4096) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "megabytes must be in 1..4096");
     const double bps = qgemm::read_bytes_per_second(static_cast<int>(threads), static_cast<size_t>(megabytes) << 20);
     if (bps <= 0) throw_range_error(info.Env(), "ERR_QGEMM_OUT_OF_MEMORY", "cannot allocate the buffer to read");
+    return Napi::Number::New(info.Env(), bps);
+  }
+
+  // randomRowBandwidth(threads, megabytes, rowBytes) -> row bytes per second reading random rows.
+  Napi::Value random_row_bandwidth(const Napi::CallbackInfo& info) {
+    const int64_t threads = arg_size(info, 0, "threads");
+    const int64_t megabytes = arg_size(info, 1, "megabytes");
+    const int64_t row_bytes = arg_size(info, 2, "rowBytes");
+    if (threads < 1 || threads > 256) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "threads must be in 1..256");
+    if (megabytes < 1 || megabytes > 4096) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "megabytes must be in 1..4096");
+    if (row_bytes < 1 || row_bytes > (int64_t{1} << 20) || (row_bytes << 10) > (megabytes << 20)) {
+      throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "rowBytes must be in 1..1048576 and at most 1/1024 of the table");
+    }
+    const double bps = qgemm::random_row_bytes_per_second(static_cast<int>(threads), static_cast<size_t>(megabytes) << 20,
+                                                          static_cast<size_t>(row_bytes));
+    if (bps <= 0) throw_range_error(info.Env(), "ERR_QGEMM_OUT_OF_MEMORY", "cannot allocate the table to read");
     return Napi::Number::New(info.Env(), bps);
   }
 

@@ -18,7 +18,7 @@ export const {
   embeddingBagBackward, embeddingTable, encodeIdx, encodeNpy, epochSteps, fakeQuantize,
   fakeQuantizeBackward, fakeQuantizeRows, gatherBatch, info, kaimingUniform, kmeansQuantize,
   linearBiasUniform, listProbes, loadOnnx, logCodebook, logQuantize, lsqBackward, matmul,
-  matmulAsync, matmulInteger, maxAbsError, meanAbsError, measureProbe, measureReadBandwidth, mse,
+  matmulAsync, matmulInteger, maxAbsError, meanAbsError, measureProbe, measureRandomRowBandwidth, measureReadBandwidth, mse,
   packWeights, packWeightsAsync, parseIdx, parseNpy, qlinearMatmul, quantizeColumnBlocks,
   quantizeColumns, quantizeDynamic, quantizeLinear, quantizeOnnx, quantizeRows, quantizeRowsColumns,
   quantizeStatic, quantizeTable, quantizeWeights, quantizedMatmul, readCalibrationData, readIdx,

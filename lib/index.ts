@@ -9,7 +9,7 @@ export { tensor, zeros, checkTensor, DTYPES } from './tensor';
 export type { DType, Tensor, DataTypeMap, TypedData } from './tensor';
 export { info, setNumThreads, setMaxIsa, ISAS } from './info';
 export type { Info, Isa, KernelStatus } from './info';
-export { listProbes, measureProbe, measureReadBandwidth } from './probes';
+export { listProbes, measureProbe, measureRandomRowBandwidth, measureReadBandwidth } from './probes';
 export type { ProbeInfo } from './probes';
 export type { ErrorCode, QgemmError } from './errors';
 export { matmulAsync, packWeightsAsync } from './async';

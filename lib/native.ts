@@ -171,6 +171,7 @@ export interface NativeAddon {
   onednnPrepare(b: Int8Array | Float32Array, m: number, n: number, k: number, aType: number, transposeB: boolean, allowInexact: boolean): object;
   onednnRunPrepared(handle: object, a: ArrayBufferView, c: ArrayBufferView): void;
   readBandwidth(threads: number, megabytes: number): number;
+  randomRowBandwidth(threads: number, megabytes: number, rowBytes: number): number;
   /** The address of a TypedArray's first byte (to compare views of SharedArrayBuffers that share memory). */
   dataAddress(view: ArrayBufferView): number;
   /** Bytes of native memory reported to V8 by this isolate's objects (packed weights, oneDNN handles). */

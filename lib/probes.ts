@@ -41,3 +41,23 @@ export function measureReadBandwidth(threads = 1, megabytes = 256): number {
   }
   return native().readBandwidth(threads, megabytes) / 1e9;
 }
+
+/**
+ * GB/s of row bytes reading uniformly random rows of `rowBytes` (laid out as an
+ * embedding table's, rows at k * rowBytes) from a `megabytes` table with
+ * `threads` threads: one load per cache line of each row, prefetched 8..64
+ * rows ahead (the best distance), best of 5. The limit of a lookup of random
+ * rows: a row of 36 or 72 bytes costs one or two whole cache lines and a miss
+ * in flight, which the sequential bandwidth does not show.
+ */
+export function measureRandomRowBandwidth(rowBytes: number, threads = 1, megabytes = 256): number {
+  checkThreads(threads);
+  if (!Number.isInteger(megabytes) || megabytes < 1 || megabytes > 4096) {
+    throw rangeError('ERR_QGEMM_OPTION', `megabytes must be an integer in 1..4096, got ${megabytes}`);
+  }
+  if (typeof rowBytes !== 'number') throw typeError('ERR_QGEMM_ARG_TYPE', 'rowBytes must be a number');
+  if (!Number.isInteger(rowBytes) || rowBytes < 1 || rowBytes * 1024 > megabytes * 2 ** 20) {
+    throw rangeError('ERR_QGEMM_OPTION', `rowBytes must be an integer from 1 to 1/1024 of the table, got ${rowBytes}`);
+  }
+  return native().randomRowBandwidth(threads, megabytes, rowBytes) / 1e9;
+}

@@ -171,6 +171,53 @@ double read_bytes_per_second(int threads, size_t bytes, int repeats) {
   return best;
 }
 
+namespace {
+
+// Touches rows ids[0..n) of a table (one load per 64-byte line the row
+// spans, its last byte included), asking for row ids[i + ahead] first.
+uint64_t read_rows(const uint8_t* table, size_t row_bytes, const uint32_t* ids, size_t n, size_t ahead) {
+  uint64_t acc = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + ahead < n) {
+      const uint8_t* next = table + static_cast<size_t>(ids[i + ahead]) * row_bytes;
+      for (size_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(next + b);
+      __builtin_prefetch(next + row_bytes - 1);
+    }
+    const uint8_t* row = table + static_cast<size_t>(ids[i]) * row_bytes;
+    for (size_t b = 0; b < row_bytes; b += 64) acc += row[b];
+    acc += row[row_bytes - 1];
+  }
+  return acc;
+}
+
+}  // namespace
+
+double random_row_bytes_per_second(int threads, size_t bytes, size_t row_bytes, int repeats) {
+  const size_t rows = bytes / row_bytes;
+  AlignedBuffer buffer(rows * row_bytes);
+  if (rows == 0 || buffer.data() == nullptr) return 0;
+  uint8_t* table = buffer.data();
+  for (size_t i = 0; i < rows * row_bytes; i += 4096) table[i] = static_cast<uint8_t>(i >> 12);
+  constexpr size_t kReads = size_t{1} << 18;  // per thread, far more rows than the caches hold
+  std::vector<uint32_t> ids(kReads * threads);
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (uint32_t& id : ids) {  // xorshift64: uniformly random rows, no reuse to speak of
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    id = static_cast<uint32_t>(x % rows);
+  }
+  double best = 0;
+  // The prefetch distance that serves this machine best is part of the limit.
+  for (const size_t ahead : {8, 16, 32, 64}) {
+    for (int r = 0; r < repeats; ++r) {
+      const double dt = timed_on_threads(threads, [&](int t) {
+        sink += static_cast<int64_t>(read_rows(table, row_bytes, ids.data() + t * kReads, kReads, ahead));
+      });
+      best = std::max(best, static_cast<double>(kReads * threads * row_bytes) / dt);
+    }
+  }
+  return best;
+}
+
 // The portable floor: one int32 multiply-add chain per lane of 8 independent chains.
 namespace {
 int64_t scalar_madd(int64_t iterations) {

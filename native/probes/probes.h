@@ -40,4 +40,12 @@ double probe_ops_per_second(const Probe& probe, int threads, double seconds = 0.
 // threads, each its own slice; best of `repeats`; bytes per second.
 double read_bytes_per_second(int threads, size_t bytes, int repeats = 5);
 
+// Reads uniformly random rows of `row_bytes` from a `bytes` table (rows at
+// k * row_bytes, as an embedding table lays them out) on `threads` threads,
+// one load per cache line of a row, prefetching 8..64 rows ahead (the best);
+// best of `repeats`; row bytes per second. The limit of a lookup of random
+// rows, which small rows cannot take from the sequential bandwidth: each
+// costs whole cache lines and a miss in flight.
+double random_row_bytes_per_second(int threads, size_t bytes, size_t row_bytes, int repeats = 5);
+
 }  // namespace qgemm
