@@ -48,6 +48,7 @@ void detect(CpuFeatures* f) {
   if (!__get_cpuid(1, &a, &b, &c, &d)) return;
   const bool osxsave = (c >> 27) & 1;
   const bool fma = (c >> 12) & 1;
+  const bool f16c = (c >> 29) & 1;
   if (!osxsave) return;
   const unsigned long long xcr0 = read_xcr0();
   const bool ymm_state = (xcr0 & 0x6) == 0x6;
@@ -64,7 +65,8 @@ void detect(CpuFeatures* f) {
   const bool avxvnni = (a >> 4) & 1;
 
   f->avx2 = avx2 && fma && ymm_state;
-  f->avx512 = f->avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl;
+  // F16C too (every AVX-512 CPU has it; the AVX-512 files may use it).
+  f->avx512 = f->avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl && f16c;
   f->avx512_vnni = f->avx512 && avx512vnni;
   f->avx_vnni = f->avx2 && avxvnni;
   f->amx_int8 = amx_tile && amx_int8 && tile_state;

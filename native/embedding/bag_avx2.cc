@@ -30,6 +30,7 @@ struct Avx2Vec {
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static T max_new(T x, T cur) { return _mm256_max_ps(x, cur); }  // x > cur ? x : cur, per lane
   static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static void load_halves(const uint8_t* p, float* scale, float* bias) { ScalarVec::load_halves(p, scale, bias); }
 };
 
 }  // namespace

@@ -33,6 +33,14 @@ struct Avx512Vec {
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static T max_new(T x, T cur) { return _mm512_max_ps(x, cur); }
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  // F16C (every AVX-512 CPU has it): one exact conversion for both halves.
+  static void load_halves(const uint8_t* p, float* scale, float* bias) {
+    int32_t two;
+    std::memcpy(&two, p, 4);
+    const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128(two));
+    *scale = _mm_cvtss_f32(f);
+    *bias = _mm_cvtss_f32(_mm_movehdup_ps(f));
+  }
 };
 
 }  // namespace

@@ -47,6 +47,13 @@ struct ScalarVec {
   static T fma(T a, T b, T c) { return std::fma(a, b, c); }
   static T max_new(T x, T cur) { return x > cur ? x : cur; }  // PyTorch: replace only when strictly greater
   static void store(float* p, T v) { *p = v; }
+  // A 4-bit row's fp16 scale and bias (exact conversions).
+  static void load_halves(const uint8_t* p, float* scale, float* bias) {
+    uint16_t h[2];
+    std::memcpy(h, p, 4);
+    *scale = half_to_float(h[0]);
+    *bias = half_to_float(h[1]);
+  }
 };
 
 // Rows are read at random: asking for the row kPrefetchAhead ids ahead keeps
@@ -90,12 +97,7 @@ void bag_columns(const bag_detail::BagJob& j, int64_t begin, int64_t end, int64_
         std::memcpy(&scale, row + j.dim, 4);
         std::memcpy(&bias, row + j.dim + 4, 4);
       } else {
-        uint16_t hs, hb;
-        const int64_t bytes = (j.dim + 1) / 2;
-        std::memcpy(&hs, row + bytes, 2);
-        std::memcpy(&hb, row + bytes + 2, 2);
-        scale = half_to_float(hs);
-        bias = half_to_float(hb);
+        V::load_halves(row + (j.dim + 1) / 2, &scale, &bias);
       }
       const T vs = V::set1(w * scale), vb = V::set1(w * bias);
       for (int k = 0; k < K; ++k) {

@@ -8,11 +8,13 @@
 // search over the 255 midpoints whose level-L table (2^L midpoints) is again
 // looked up by permutes. Both give exactly what the scalar code gives:
 // values[q], and #{ j < 255 : x > mids[j] } (NaN compares false: 0).
-#include <immintrin.h>
-
-// GCC 12's AVX-512 headers start many intrinsics from _mm512_undefined_*()
-// and then warn that it may be uninitialized (GCC bug 105593).
+// GCC 12 warns that the unmasked intrinsics' _mm512_undefined_* operands are
+// uninitialized (GCC bug 105593): a false positive, silenced for this file.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
 
 #include <cmath>
 
