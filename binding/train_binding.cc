@@ -331,14 +331,22 @@ Napi::Value adam_step(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (p, grad, qm, qv, absm, absv, params: Float32Array [beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2])
+// The state code argument at `index`: 0 the dynamic tree codes, 1 float8.
+qgemm::StateCode state_code(const Napi::CallbackInfo& info, size_t index) {
+  const int64_t code = arg_size(info, index, "code");
+  if (code > 1) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "code must be 0 (tree) or 1 (float8)");
+  return static_cast<qgemm::StateCode>(code);
+}
+
+// (p, grad, qm, qv, absm, absv, params: Float32Array [beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2], code)
 Napi::Value adam8bit_step(const Napi::CallbackInfo& info) {
   const int64_t n = f32_length(info, 0, "p");
   const int64_t blocks = (n + qgemm::kAdam8bitBlock - 1) / qgemm::kAdam8bitBlock;
   const float* k = f32(info, 6, "params", 8);
   const qgemm::Adam8bitParams a{k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]};
+  const qgemm::StateCode code = state_code(info, 7);
   qgemm::adam8bit_step(f32(info, 0, "p", n), f32(info, 1, "grad", n), u8(info, 2, "qm", n), u8(info, 3, "qv", n),
-                       f32(info, 4, "absm", blocks), f32(info, 5, "absv", blocks), n, a);
+                       f32(info, 4, "absm", blocks), f32(info, 5, "absv", blocks), n, a, code);
   return info.Env().Undefined();
 }
 
@@ -350,22 +358,35 @@ Napi::Value dynamic_code(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// (x, block, signed, q, absmax)
+// (x, block, signed, q, absmax, code)
 Napi::Value blockwise_quantize(const Napi::CallbackInfo& info) {
   const int64_t n = f32_length(info, 0, "x"), block = arg_size(info, 1, "block");
   if (block < 1) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "block must be positive");
-  const qgemm::DynamicCode& c = qgemm::dynamic_code(arg_bool(info, 2, "signed"));
-  qgemm::blockwise_quantize(f32(info, 0, "x", n), n, block, c, u8(info, 3, "q", n), f32(info, 4, "absmax", (n + block - 1) / block));
+  const bool is_signed = arg_bool(info, 2, "signed");
+  const float* x = f32(info, 0, "x", n);
+  uint8_t* q = u8(info, 3, "q", n);
+  float* absmax = f32(info, 4, "absmax", (n + block - 1) / block);
+  if (state_code(info, 5) == qgemm::StateCode::kFloat8) {
+    qgemm::float8_blockwise_quantize(x, n, block, is_signed, q, absmax);
+  } else {
+    qgemm::blockwise_quantize(x, n, block, qgemm::dynamic_code(is_signed), q, absmax);
+  }
   return info.Env().Undefined();
 }
 
-// (q, absmax, block, signed, x)
+// (q, absmax, block, signed, x, code)
 Napi::Value blockwise_dequantize(const Napi::CallbackInfo& info) {
   const int64_t n = f32_length(info, 4, "x"), block = arg_size(info, 2, "block");
   if (block < 1) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "block must be positive");
-  const qgemm::DynamicCode& c = qgemm::dynamic_code(arg_bool(info, 3, "signed"));
-  qgemm::blockwise_dequantize(u8(info, 0, "q", n), f32(info, 1, "absmax", (n + block - 1) / block), n, block, c,
-                              f32(info, 4, "x", n));
+  const bool is_signed = arg_bool(info, 3, "signed");
+  const uint8_t* q = u8(info, 0, "q", n);
+  const float* absmax = f32(info, 1, "absmax", (n + block - 1) / block);
+  float* x = f32(info, 4, "x", n);
+  if (state_code(info, 5) == qgemm::StateCode::kFloat8) {
+    qgemm::float8_blockwise_dequantize(q, absmax, n, block, is_signed, x);
+  } else {
+    qgemm::blockwise_dequantize(q, absmax, n, block, qgemm::dynamic_code(is_signed), x);
+  }
   return info.Env().Undefined();
 }
 

@@ -7,7 +7,7 @@ import qgemm from '../dist/lib/index.js';
 
 export default qgemm;
 export const {
-  ADAM8BIT_BLOCK, Adam, Adam8bit, AdamBase, CALIBRATION_METHODS, DTYPES, Dequantize, Flatten,
+  ADAM8BIT_BLOCK, ADAM8BIT_STATE_CODES, Adam, Adam8bit, AdamBase, CALIBRATION_METHODS, DTYPES, Dequantize, Flatten,
   HistogramObserver, ISAS, Int8Linear, Linear, MinMaxObserver, MovingAverageMinMaxObserver,
   MovingAveragePerChannelMinMaxObserver, ONNX_LIMITS, OnnxModel, PackedWeights,
   PerChannelMinMaxObserver, ProgressBar, QATLinear, Quantize, QuantizedLinear, ReLU, Rng,

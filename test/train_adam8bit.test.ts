@@ -1,9 +1,11 @@
 /**
  * 8-bit Adam: the dynamic codes and the block-wise quantization of states
  * equal the numpy reference written from Dettmers et al. 2022
- * (scripts/make_blockwise_fixtures.py); the native 8-bit step (every ISA,
- * every thread count) equals a float32 TypeScript reference of the update;
- * small tensors take Adam's exact step; state is ~4x smaller; it trains.
+ * (scripts/make_blockwise_fixtures.py); the float8 codes equal their
+ * definition written here with float64 arithmetic (not the native bit
+ * tricks); the native 8-bit step (every ISA, every thread count, both codes)
+ * equals a float32 TypeScript reference of the update; small tensors take
+ * Adam's exact step; state is ~4x smaller; it trains.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,12 +48,81 @@ describe('block-wise quantization of states against the numpy reference', () => 
       const x = decode(c.x) as Float32Array;
       const blocks = Math.ceil(x.length / fixture.block);
       const q = new Uint8Array(x.length), absmax = new Float32Array(blocks);
-      nativeTrain().blockwiseQuantize(x, fixture.block, c.signed, q, absmax);
+      nativeTrain().blockwiseQuantize(x, fixture.block, c.signed, q, absmax, 0);
       assert.deepEqual(absmax, decode(c.absmax));
       assert.deepEqual(q, decode(c.q));
       const back = new Float32Array(x.length);
-      nativeTrain().blockwiseDequantize(q, absmax, fixture.block, c.signed, back);
+      nativeTrain().blockwiseDequantize(q, absmax, fixture.block, c.signed, back, 0);
       assert.deepEqual(back, decode(c.dequantized));
+    });
+  }
+});
+
+/** Round half to even (the float8 codes' mantissa rounding). */
+const roundHalfEven = (x: number) => {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+
+/**
+ * The float8 code of y from its definition (native/train/float8_code.h): |y| = 2^e * f, f in [1, 2),
+ * the mantissa rounded to 3 bits (ties to even), codes below the smallest are 0, above 1 are 1;
+ * the sign in bit 7 (signed); NaN 0; an unsigned positive y at least code 1, other unsigned y 0.
+ */
+function float8Code(y: number, signed: boolean): number {
+  if (Number.isNaN(y) || (!signed && !(y > 0))) return 0;
+  const a = Math.abs(y);
+  let c = 0;
+  if (a > 0) {
+    let e = Math.floor(Math.log2(a));
+    if (2 ** e > a) e--;
+    if (2 ** (e + 1) <= a) e++;
+    let q = roundHalfEven((a / 2 ** e - 1) * 8);
+    if (q === 8) [e, q] = [e + 1, 0];
+    c = Math.min(Math.max((e + (signed ? 15 : 31)) * 8 + q, 0), signed ? 120 : 248);
+  }
+  if (!signed) return Math.max(c, 1);
+  return c === 0 ? 0 : c | (y < 0 ? 128 : 0);
+}
+
+function float8Value(c: number, signed: boolean): number {
+  const mag = signed ? c & 127 : c;
+  if (mag === 0) return 0;
+  const v = 2 ** ((mag >> 3) - (signed ? 15 : 31)) * (1 + (mag & 7) / 8);
+  return signed && c & 128 ? -v : v;
+}
+
+describe('the float8 state codes against their definition', () => {
+  // Every code value, the midpoints between neighbours (ties), just above and below them, values
+  // under the smallest code and above 1, zeros, NaN.
+  const probes = (signed: boolean): number[] => {
+    const values = Array.from({ length: signed ? 121 : 249 }, (_, c) => float8Value(c, signed));
+    const ys: number[] = [0, -0, NaN, 1, 1.5, 2, 1e-30, 2 ** -40, 2 ** -16, 2 ** -32, 2 ** -15 * 1.0625, 2 ** -31 * 1.0625];
+    for (let c = 0; c + 1 < values.length; c++) {
+      const mid = f32((values[c] + values[c + 1]) / 2);
+      ys.push(values[c], mid, f32(mid * (1 + 2 ** -20)), f32(mid * (1 - 2 ** -20)));
+    }
+    return signed ? ys.flatMap((y) => [y, -y]) : ys;
+  };
+  for (const signed of [true, false]) {
+    it(`${signed ? 'signed' : 'unsigned'}: block-wise quantize and dequantize`, () => {
+      const ys = probes(signed);
+      // One block whose maximum is 1, so the codes see y itself (y * (1 / 1)).
+      const x = Float32Array.from([1, ...ys.map((y) => (Number.isNaN(y) || Math.abs(y) <= 1 ? y : 0))]);
+      const q = new Uint8Array(x.length), absmax = new Float32Array(1);
+      nativeTrain().blockwiseQuantize(x, x.length, signed, q, absmax, 1);
+      assert.equal(absmax[0], 1);
+      const want = Uint8Array.from(x, (y) => float8Code(y, signed));
+      assert.deepEqual(q, want);
+      const back = new Float32Array(x.length);
+      nativeTrain().blockwiseDequantize(q, absmax, x.length, signed, back, 1);
+      assert.deepEqual(back, Float32Array.from(want, (c) => float8Value(c, signed)));
+      // Scaled blocks: y * float32(1 / absmax), values above 1 clamp to the largest code.
+      const big = Float32Array.from(ys.filter((y) => !Number.isNaN(y)), (y) => y * 3);
+      const q2 = new Uint8Array(big.length), absmax2 = new Float32Array(1);
+      nativeTrain().blockwiseQuantize(big, big.length, signed, q2, absmax2, 1);
+      const r = f32(1 / absmax2[0]);
+      assert.deepEqual(q2, Uint8Array.from(big, (y) => float8Code(f32(y * r), signed)));
     });
   }
 });
@@ -61,9 +132,11 @@ const FLT_MAX = 3.4028234663852886e38;
 const saturate = (x: number) => (x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX : x);
 
 /** The 8-bit step from its definition, in float32 (Math.fround after every operation). */
-function adam8bitRef(p: Float32Array, g: Float32Array, qm: Uint8Array, qv: Uint8Array, absm: Float32Array, absv: Float32Array, h: Float32Array): void {
+function adam8bitRef(p: Float32Array, g: Float32Array, qm: Uint8Array, qv: Uint8Array, absm: Float32Array, absv: Float32Array, h: Float32Array, code: 0 | 1): void {
   const [b1, b2, omb1, omb2, eps, wd, step, c2] = h;
-  const codes = [nativeTrain().dynamicCode(true), nativeTrain().dynamicCode(false)];
+  const codes = code === 1
+    ? [true, false].map((signed) => Float32Array.from({ length: 256 }, (_, c) => float8Value(c, signed)))
+    : [nativeTrain().dynamicCode(true), nativeTrain().dynamicCode(false)];
   const mids = codes.map((c) => Float32Array.from({ length: 255 }, (_, j) => f32(f32(c[j] + c[j + 1]) * 0.5)));
   const nearest = (k: number, y: number) => {
     let lo = 0, hi = 255; // the count of mids < y
@@ -91,6 +164,11 @@ function adam8bitRef(p: Float32Array, g: Float32Array, qm: Uint8Array, qv: Uint8
     absm[b] = am;
     absv[b] = av;
     for (let i = i0; i < i1; i++) {
+      if (code === 1) {
+        qm[i] = float8Code(f32(tm[i - i0] * (am > 0 ? f32(1 / am) : 0)), true);
+        qv[i] = float8Code(f32(tv[i - i0] * (av > 0 ? f32(1 / av) : 0)), false);
+        continue;
+      }
       qm[i] = nearest(0, am > 0 ? f32(tm[i - i0] / am) : 0);
       const y = av > 0 ? f32(tv[i - i0] / av) : 0;
       qv[i] = Math.max(nearest(1, y), y > 0 ? 1 : 0); // a positive second moment never becomes 0
@@ -112,31 +190,35 @@ describe('the native 8-bit Adam step', () => {
     const h = Float32Array.of(0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5);
     for (const isa of isas) {
       setMaxIsa(isa);
-      const p = gradients(n, 5), qm = new Uint8Array(n), qv = new Uint8Array(n), absm = new Float32Array(2), absv = new Float32Array(2);
-      const huge = gradients(n, 6).map((x) => x * 1e-3);
-      huge[100] = 6e20;
-      nativeTrain().adam8bitStep(p, huge, qm, qv, absm, absv, h);
-      for (let s = 0; s < 3; s++) nativeTrain().adam8bitStep(p, gradients(n, 7 + s).map((x) => x * 1e-3), qm, qv, absm, absv, h);
-      assert.ok(p.every(Number.isFinite), `${isa}: every weight finite`);
-      assert.ok(Number.isFinite(absv[0]) && Number.isFinite(absm[0]), `${isa}: the block's maxima stay finite`);
+      for (const code of [0, 1] as const) {
+        const p = gradients(n, 5), qm = new Uint8Array(n), qv = new Uint8Array(n), absm = new Float32Array(2), absv = new Float32Array(2);
+        const huge = gradients(n, 6).map((x) => x * 1e-3);
+        huge[100] = 6e20;
+        nativeTrain().adam8bitStep(p, huge, qm, qv, absm, absv, h, code);
+        for (let s = 0; s < 3; s++) nativeTrain().adam8bitStep(p, gradients(n, 7 + s).map((x) => x * 1e-3), qm, qv, absm, absv, h, code);
+        assert.ok(p.every(Number.isFinite), `${isa}, code ${code}: every weight finite`);
+        assert.ok(Number.isFinite(absv[0]) && Number.isFinite(absm[0]), `${isa}, code ${code}: the block's maxima stay finite`);
+      }
     }
   });
 
-  it('equals the float32 reference, every ISA and thread count, over several steps', () => {
+  it('equals the float32 reference, every ISA and thread count, both codes, over several steps', () => {
     const n = 3 * ADAM8BIT_BLOCK + 333;
     const grads = [1, 2, 3, 4].map((s) => gradients(n, s));
     const h = Float32Array.of(0.9, 0.999, 0.1, 0.001, 1e-8, 0.01, 1e-3, 0.5);
     const blocks = Math.ceil(n / ADAM8BIT_BLOCK);
     const fresh = () => ({ p: gradients(n, 9), qm: new Uint8Array(n), qv: new Uint8Array(n), absm: new Float32Array(blocks), absv: new Float32Array(blocks) });
-    const want = fresh();
-    for (const g of grads) adam8bitRef(want.p, g, want.qm, want.qv, want.absm, want.absv, h);
-    for (const isa of isas) {
-      setMaxIsa(isa);
-      for (const t of [1, threads]) {
-        setNumThreads(t);
-        const got = fresh();
-        for (const g of grads) nativeTrain().adam8bitStep(got.p, g, got.qm, got.qv, got.absm, got.absv, h);
-        assert.deepEqual(got, want, `${isa}, ${t} threads`);
+    for (const code of [0, 1] as const) {
+      const want = fresh();
+      for (const g of grads) adam8bitRef(want.p, g, want.qm, want.qv, want.absm, want.absv, h, code);
+      for (const isa of isas) {
+        setMaxIsa(isa);
+        for (const t of [1, threads]) {
+          setNumThreads(t);
+          const got = fresh();
+          for (const g of grads) nativeTrain().adam8bitStep(got.p, g, got.qm, got.qv, got.absm, got.absv, h, code);
+          assert.deepEqual(got, want, `${isa}, ${t} threads, code ${code}`);
+        }
       }
     }
   });
@@ -165,11 +247,12 @@ describe('Adam8bit', () => {
   // is below the code's range (7 decades of v, 3.5 of the gradient); without the floor of
   // second_moment_index it quantized to 0 while the first moment did not, and the next steps were
   // m / eps (parameter differences of 10 after 5 steps): the "zero-point problem" of Li et al. 2023.
-  for (const decades of [3, 9]) {
-    it(`large tensors, gradients over ${decades} decades per block: steps close to Adam's; state 2 bytes per value + 8 per block`, () => {
+  for (const [decades, stateCode] of [[3, 'tree'], [9, 'tree'], [3, 'float8'], [9, 'float8']] as const) {
+    it(`large tensors, gradients over ${decades} decades per block, ${stateCode} code: steps close to Adam's; state 2 bytes per value + 8 per block`, () => {
       const n = 10 * ADAM8BIT_BLOCK + 5;
       const [a, b] = [params([n], 2), params([n], 2)];
-      const adam = new Adam(a), adam8 = new Adam8bit(b);
+      const adam = new Adam(a), adam8 = new Adam8bit(b, { stateCode });
+      assert.equal(adam8.stateCode, stateCode);
       const start = a[0].data.slice();
       assert.equal(adam8.stateBytes(), 2 * n + 8 * 11);
       assert.ok(adam.stateBytes() / adam8.stateBytes() > 3.9);
@@ -202,10 +285,15 @@ describe('Adam8bit', () => {
     const rand = rng(3);
     const x = Float32Array.from({ length: 512 * 20 }, () => rand() * 2 - 1);
     const y = Int32Array.from({ length: 512 }, (_, r) => (x[r * 20] + x[r * 20 + 1] > 0 ? 1 : 0) + (x[r * 20 + 2] > 0.5 ? 2 : 0));
-    const losses = [Adam, Adam8bit].map((Opt) => {
+    const optimizers = [
+      (ps: Param[]) => new Adam(ps, { lr: 3e-3 }),
+      (ps: Param[]) => new Adam8bit(ps, { lr: 3e-3 }),
+      (ps: Param[]) => new Adam8bit(ps, { lr: 3e-3, stateCode: 'float8' }),
+    ];
+    const losses = optimizers.map((make) => {
       const r = new Rng(4);
       const model = new Sequential([new Linear(20, 256, r), new ReLU(), new Linear(256, 4, r)]);
-      const opt = new Opt(model.params(), { lr: 3e-3 });
+      const opt = make(model.params());
       let loss = 0;
       for (let step = 0; step < 60; step++) {
         const from = (step * 64) % 512;
@@ -219,5 +307,10 @@ describe('Adam8bit', () => {
     });
     assert.ok(losses[0] < 0.6, `Adam loss ${losses[0]}`);
     assert.ok(Math.abs(losses[1] - losses[0]) < 0.1, `Adam ${losses[0]} vs Adam8bit ${losses[1]}`);
+    assert.ok(Math.abs(losses[2] - losses[0]) < 0.1, `Adam ${losses[0]} vs Adam8bit float8 ${losses[2]}`);
+  });
+
+  it('refuses an unknown state code with a coded error', () => {
+    assert.throws(() => new Adam8bit(params([10], 1), { stateCode: 'fp8' as never }), (e: unknown) => (e as { code?: string }).code === 'ERR_QGEMM_OPTION');
   });
 });

@@ -48,10 +48,11 @@ export interface NativeTrain {
     eps: number, weightDecay: number, stepSize: number, c2: number,
   ): void;
   /** params: [beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2] as float32. */
-  adam8bitStep(p: F32, grad: F32, qm: U8, qv: U8, absm: F32, absv: F32, params: F32): void;
+  /** code: 0 the dynamic tree codes, 1 the float8 codes (native/train/float8_code.h). */
+  adam8bitStep(p: F32, grad: F32, qm: U8, qv: U8, absm: F32, absv: F32, params: F32, code: 0 | 1): void;
   dynamicCode(signed: boolean): F32;
-  blockwiseQuantize(x: F32, block: number, signed: boolean, q: U8, absmax: F32): void;
-  blockwiseDequantize(q: U8, absmax: F32, block: number, signed: boolean, x: F32): void;
+  blockwiseQuantize(x: F32, block: number, signed: boolean, q: U8, absmax: F32, code: 0 | 1): void;
+  blockwiseDequantize(q: U8, absmax: F32, block: number, signed: boolean, x: F32, code: 0 | 1): void;
 }
 
 let cached: NativeTrain | undefined;

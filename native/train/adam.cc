@@ -33,16 +33,26 @@ void adam8bit_block_scalar(float* p, const float* grad, uint8_t* qm, uint8_t* qv
                            int64_t n, const Adam8bitParams& a) {
   float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
   float new_am = 0.0f, new_av = 0.0f;
-  adam8bit_update(p, grad, qm, qv, *absm, *absv, 0, n, a, tm, tv, &new_am, &new_av);
+  adam8bit_update(p, grad, qm, qv, *absm, *absv, 0, n, a, tm, tv, &new_am, &new_av, TreeDecoder{});
   *absm = new_am;
   *absv = new_av;
   adam8bit_quantize(tm, tv, new_am, new_av, 0, n, qm, qv);
 }
 
+void adam8bit_float8_block_scalar(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv,
+                                  int64_t n, const Adam8bitParams& a) {
+  float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
+  float new_am = 0.0f, new_av = 0.0f;
+  adam8bit_update(p, grad, qm, qv, *absm, *absv, 0, n, a, tm, tv, &new_am, &new_av, Float8Decoder{});
+  *absm = new_am;
+  *absv = new_av;
+  adam8bit_quantize_float8(tm, tv, new_am, new_av, 0, n, qm, qv);
+}
+
 }  // namespace
 
 const Ops& scalar_ops() {
-  static const Ops ops{adam_scalar, adam8bit_block_scalar};
+  static const Ops ops{adam_scalar, adam8bit_block_scalar, adam8bit_float8_block_scalar};
   return ops;
 }
 
@@ -75,16 +85,36 @@ void adam_step(float* p, const float* grad, float* m, float* v, int64_t n, const
 }
 
 void adam8bit_step(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
-                   const Adam8bitParams& a) {
+                   const Adam8bitParams& a, StateCode code) {
   const auto& ops = adam_detail::active_ops();
+  const adam_detail::Adam8bitBlockFn block_fn =
+      code == StateCode::kFloat8 ? ops.adam8bit_float8_block : ops.adam8bit_block;
   dynamic_code(true);  // build the tables before the workers need them
   dynamic_code(false);
   for_chunks(n, [&](int64_t i0, int64_t i1) {
     for (int64_t b0 = i0; b0 < i1; b0 += kAdam8bitBlock) {
       const int64_t b = b0 / kAdam8bitBlock, len = std::min(i1, b0 + kAdam8bitBlock) - b0;
-      ops.adam8bit_block(p + b0, grad + b0, qm + b0, qv + b0, absm + b, absv + b, len, a);
+      block_fn(p + b0, grad + b0, qm + b0, qv + b0, absm + b, absv + b, len, a);
     }
   });
+}
+
+void float8_blockwise_quantize(const float* x, int64_t n, int64_t block, bool is_signed, uint8_t* q, float* absmax) {
+  for (int64_t b0 = 0, b = 0; b0 < n; b0 += block, ++b) {
+    const int64_t b1 = std::min(n, b0 + block);
+    float m = 0.0f;
+    for (int64_t i = b0; i < b1; ++i) m = std::fabs(x[i]) > m ? std::fabs(x[i]) : m;
+    absmax[b] = m;
+    const float r = adam_detail::reciprocal_or_zero(m);
+    for (int64_t i = b0; i < b1; ++i) q[i] = is_signed ? float8::encode_signed(x[i] * r) : float8::encode_unsigned(x[i] * r);
+  }
+}
+
+void float8_blockwise_dequantize(const uint8_t* q, const float* absmax, int64_t n, int64_t block, bool is_signed,
+                                 float* x) {
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = (is_signed ? float8::decode_signed(q[i]) : float8::decode_unsigned(q[i])) * absmax[i / block];
+  }
 }
 
 }  // namespace qgemm

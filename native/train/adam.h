@@ -10,8 +10,10 @@
 // adam8bit_step: the same update in float32 with both moments stored block-wise
 // in 8 bits (Dettmers et al. 2022): per block of 2048 values, dequantize
 // (code value * absmax), update, take the new absmax of each moment, and
-// quantize with the signed (m) and unsigned (v) dynamic codes of
-// native/train/dynamic_code.h (a positive v never to 0: second_moment_index).
+// quantize with the signed (m) and unsigned (v) codes: the dynamic tree codes
+// of native/train/dynamic_code.h (nearest of x / absmax; a positive v never
+// to 0: second_moment_index), or the table-free float8 codes of
+// native/train/float8_code.h (of x * (1 / absmax), same floor for v).
 // The parameter update uses the float32 moments before they are re-quantized.
 // Both moments saturate at +-FLT_MAX: a huge but finite gradient (|g| >= ~6e20
 // squares past float32) would otherwise make a block's maximum infinite and
@@ -23,6 +25,7 @@
 #include <cstdint>
 
 #include "train/dynamic_code.h"
+#include "train/float8_code.h"
 
 namespace qgemm {
 
@@ -41,9 +44,17 @@ struct Adam8bitParams {
 
 constexpr int64_t kAdam8bitBlock = 2048;
 
+enum class StateCode : int { kTree = 0, kFloat8 = 1 };
+
 // qm, qv: n codes; absm, absv: ceil(n / 2048) block maxima.
 void adam8bit_step(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
-                   const Adam8bitParams& a);
+                   const Adam8bitParams& a, StateCode code = StateCode::kTree);
+
+// The float8 codes' block-wise quantization (for inspection and tests):
+// absmax[b] = max |x| of block b (NaN ignored), q = encode(x * (1 / absmax)).
+void float8_blockwise_quantize(const float* x, int64_t n, int64_t block, bool is_signed, uint8_t* q, float* absmax);
+void float8_blockwise_dequantize(const uint8_t* q, const float* absmax, int64_t n, int64_t block, bool is_signed,
+                                 float* x);
 
 namespace adam_detail {
 // x clamped to [-FLT_MAX, FLT_MAX], NaN kept (what max_ps(lo, x), min_ps(hi, x) do).
@@ -52,18 +63,29 @@ inline float saturate(float x) {
   return x > kMax ? kMax : x < -kMax ? -kMax : x;
 }
 
-// Elements [i0, n) of a block's update pass, float32, in this order (the
-// scalar code, and the AVX2 code for a block's tail): dequantize the moments,
-// update them and p, keep them in tm / tv, and raise the blocks' new maxima.
-inline void adam8bit_update(float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, float am, float av,
-                            int64_t i0, int64_t n, const Adam8bitParams& a, float* tm, float* tv, float* new_am,
-                            float* new_av) {
+// The code values of a state byte, per code.
+struct TreeDecoder {
   const DynamicCode& cm = dynamic_code(true);
   const DynamicCode& cv = dynamic_code(false);
+  float m(uint8_t q) const { return cm.values[q]; }
+  float v(uint8_t q) const { return cv.values[q]; }
+};
+struct Float8Decoder {
+  float m(uint8_t q) const { return float8::decode_signed(q); }
+  float v(uint8_t q) const { return float8::decode_unsigned(q); }
+};
+
+// Elements [i0, n) of a block's update pass, float32, in this order (the
+// scalar code, and the SIMD code for a block's tail): dequantize the moments,
+// update them and p, keep them in tm / tv, and raise the blocks' new maxima.
+template <typename Decoder>
+inline void adam8bit_update(float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, float am, float av,
+                            int64_t i0, int64_t n, const Adam8bitParams& a, float* tm, float* tv, float* new_am,
+                            float* new_av, const Decoder& code) {
   for (int64_t i = i0; i < n; ++i) {
     const float g = grad[i] + a.weight_decay * p[i];
-    const float m = saturate(a.beta1 * (cm.values[qm[i]] * am) + a.one_minus_beta1 * g);
-    const float v = saturate(a.beta2 * (cv.values[qv[i]] * av) + a.one_minus_beta2 * g * g);
+    const float m = saturate(a.beta1 * (code.m(qm[i]) * am) + a.one_minus_beta1 * g);
+    const float v = saturate(a.beta2 * (code.v(qv[i]) * av) + a.one_minus_beta2 * g * g);
     p[i] = p[i] - (a.step_size * m) / (std::sqrt(v) / a.c2 + a.eps);
     tm[i] = m;
     tv[i] = v;
@@ -91,11 +113,27 @@ inline void adam8bit_quantize(const float* tm, const float* tv, float new_am, fl
   }
 }
 
+// 1 / a block maximum (0 for a maximum of 0: its values are all 0 or NaN).
+inline float reciprocal_or_zero(float max) { return max > 0.0f ? 1.0f / max : 0.0f; }
+
+// Elements [i0, n) of a block's quantize pass with the float8 codes.
+inline void adam8bit_quantize_float8(const float* tm, const float* tv, float new_am, float new_av, int64_t i0,
+                                     int64_t n, uint8_t* qm, uint8_t* qv) {
+  const float rm = reciprocal_or_zero(new_am), rv = reciprocal_or_zero(new_av);
+  for (int64_t i = i0; i < n; ++i) {
+    qm[i] = float8::encode_signed(tm[i] * rm);
+    qv[i] = float8::encode_unsigned(tv[i] * rv);
+  }
+}
+
+// One block (n <= kAdam8bitBlock) of the 8-bit step.
+using Adam8bitBlockFn = void (*)(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv,
+                                 int64_t n, const Adam8bitParams& a);
+
 struct Ops {
   void (*adam)(float* p, const float* grad, float* m, float* v, int64_t n, const AdamParams& a);
-  // One block (n <= kAdam8bitBlock) of the 8-bit step.
-  void (*adam8bit_block)(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
-                         const Adam8bitParams& a);
+  Adam8bitBlockFn adam8bit_block;         // the dynamic tree codes
+  Adam8bitBlockFn adam8bit_float8_block;  // the float8 codes
 };
 const Ops& scalar_ops();
 const Ops& active_ops();

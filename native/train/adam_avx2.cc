@@ -48,6 +48,14 @@ inline __m256 code_values(const DynamicCode& c, const uint8_t* q) {
   return _mm256_i32gather_ps(c.values, idx, 4);
 }
 
+// 8 int32 lanes (each 0..255) to 8 bytes.
+inline void store_bytes8(__m256i idx, uint8_t* out) {
+  const __m256i w = _mm256_packus_epi16(_mm256_packus_epi32(idx, idx), _mm256_setzero_si256());
+  const int lo4 = _mm_cvtsi128_si32(_mm256_castsi256_si128(w)), hi4 = _mm_cvtsi128_si32(_mm256_extracti128_si256(w, 1));
+  std::memcpy(out, &lo4, 4);
+  std::memcpy(out + 4, &hi4, 4);
+}
+
 // DynamicCode::nearest for 8 lanes (and second_moment_index's floor of 1
 // for positive values when `positive_floor`); stores 8 indices.
 inline void nearest8(const DynamicCode& c, __m256 x, bool positive_floor, uint8_t* out) {
@@ -68,10 +76,7 @@ inline void nearest8(const DynamicCode& c, __m256 x, bool positive_floor, uint8_
     const __m256i positive = _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
     idx = _mm256_max_epi32(idx, _mm256_and_si256(positive, _mm256_set1_epi32(1)));
   }
-  const __m256i w = _mm256_packus_epi16(_mm256_packus_epi32(idx, idx), _mm256_setzero_si256());
-  const int lo4 = _mm_cvtsi128_si32(_mm256_castsi256_si128(w)), hi4 = _mm_cvtsi128_si32(_mm256_extracti128_si256(w, 1));
-  std::memcpy(out, &lo4, 4);
-  std::memcpy(out + 4, &hi4, 4);
+  store_bytes8(idx, out);
 }
 
 float max_lane(__m256 v) {
@@ -82,10 +87,87 @@ float max_lane(__m256 v) {
   return r;
 }
 
-void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
-                         const Adam8bitParams& a) {
+// The dynamic tree codes: gathered code values, the bucket-table search.
+struct TreeAvx2 {
   const DynamicCode& cm = dynamic_code(true);
   const DynamicCode& cv = dynamic_code(false);
+  TreeDecoder scalar;
+  __m256 m(const uint8_t* q) const { return code_values(cm, q); }
+  __m256 v(const uint8_t* q) const { return code_values(cv, q); }
+  // Codes of elements [0, n) of a block against its new maxima.
+  void quantize(const float* tm, const float* tv, float am, float av, int64_t n, uint8_t* qm, uint8_t* qv) const {
+    const __m256 vm = _mm256_set1_ps(am), vv = _mm256_set1_ps(av);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      nearest8(cm, am > 0.0f ? _mm256_div_ps(_mm256_load_ps(tm + i), vm) : _mm256_setzero_ps(), false, qm + i);
+      nearest8(cv, av > 0.0f ? _mm256_div_ps(_mm256_load_ps(tv + i), vv) : _mm256_setzero_ps(), true, qv + i);
+    }
+    adam8bit_quantize(tm, tv, am, av, i, n, qm, qv);
+  }
+};
+
+// float8_code.h's magnitude_code for 8 lanes of magnitude bits.
+inline __m256i magnitude_code8(__m256i mag, int32_t bias, int32_t max) {
+  const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(mag, 20), _mm256_set1_epi32(1));
+  const __m256i rounded = _mm256_add_epi32(_mm256_add_epi32(mag, _mm256_set1_epi32(0x7FFFF)), odd);
+  const __m256i c = _mm256_sub_epi32(_mm256_srli_epi32(rounded, 20), _mm256_set1_epi32(bias));
+  return _mm256_min_epi32(_mm256_max_epi32(c, _mm256_setzero_si256()), _mm256_set1_epi32(max));
+}
+
+// The float8 codes: arithmetic on the bits, as float8_code.h.
+struct Float8Avx2 {
+  Float8Decoder scalar;
+  static __m256i bytes(const uint8_t* q) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q))); }
+  __m256 m(const uint8_t* q) const {
+    const __m256i c = bytes(q), mag = _mm256_and_si256(c, _mm256_set1_epi32(127));
+    const __m256i b = _mm256_or_si256(_mm256_slli_epi32(_mm256_add_epi32(mag, _mm256_set1_epi32(float8::kSignedBias)), 20),
+                                      _mm256_slli_epi32(_mm256_srli_epi32(c, 7), 31));
+    return _mm256_castsi256_ps(_mm256_andnot_si256(_mm256_cmpeq_epi32(mag, _mm256_setzero_si256()), b));
+  }
+  __m256 v(const uint8_t* q) const {
+    const __m256i c = bytes(q);
+    const __m256i b = _mm256_slli_epi32(_mm256_add_epi32(c, _mm256_set1_epi32(float8::kUnsignedBias)), 20);
+    return _mm256_castsi256_ps(_mm256_andnot_si256(_mm256_cmpeq_epi32(c, _mm256_setzero_si256()), b));
+  }
+  void quantize(const float* tm, const float* tv, float am, float av, int64_t n, uint8_t* qm, uint8_t* qv) const {
+    const __m256 rm = _mm256_set1_ps(reciprocal_or_zero(am)), rv = _mm256_set1_ps(reciprocal_or_zero(av));
+    const __m256i abs_mask = _mm256_set1_epi32(0x7FFFFFFF);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256 ym = _mm256_mul_ps(_mm256_load_ps(tm + i), rm);
+      const __m256i bm = _mm256_castps_si256(ym);
+      __m256i cm = magnitude_code8(_mm256_and_si256(bm, abs_mask), float8::kSignedBias, float8::kSignedMax);
+      const __m256i nonzero = _mm256_xor_si256(_mm256_cmpeq_epi32(cm, _mm256_setzero_si256()), _mm256_set1_epi32(-1));
+      cm = _mm256_or_si256(cm, _mm256_and_si256(nonzero, _mm256_slli_epi32(_mm256_srli_epi32(bm, 31), 7)));
+      cm = _mm256_and_si256(cm, _mm256_castps_si256(_mm256_cmp_ps(ym, ym, _CMP_ORD_Q)));  // NaN: 0
+      store_bytes8(cm, qm + i);
+      const __m256 yv = _mm256_mul_ps(_mm256_load_ps(tv + i), rv);
+      __m256i cv = magnitude_code8(_mm256_and_si256(_mm256_castps_si256(yv), abs_mask), float8::kUnsignedBias,
+                                   float8::kUnsignedMax);
+      cv = _mm256_max_epi32(cv, _mm256_set1_epi32(1));
+      cv = _mm256_and_si256(cv, _mm256_castps_si256(_mm256_cmp_ps(yv, _mm256_setzero_ps(), _CMP_GT_OQ)));  // NaN, <= 0: 0
+      store_bytes8(cv, qv + i);
+    }
+    adam8bit_quantize_float8(tm, tv, am, av, i, n, qm, qv);
+  }
+};
+
+// Asks for the data of the elements one block ahead (the block's passes
+// stop the stream, so the hardware prefetchers fall behind without it).
+inline void prefetch_ahead(const float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, int64_t i) {
+  constexpr int64_t kAhead = 1024;
+  _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(grad + i + kAhead), _MM_HINT_T0);
+  if ((i & 63) == 0) {
+    _mm_prefetch(reinterpret_cast<const char*>(qm + i + kAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(qv + i + kAhead), _MM_HINT_T0);
+  }
+}
+
+template <typename Code>
+void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
+                         const Adam8bitParams& a) {
+  const Code code;
   alignas(32) float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
   const float am = *absm, av = *absv;
   const __m256 vam = _mm256_set1_ps(am), vav = _mm256_set1_ps(av);
@@ -96,11 +178,11 @@ void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, 
   __m256 vnam = _mm256_setzero_ps(), vnav = _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
+    prefetch_ahead(p, grad, qm, qv, i);
     const __m256 pv = _mm256_loadu_ps(p + i);
     const __m256 g = _mm256_add_ps(_mm256_loadu_ps(grad + i), _mm256_mul_ps(wd, pv));
-    const __m256 mi =
-        saturate_ps(_mm256_add_ps(_mm256_mul_ps(b1, _mm256_mul_ps(code_values(cm, qm + i), vam)), _mm256_mul_ps(omb1, g)));
-    const __m256 vi = saturate_ps(_mm256_add_ps(_mm256_mul_ps(b2, _mm256_mul_ps(code_values(cv, qv + i), vav)),
+    const __m256 mi = saturate_ps(_mm256_add_ps(_mm256_mul_ps(b1, _mm256_mul_ps(code.m(qm + i), vam)), _mm256_mul_ps(omb1, g)));
+    const __m256 vi = saturate_ps(_mm256_add_ps(_mm256_mul_ps(b2, _mm256_mul_ps(code.v(qv + i), vav)),
                                                 _mm256_mul_ps(_mm256_mul_ps(omb2, g), g)));
     const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), c2), eps);
     _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_div_ps(_mm256_mul_ps(step, mi), denom)));
@@ -110,22 +192,16 @@ void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, 
     vnav = _mm256_max_ps(vi, vnav);
   }
   float new_am = max_lane(vnam), new_av = max_lane(vnav);
-  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av);
+  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av, code.scalar);
   *absm = new_am;
   *absv = new_av;
-  const __m256 vm = _mm256_set1_ps(new_am), vv = _mm256_set1_ps(new_av);
-  i = 0;
-  for (; i + 8 <= n; i += 8) {
-    nearest8(cm, new_am > 0.0f ? _mm256_div_ps(_mm256_load_ps(tm + i), vm) : _mm256_setzero_ps(), false, qm + i);
-    nearest8(cv, new_av > 0.0f ? _mm256_div_ps(_mm256_load_ps(tv + i), vv) : _mm256_setzero_ps(), true, qv + i);
-  }
-  adam8bit_quantize(tm, tv, new_am, new_av, i, n, qm, qv);
+  code.quantize(tm, tv, new_am, new_av, n, qm, qv);
 }
 
 }  // namespace
 
 const Ops& avx2_ops() {
-  static const Ops ops{adam_avx2, adam8bit_block_avx2};
+  static const Ops ops{adam_avx2, adam8bit_block_avx2<TreeAvx2>, adam8bit_block_avx2<Float8Avx2>};
   return ops;
 }
 

@@ -1,6 +1,7 @@
 // AVX-512 forms of the Adam steps, bit-identical to the scalar code (same
 // float64 or float32 operations lane by lane, in the same order, correctly
-// rounded vsqrt/vdiv), 16 float32 lanes.
+// rounded vsqrt/vdiv), 16 float32 lanes; the float8 codes' arithmetic as in
+// float8_code.h.
 //
 // The 8-bit step has no gathers: a code byte's value is looked up among the
 // 256 values with in-register permutes (vpermt2ps over 32-value pairs, then
@@ -139,10 +140,84 @@ float max_lane(__m512 v) {
   return r;
 }
 
-void adam8bit_block_avx512(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
-                           const Adam8bitParams& a) {
+// The dynamic tree codes, by permutes (above).
+struct TreeAvx512 {
   const PermuteCode& cm = permute_code(true);
   const PermuteCode& cv = permute_code(false);
+  TreeDecoder scalar;
+  __m512 m(const uint8_t* q) const { return code_values(cm, q); }
+  __m512 v(const uint8_t* q) const { return code_values(cv, q); }
+  void quantize(const float* tm, const float* tv, float am, float av, int64_t n, uint8_t* qm, uint8_t* qv) const {
+    const __m512 vm = _mm512_set1_ps(am), vv = _mm512_set1_ps(av);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      nearest16(cm, am > 0.0f ? _mm512_div_ps(_mm512_load_ps(tm + i), vm) : _mm512_setzero_ps(), false, qm + i);
+      nearest16(cv, av > 0.0f ? _mm512_div_ps(_mm512_load_ps(tv + i), vv) : _mm512_setzero_ps(), true, qv + i);
+    }
+    adam8bit_quantize(tm, tv, am, av, i, n, qm, qv);
+  }
+};
+
+// float8_code.h's magnitude_code for 16 lanes of magnitude bits.
+inline __m512i magnitude_code16(__m512i mag, int32_t bias, int32_t max) {
+  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(mag, 20), _mm512_set1_epi32(1));
+  const __m512i rounded = _mm512_add_epi32(_mm512_add_epi32(mag, _mm512_set1_epi32(0x7FFFF)), odd);
+  const __m512i c = _mm512_sub_epi32(_mm512_srli_epi32(rounded, 20), _mm512_set1_epi32(bias));
+  return _mm512_min_epi32(_mm512_max_epi32(c, _mm512_setzero_si512()), _mm512_set1_epi32(max));
+}
+
+// The float8 codes: arithmetic on the bits, as float8_code.h.
+struct Float8Avx512 {
+  Float8Decoder scalar;
+  static __m512i bytes(const uint8_t* q) { return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q))); }
+  __m512 m(const uint8_t* q) const {
+    const __m512i c = bytes(q), mag = _mm512_and_si512(c, _mm512_set1_epi32(127));
+    const __m512i b = _mm512_or_si512(_mm512_slli_epi32(_mm512_add_epi32(mag, _mm512_set1_epi32(float8::kSignedBias)), 20),
+                                      _mm512_slli_epi32(_mm512_srli_epi32(c, 7), 31));
+    return _mm512_castsi512_ps(_mm512_maskz_mov_epi32(_mm512_test_epi32_mask(mag, mag), b));
+  }
+  __m512 v(const uint8_t* q) const {
+    const __m512i c = bytes(q);
+    const __m512i b = _mm512_slli_epi32(_mm512_add_epi32(c, _mm512_set1_epi32(float8::kUnsignedBias)), 20);
+    return _mm512_castsi512_ps(_mm512_maskz_mov_epi32(_mm512_test_epi32_mask(c, c), b));
+  }
+  void quantize(const float* tm, const float* tv, float am, float av, int64_t n, uint8_t* qm, uint8_t* qv) const {
+    const __m512 rm = _mm512_set1_ps(reciprocal_or_zero(am)), rv = _mm512_set1_ps(reciprocal_or_zero(av));
+    const __m512i abs_mask = _mm512_set1_epi32(0x7FFFFFFF);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const __m512 ym = _mm512_mul_ps(_mm512_load_ps(tm + i), rm);
+      const __m512i bm = _mm512_castps_si512(ym);
+      __m512i cm = magnitude_code16(_mm512_and_si512(bm, abs_mask), float8::kSignedBias, float8::kSignedMax);
+      cm = _mm512_mask_or_epi32(cm, _mm512_test_epi32_mask(cm, cm), cm, _mm512_slli_epi32(_mm512_srli_epi32(bm, 31), 7));
+      cm = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(ym, ym, _CMP_ORD_Q), cm);  // NaN: 0
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(qm + i), _mm512_cvtepi32_epi8(cm));
+      const __m512 yv = _mm512_mul_ps(_mm512_load_ps(tv + i), rv);
+      __m512i cv = magnitude_code16(_mm512_and_si512(_mm512_castps_si512(yv), abs_mask), float8::kUnsignedBias,
+                                    float8::kUnsignedMax);
+      cv = _mm512_maskz_max_epi32(_mm512_cmp_ps_mask(yv, _mm512_setzero_ps(), _CMP_GT_OQ), cv, _mm512_set1_epi32(1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(qv + i), _mm512_cvtepi32_epi8(cv));  // NaN, <= 0: 0
+    }
+    adam8bit_quantize_float8(tm, tv, am, av, i, n, qm, qv);
+  }
+};
+
+// Asks for the data of the elements one block ahead (the block's passes
+// stop the stream, so the hardware prefetchers fall behind without it).
+inline void prefetch_ahead(const float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, int64_t i) {
+  constexpr int64_t kAhead = 1024;
+  _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(grad + i + kAhead), _MM_HINT_T0);
+  if ((i & 63) == 0) {
+    _mm_prefetch(reinterpret_cast<const char*>(qm + i + kAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(qv + i + kAhead), _MM_HINT_T0);
+  }
+}
+
+template <typename Code>
+void adam8bit_block_avx512(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
+                           const Adam8bitParams& a) {
+  const Code code;
   alignas(64) float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
   const float am = *absm, av = *absv;
   const __m512 vam = _mm512_set1_ps(am), vav = _mm512_set1_ps(av);
@@ -153,11 +228,11 @@ void adam8bit_block_avx512(float* p, const float* grad, uint8_t* qm, uint8_t* qv
   __m512 vnam = _mm512_setzero_ps(), vnav = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
+    prefetch_ahead(p, grad, qm, qv, i);
     const __m512 pv = _mm512_loadu_ps(p + i);
     const __m512 g = _mm512_add_ps(_mm512_loadu_ps(grad + i), _mm512_mul_ps(wd, pv));
-    const __m512 mi = saturate_ps(
-        _mm512_add_ps(_mm512_mul_ps(b1, _mm512_mul_ps(code_values(cm, qm + i), vam)), _mm512_mul_ps(omb1, g)));
-    const __m512 vi = saturate_ps(_mm512_add_ps(_mm512_mul_ps(b2, _mm512_mul_ps(code_values(cv, qv + i), vav)),
+    const __m512 mi = saturate_ps(_mm512_add_ps(_mm512_mul_ps(b1, _mm512_mul_ps(code.m(qm + i), vam)), _mm512_mul_ps(omb1, g)));
+    const __m512 vi = saturate_ps(_mm512_add_ps(_mm512_mul_ps(b2, _mm512_mul_ps(code.v(qv + i), vav)),
                                                 _mm512_mul_ps(_mm512_mul_ps(omb2, g), g)));
     const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), c2), eps);
     _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_div_ps(_mm512_mul_ps(step, mi), denom)));
@@ -167,22 +242,16 @@ void adam8bit_block_avx512(float* p, const float* grad, uint8_t* qm, uint8_t* qv
     vnav = _mm512_max_ps(vi, vnav);
   }
   float new_am = max_lane(vnam), new_av = max_lane(vnav);
-  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av);
+  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av, code.scalar);
   *absm = new_am;
   *absv = new_av;
-  const __m512 vm = _mm512_set1_ps(new_am), vv = _mm512_set1_ps(new_av);
-  i = 0;
-  for (; i + 16 <= n; i += 16) {
-    nearest16(cm, new_am > 0.0f ? _mm512_div_ps(_mm512_load_ps(tm + i), vm) : _mm512_setzero_ps(), false, qm + i);
-    nearest16(cv, new_av > 0.0f ? _mm512_div_ps(_mm512_load_ps(tv + i), vv) : _mm512_setzero_ps(), true, qv + i);
-  }
-  adam8bit_quantize(tm, tv, new_am, new_av, i, n, qm, qv);
+  code.quantize(tm, tv, new_am, new_av, n, qm, qv);
 }
 
 }  // namespace
 
 const Ops& avx512_ops() {
-  static const Ops ops{adam_avx512, adam8bit_block_avx512};
+  static const Ops ops{adam_avx512, adam8bit_block_avx512<TreeAvx512>, adam8bit_block_avx512<Float8Avx512>};
   return ops;
 }
 

@@ -47,7 +47,7 @@ void test_nearest_sweep() {
 }
 
 // The 8-bit step under the scalar cap and the best ISA: identical bits.
-void test_adam8bit_isas() {
+void test_adam8bit_isas(qgemm::StateCode code) {
   const int64_t n = 3 * qgemm::kAdam8bitBlock + 101;
   std::vector<float> grad(n);
   uint32_t s = 12345;
@@ -68,7 +68,7 @@ void test_adam8bit_isas() {
     am[k].assign(4, 0.0f);
     av[k].assign(4, 0.0f);
     for (int step = 0; step < 3; ++step) {
-      qgemm::adam8bit_step(p[k].data(), grad.data(), qm[k].data(), qv[k].data(), am[k].data(), av[k].data(), n, a);
+      qgemm::adam8bit_step(p[k].data(), grad.data(), qm[k].data(), qv[k].data(), am[k].data(), av[k].data(), n, a, code);
     }
   }
   qgemm::set_isa_cap(qgemm::Isa::kAll);
@@ -82,6 +82,7 @@ void test_adam8bit_isas() {
 
 int main() {
   test_nearest_sweep();
-  test_adam8bit_isas();
+  test_adam8bit_isas(qgemm::StateCode::kTree);
+  test_adam8bit_isas(qgemm::StateCode::kFloat8);
   return check::exit_code();
 }
