@@ -7,7 +7,7 @@ import {
   Adam, Adam8bit, Int8Linear, Linear, QATLinear, ReLU, Rng, Sequential, type Module, type Optimizer,
 } from '../../lib/train';
 
-export type ConfigName = 'fp32' | 'switchback' | 'int8' | 'lean' | 'adam8bit' | 'int8-saved' | 'qat' | 'fp32-finetune';
+export type ConfigName = 'fp32' | 'switchback' | 'int8' | 'lean' | 'adam8bit' | 'adam8bit-float8' | 'int8-saved' | 'qat' | 'fp32-finetune';
 
 export interface Schedule {
   name: 'default' | 'wide' | 'full' | 'smoke';
@@ -44,8 +44,9 @@ export const LABELS: Record<ConfigName, string> = {
   fp32: 'fp32 (Adam)',
   switchback: 'SwitchBack int8 -> int8 dynamic',
   int8: 'full int8 -> int8 dynamic',
-  lean: 'full int8 + 8-bit Adam + int8-saved -> int8 dynamic',
+  lean: 'full int8 + 8-bit Adam (float8) + int8-saved -> int8 dynamic',
   adam8bit: 'fp32 + 8-bit Adam',
+  'adam8bit-float8': 'fp32 + 8-bit Adam (float8 code)',
   'int8-saved': 'fp32 + int8-saved activations',
   qat: 'QAT -> int8 static',
   'fp32-finetune': 'fp32 fine-tuned (QAT baseline)',
@@ -57,7 +58,7 @@ export const LABELS: Record<ConfigName, string> = {
  * (per Linear: weight, bias) replaces them (fine-tuning from a trained model).
  */
 export function buildModel(config: ConfigName, widths: number[], seed: number, schedule: Schedule, weights?: Float32Array[]): Sequential {
-  // The leanest mode: full int8 GEMMs, int8-saved activations, 8-bit Adam (buildOptimizer).
+  // The leanest mode: full int8 GEMMs, int8-saved activations, 8-bit Adam with the float8 code (buildOptimizer).
   const saved = config === 'int8-saved' || config === 'lean' ? 'int8' : 'float32';
   const layers: Module[] = [];
   for (let k = 0; k + 1 < widths.length; k++) {
@@ -80,7 +81,9 @@ export function buildModel(config: ConfigName, widths: number[], seed: number, s
 
 export function buildOptimizer(config: ConfigName, model: Module, schedule: Schedule): Optimizer {
   const lr = config === 'qat' || config === 'fp32-finetune' ? schedule.qatLr : schedule.lr;
-  return config === 'adam8bit' || config === 'lean' ? new Adam8bit(model.params(), { lr }) : new Adam(model.params(), { lr });
+  if (config === 'adam8bit') return new Adam8bit(model.params(), { lr });
+  if (config === 'adam8bit-float8' || config === 'lean') return new Adam8bit(model.params(), { lr, stateCode: 'float8' });
+  return new Adam(model.params(), { lr });
 }
 
 /** The Linear layers of a model, in order. */

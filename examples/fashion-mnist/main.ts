@@ -183,7 +183,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const phase1 = await fit(['fp32', 'switchback', 'int8', 'lean', 'adam8bit', 'int8-saved'], schedule.epochs);
+  const phase1 = await fit(['fp32', 'switchback', 'int8', 'lean', 'adam8bit', 'adam8bit-float8', 'int8-saved'], schedule.epochs);
   const fp32Weights = phase1.get('fp32')!.result.weights;
   const phase2 = await fit(['qat', 'fp32-finetune'], schedule.qatEpochs, fp32Weights);
   const all = new Map([...phase1, ...phase2]);
@@ -213,6 +213,7 @@ async function main(): Promise<void> {
     rowFor('int8', int8.accuracy(test), int8, int8.bytes),
     rowFor('lean', lean.accuracy(test), lean, lean.bytes),
     rowFor('adam8bit', floatAccuracy(model('adam8bit')), undefined, fp32Bytes(linears(fp32))),
+    rowFor('adam8bit-float8', floatAccuracy(model('adam8bit-float8')), undefined, fp32Bytes(linears(fp32))),
     rowFor('int8-saved', floatAccuracy(model('int8-saved')), undefined, fp32Bytes(linears(fp32))),
   ];
   bar.done();

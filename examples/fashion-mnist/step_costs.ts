@@ -60,6 +60,7 @@ const data = layers.map(([inF, outF]) => {
 type D = (typeof data)[number];
 
 interface Item { name: string; perLayer: boolean; gemm?: boolean; run: (d: D, l: number) => void }
+const ADAM8BIT_HYPER = Float32Array.of(0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5);
 const items: Item[] = [
   { name: 'fp32 forward GEMM  X W^T', perLayer: true, gemm: true, run: (d) => matmul(f32(d.x, [batch, d.inF]), f32(d.w, [d.outF, d.inF]), { transposeB: true }) },
   { name: 'fp32 dX GEMM = dY W', perLayer: true, gemm: true, run: (d) => matmul(f32(d.dy, [batch, d.outF]), f32(d.w, [d.outF, d.inF])) },
@@ -88,11 +89,12 @@ const items: Item[] = [
   { name: 'QAT fake-quantize X (+ mask)', perLayer: true, run: (d) => T.fakeQuantizeAffine(d.x, 0.004, 128, 0, 255, d.fx, d.mask) },
   { name: 'QAT fake-quantize W rows', perLayer: true, run: (d) => T.fakeQuantizeRows(d.w, d.outF, d.inF, d.fw, d.fwS) },
   { name: 'Adam step (W)', perLayer: true, run: (d) => T.adamStep(d.fw, d.dw, d.m, d.v, 0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5) },
-  { name: '8-bit Adam step (W)', perLayer: true, run: (d) => T.adam8bitStep(d.fw, d.dw, d.qm, d.qv, d.am, d.av, Float32Array.of(0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5)) },
+  { name: '8-bit Adam step (W)', perLayer: true, run: (d) => T.adam8bitStep(d.fw, d.dw, d.qm, d.qv, d.am, d.av, ADAM8BIT_HYPER, 0) },
+  { name: '8-bit Adam step, float8 code (W)', perLayer: true, run: (d) => T.adam8bitStep(d.fw, d.dw, d.qm, d.qv, d.am, d.av, ADAM8BIT_HYPER, 1) },
 ];
 
 // Whole training steps of each mode (forward, loss, backward, optimizer), on one fixed batch.
-const MODES: ConfigName[] = ['fp32', 'qat', 'switchback', 'int8', 'lean', 'adam8bit', 'int8-saved'];
+const MODES: ConfigName[] = ['fp32', 'qat', 'switchback', 'int8', 'lean', 'adam8bit', 'adam8bit-float8', 'int8-saved'];
 const stepX = f32(rand(batch * widths[0]).map((v) => v + 0.5), [batch, widths[0]]);
 const stepY = Int32Array.from({ length: batch }, (_, i) => i % widths[widths.length - 1]);
 const models = MODES.map((c): [ConfigName, Sequential, Optimizer] => {
@@ -139,7 +141,7 @@ console.log(`\nfp32 GEMMs (forward, dX but the first layer's, dW): ${gemms.toFix
 const row = (name: string) => med[items.findIndex((it) => it.name === name)];
 const bandwidth = measureReadBandwidth(m.threads);
 console.log(`\nAgainst the limits (read bandwidth measured now: ${bandwidth.toFixed(1)} GB/s at ${m.threads} threads):`);
-console.log(`| layer | fwd GEMM in fused call, % of packed | dX, % of packed | dW, % of packed | W quantize GB/s (% of read bw) | Adam GB/s | 8-bit Adam GB/s | 8-bit / fp32 Adam speed |`);
+console.log(`| layer | fwd GEMM in fused call, % of packed | dX, % of packed | dW, % of packed | W quantize GB/s (% of read bw) | Adam GB/s | 8-bit Adam GB/s: tree / float8 | 8-bit / fp32 Adam speed: tree / float8 |`);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 layers.forEach(([inF, outF], l) => {
   const pct = (limit: string, got: string) => `${((100 * row(limit)[l]) / row(got)[l]).toFixed(0)}%`;
@@ -149,6 +151,7 @@ layers.forEach(([inF, outF], l) => {
   console.log(`| ${inF}->${outF} | ${pct('int8 forward GEMM, W packed beforehand (limit)', 'int8 forward, fused call (quantize + pack W + GEMM)')} (whole call) | ` +
     `${pct('int8 dX GEMM, W packed beforehand (limit)', 'int8 dX, fused call (packed W)')} | ${pct('int8 dW GEMM, X packed beforehand (limit)', 'int8 dW, fused call (SR dY)')} | ` +
     `${quantW.toFixed(1)} (${((100 * quantW) / bandwidth).toFixed(0)}%) | ${gbs(28 * params, row('Adam step (W)')[l]).toFixed(1)} | ` +
-    `${gbs(16 * params, row('8-bit Adam step (W)')[l]).toFixed(1)} | ${(row('Adam step (W)')[l] / row('8-bit Adam step (W)')[l]).toFixed(2)}x |`);
+    `${gbs(16 * params, row('8-bit Adam step (W)')[l]).toFixed(1)} / ${gbs(16 * params, row('8-bit Adam step, float8 code (W)')[l]).toFixed(1)} | ` +
+    `${(row('Adam step (W)')[l] / row('8-bit Adam step (W)')[l]).toFixed(2)}x / ${(row('Adam step (W)')[l] / row('8-bit Adam step, float8 code (W)')[l]).toFixed(2)}x |`);
 });
 console.log('(Adam moves 28 bytes a parameter: p, grad, m, v read, p, m, v written; 8-bit Adam 16: p, grad read, p written, 2 + 2 state bytes. W quantize: the float32 W once.)');
