@@ -29,30 +29,25 @@ void adam_scalar(float* p, const float* grad, float* m, float* v, int64_t n, con
   }
 }
 
-void adam8bit_block_scalar(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv,
-                           int64_t n, const Adam8bitParams& a) {
+// One block of the 8-bit step: the update pass with the code's values, then
+// the quantize pass against the new maxima.
+template <typename Decoder, void (*kQuantize)(const float*, const float*, float, float, int64_t, int64_t, uint8_t*,
+                                              uint8_t*)>
+void adam8bit_block_scalar(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
+                           const Adam8bitParams& a) {
   float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
   float new_am = 0.0f, new_av = 0.0f;
-  adam8bit_update(p, grad, qm, qv, *absm, *absv, 0, n, a, tm, tv, &new_am, &new_av, TreeDecoder{});
+  adam8bit_update(p, grad, qm, qv, *absm, *absv, 0, n, a, tm, tv, &new_am, &new_av, Decoder{});
   *absm = new_am;
   *absv = new_av;
-  adam8bit_quantize(tm, tv, new_am, new_av, 0, n, qm, qv);
-}
-
-void adam8bit_float8_block_scalar(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv,
-                                  int64_t n, const Adam8bitParams& a) {
-  float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
-  float new_am = 0.0f, new_av = 0.0f;
-  adam8bit_update(p, grad, qm, qv, *absm, *absv, 0, n, a, tm, tv, &new_am, &new_av, Float8Decoder{});
-  *absm = new_am;
-  *absv = new_av;
-  adam8bit_quantize_float8(tm, tv, new_am, new_av, 0, n, qm, qv);
+  kQuantize(tm, tv, new_am, new_av, 0, n, qm, qv);
 }
 
 }  // namespace
 
 const Ops& scalar_ops() {
-  static const Ops ops{adam_scalar, adam8bit_block_scalar, adam8bit_float8_block_scalar};
+  static const Ops ops{adam_scalar, adam8bit_block_scalar<TreeDecoder, adam8bit_quantize>,
+                       adam8bit_block_scalar<Float8Decoder, adam8bit_quantize_float8>};
   return ops;
 }
 

@@ -113,6 +113,24 @@ inline void adam8bit_quantize(const float* tm, const float* tv, float new_am, fl
   }
 }
 
+// Asks for the data of element i + 1024 (half a block ahead) of a SIMD block
+// loop: the block's two passes stop the memory stream every 2048 values, and
+// the hardware prefetchers fall behind without it (about 1.5x on Zen 5).
+// A prefetch never faults, past the end of an array included; the address
+// is computed as an integer so that no out-of-range pointer is formed.
+inline void prefetch_at(const void* base, int64_t bytes) {
+  __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(base) + static_cast<uintptr_t>(bytes)));
+}
+inline void prefetch_ahead(const float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, int64_t i) {
+  constexpr int64_t kAhead = kAdam8bitBlock / 2;
+  prefetch_at(p, 4 * (i + kAhead));
+  prefetch_at(grad, 4 * (i + kAhead));
+  if ((i & 63) == 0) {  // a line of codes per 64 values
+    prefetch_at(qm, i + kAhead);
+    prefetch_at(qv, i + kAhead);
+  }
+}
+
 // 1 / a block maximum (0 for a maximum of 0: its values are all 0 or NaN).
 inline float reciprocal_or_zero(float max) { return max > 0.0f ? 1.0f / max : 0.0f; }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "train/adam.h"
+#include "train/adam8bit_block.h"
 #include "train/dynamic_code.h"
 
 namespace qgemm {
@@ -35,13 +36,35 @@ void adam_avx2(float* p, const float* grad, float* m, float* v, int64_t n, const
   scalar_ops().adam(p + i, grad + i, m + i, v + i, n - i, a);
 }
 
-inline __m256 abs_ps(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
-
-// saturate(): max_ps / min_ps return their second operand when it is NaN.
-inline __m256 saturate_ps(__m256 x) {
-  const __m256 hi = _mm256_set1_ps(3.40282347e38f);
-  return _mm256_min_ps(hi, _mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), hi), x));
-}
+// 8 float32 lanes for adam8bit_block.h.
+struct Avx2 {
+  using T = __m256;
+  static constexpr int64_t kLanes = 8;
+  static T set1(float x) { return _mm256_set1_ps(x); }
+  static T zero() { return _mm256_setzero_ps(); }
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, T x) { _mm256_storeu_ps(p, x); }
+  static void store_aligned(float* p, T x) { _mm256_store_ps(p, x); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
+  static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm256_div_ps(a, b); }
+  static T sqrt(T x) { return _mm256_sqrt_ps(x); }
+  static T abs(T x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
+  static T max(T x, T cur) { return _mm256_max_ps(x, cur); }  // cur where x is NaN
+  // saturate(): max_ps / min_ps return their second operand when it is NaN.
+  static T saturate(T x) {
+    const T hi = _mm256_set1_ps(3.40282347e38f);
+    return _mm256_min_ps(hi, _mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), hi), x));
+  }
+  static float max_lane(T v) {
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, v);
+    float r = lanes[0];
+    for (int k = 1; k < 8; ++k) r = lanes[k] > r ? lanes[k] : r;
+    return r;
+  }
+};
 
 inline __m256 code_values(const DynamicCode& c, const uint8_t* q) {
   const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q)));
@@ -77,14 +100,6 @@ inline void nearest8(const DynamicCode& c, __m256 x, bool positive_floor, uint8_
     idx = _mm256_max_epi32(idx, _mm256_and_si256(positive, _mm256_set1_epi32(1)));
   }
   store_bytes8(idx, out);
-}
-
-float max_lane(__m256 v) {
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, v);
-  float r = lanes[0];
-  for (int k = 1; k < 8; ++k) r = lanes[k] > r ? lanes[k] : r;
-  return r;
 }
 
 // The dynamic tree codes: gathered code values, the bucket-table search.
@@ -152,56 +167,10 @@ struct Float8Avx2 {
   }
 };
 
-// Asks for the data of the elements one block ahead (the block's passes
-// stop the stream, so the hardware prefetchers fall behind without it).
-inline void prefetch_ahead(const float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, int64_t i) {
-  constexpr int64_t kAhead = 1024;
-  _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead), _MM_HINT_T0);
-  _mm_prefetch(reinterpret_cast<const char*>(grad + i + kAhead), _MM_HINT_T0);
-  if ((i & 63) == 0) {
-    _mm_prefetch(reinterpret_cast<const char*>(qm + i + kAhead), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(qv + i + kAhead), _MM_HINT_T0);
-  }
-}
-
-template <typename Code>
-void adam8bit_block_avx2(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
-                         const Adam8bitParams& a) {
-  const Code code;
-  alignas(32) float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
-  const float am = *absm, av = *absv;
-  const __m256 vam = _mm256_set1_ps(am), vav = _mm256_set1_ps(av);
-  const __m256 b1 = _mm256_set1_ps(a.beta1), b2 = _mm256_set1_ps(a.beta2);
-  const __m256 omb1 = _mm256_set1_ps(a.one_minus_beta1), omb2 = _mm256_set1_ps(a.one_minus_beta2);
-  const __m256 wd = _mm256_set1_ps(a.weight_decay), eps = _mm256_set1_ps(a.eps);
-  const __m256 step = _mm256_set1_ps(a.step_size), c2 = _mm256_set1_ps(a.c2);
-  __m256 vnam = _mm256_setzero_ps(), vnav = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    prefetch_ahead(p, grad, qm, qv, i);
-    const __m256 pv = _mm256_loadu_ps(p + i);
-    const __m256 g = _mm256_add_ps(_mm256_loadu_ps(grad + i), _mm256_mul_ps(wd, pv));
-    const __m256 mi = saturate_ps(_mm256_add_ps(_mm256_mul_ps(b1, _mm256_mul_ps(code.m(qm + i), vam)), _mm256_mul_ps(omb1, g)));
-    const __m256 vi = saturate_ps(_mm256_add_ps(_mm256_mul_ps(b2, _mm256_mul_ps(code.v(qv + i), vav)),
-                                                _mm256_mul_ps(_mm256_mul_ps(omb2, g), g)));
-    const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), c2), eps);
-    _mm256_storeu_ps(p + i, _mm256_sub_ps(pv, _mm256_div_ps(_mm256_mul_ps(step, mi), denom)));
-    _mm256_store_ps(tm + i, mi);
-    _mm256_store_ps(tv + i, vi);
-    vnam = _mm256_max_ps(abs_ps(mi), vnam);  // NaN lanes keep the old maximum, as the scalar `>`
-    vnav = _mm256_max_ps(vi, vnav);
-  }
-  float new_am = max_lane(vnam), new_av = max_lane(vnav);
-  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av, code.scalar);
-  *absm = new_am;
-  *absv = new_av;
-  code.quantize(tm, tv, new_am, new_av, n, qm, qv);
-}
-
 }  // namespace
 
 const Ops& avx2_ops() {
-  static const Ops ops{adam_avx2, adam8bit_block_avx2<TreeAvx2>, adam8bit_block_avx2<Float8Avx2>};
+  static const Ops ops{adam_avx2, adam8bit_block_simd<Avx2, TreeAvx2>, adam8bit_block_simd<Avx2, Float8Avx2>};
   return ops;
 }
 

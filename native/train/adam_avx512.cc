@@ -20,6 +20,7 @@
 #include <cmath>
 
 #include "train/adam.h"
+#include "train/adam8bit_block.h"
 #include "train/dynamic_code.h"
 
 namespace qgemm {
@@ -126,19 +127,35 @@ inline void nearest16(const PermuteCode& c, __m512 x, bool positive_floor, uint8
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_cvtepi32_epi8(idx));
 }
 
-// saturate(): max_ps / min_ps return their second operand when it is NaN.
-inline __m512 saturate_ps(__m512 x) {
-  const __m512 hi = _mm512_set1_ps(3.40282347e38f);
-  return _mm512_min_ps(hi, _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), hi), x));
-}
-
-float max_lane(__m512 v) {
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, v);
-  float r = lanes[0];
-  for (int k = 1; k < 16; ++k) r = lanes[k] > r ? lanes[k] : r;
-  return r;
-}
+// 16 float32 lanes for adam8bit_block.h.
+struct Avx512 {
+  using T = __m512;
+  static constexpr int64_t kLanes = 16;
+  static T set1(float x) { return _mm512_set1_ps(x); }
+  static T zero() { return _mm512_setzero_ps(); }
+  static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, T x) { _mm512_storeu_ps(p, x); }
+  static void store_aligned(float* p, T x) { _mm512_store_ps(p, x); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
+  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm512_div_ps(a, b); }
+  static T sqrt(T x) { return _mm512_sqrt_ps(x); }
+  static T abs(T x) { return _mm512_abs_ps(x); }
+  static T max(T x, T cur) { return _mm512_max_ps(x, cur); }  // cur where x is NaN
+  // saturate(): max_ps / min_ps return their second operand when it is NaN.
+  static T saturate(T x) {
+    const T hi = _mm512_set1_ps(3.40282347e38f);
+    return _mm512_min_ps(hi, _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), hi), x));
+  }
+  static float max_lane(T v) {
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, v);
+    float r = lanes[0];
+    for (int k = 1; k < 16; ++k) r = lanes[k] > r ? lanes[k] : r;
+    return r;
+  }
+};
 
 // The dynamic tree codes, by permutes (above).
 struct TreeAvx512 {
@@ -202,56 +219,10 @@ struct Float8Avx512 {
   }
 };
 
-// Asks for the data of the elements one block ahead (the block's passes
-// stop the stream, so the hardware prefetchers fall behind without it).
-inline void prefetch_ahead(const float* p, const float* grad, const uint8_t* qm, const uint8_t* qv, int64_t i) {
-  constexpr int64_t kAhead = 1024;
-  _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead), _MM_HINT_T0);
-  _mm_prefetch(reinterpret_cast<const char*>(grad + i + kAhead), _MM_HINT_T0);
-  if ((i & 63) == 0) {
-    _mm_prefetch(reinterpret_cast<const char*>(qm + i + kAhead), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(qv + i + kAhead), _MM_HINT_T0);
-  }
-}
-
-template <typename Code>
-void adam8bit_block_avx512(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float* absm, float* absv, int64_t n,
-                           const Adam8bitParams& a) {
-  const Code code;
-  alignas(64) float tm[kAdam8bitBlock], tv[kAdam8bitBlock];
-  const float am = *absm, av = *absv;
-  const __m512 vam = _mm512_set1_ps(am), vav = _mm512_set1_ps(av);
-  const __m512 b1 = _mm512_set1_ps(a.beta1), b2 = _mm512_set1_ps(a.beta2);
-  const __m512 omb1 = _mm512_set1_ps(a.one_minus_beta1), omb2 = _mm512_set1_ps(a.one_minus_beta2);
-  const __m512 wd = _mm512_set1_ps(a.weight_decay), eps = _mm512_set1_ps(a.eps);
-  const __m512 step = _mm512_set1_ps(a.step_size), c2 = _mm512_set1_ps(a.c2);
-  __m512 vnam = _mm512_setzero_ps(), vnav = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    prefetch_ahead(p, grad, qm, qv, i);
-    const __m512 pv = _mm512_loadu_ps(p + i);
-    const __m512 g = _mm512_add_ps(_mm512_loadu_ps(grad + i), _mm512_mul_ps(wd, pv));
-    const __m512 mi = saturate_ps(_mm512_add_ps(_mm512_mul_ps(b1, _mm512_mul_ps(code.m(qm + i), vam)), _mm512_mul_ps(omb1, g)));
-    const __m512 vi = saturate_ps(_mm512_add_ps(_mm512_mul_ps(b2, _mm512_mul_ps(code.v(qv + i), vav)),
-                                                _mm512_mul_ps(_mm512_mul_ps(omb2, g), g)));
-    const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), c2), eps);
-    _mm512_storeu_ps(p + i, _mm512_sub_ps(pv, _mm512_div_ps(_mm512_mul_ps(step, mi), denom)));
-    _mm512_store_ps(tm + i, mi);
-    _mm512_store_ps(tv + i, vi);
-    vnam = _mm512_max_ps(_mm512_abs_ps(mi), vnam);  // NaN lanes keep the old maximum, as the scalar `>`
-    vnav = _mm512_max_ps(vi, vnav);
-  }
-  float new_am = max_lane(vnam), new_av = max_lane(vnav);
-  adam8bit_update(p, grad, qm, qv, am, av, i, n, a, tm, tv, &new_am, &new_av, code.scalar);
-  *absm = new_am;
-  *absv = new_av;
-  code.quantize(tm, tv, new_am, new_av, n, qm, qv);
-}
-
 }  // namespace
 
 const Ops& avx512_ops() {
-  static const Ops ops{adam_avx512, adam8bit_block_avx512<TreeAvx512>, adam8bit_block_avx512<Float8Avx512>};
+  static const Ops ops{adam_avx512, adam8bit_block_simd<Avx512, TreeAvx512>, adam8bit_block_simd<Avx512, Float8Avx512>};
   return ops;
 }
 
