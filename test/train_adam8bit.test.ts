@@ -85,6 +85,13 @@ function float8Code(y: number, signed: boolean): number {
   return c === 0 ? 0 : c | (y < 0 ? 128 : 0);
 }
 
+/** The float8 codes' block normalization (float8::Normalizer): (x * s) * (1 / (max * s)), s = 2^64 under 2^-125. */
+function float8Normalize(x: number, max: number): number {
+  if (!(max > 0)) return f32(x * 0);
+  const s = max < 2 ** -125 ? 2 ** 64 : 1;
+  return f32(f32(x * s) * f32(1 / f32(max * s)));
+}
+
 function float8Value(c: number, signed: boolean): number {
   const mag = signed ? c & 127 : c;
   if (mag === 0) return 0;
@@ -117,12 +124,22 @@ describe('the float8 state codes against their definition', () => {
       const back = new Float32Array(x.length);
       nativeTrain().blockwiseDequantize(q, absmax, x.length, signed, back, 1);
       assert.deepEqual(back, Float32Array.from(want, (c) => float8Value(c, signed)));
-      // Scaled blocks: y * float32(1 / absmax), values above 1 clamp to the largest code.
+      // Scaled blocks: normalized by the block's maximum.
       const big = Float32Array.from(ys.filter((y) => !Number.isNaN(y)), (y) => y * 3);
       const q2 = new Uint8Array(big.length), absmax2 = new Float32Array(1);
       nativeTrain().blockwiseQuantize(big, big.length, signed, q2, absmax2, 1);
-      const r = f32(1 / absmax2[0]);
-      assert.deepEqual(q2, Uint8Array.from(big, (y) => float8Code(f32(y * r), signed)));
+      assert.deepEqual(q2, Uint8Array.from(big, (y) => float8Code(float8Normalize(y, absmax2[0]), signed)));
+    });
+
+    it(`${signed ? 'signed' : 'unsigned'}: a block whose maximum is subnormal keeps its codes (1 / max would overflow)`, () => {
+      const max = 1e-40; // subnormal in float32: 1 / max is past FLT_MAX
+      const x = Float32Array.from([max, max / 2, max / 4, max / 3, 0]);
+      const q = new Uint8Array(x.length), absmax = new Float32Array(1);
+      nativeTrain().blockwiseQuantize(x, x.length, signed, q, absmax, 1);
+      assert.deepEqual(q, Uint8Array.from(x, (y) => float8Code(float8Normalize(y, absmax[0]), signed)));
+      const back = new Float32Array(x.length);
+      nativeTrain().blockwiseDequantize(q, absmax, x.length, signed, back, 1);
+      assert.ok(Math.abs(back[1] / x[0] - 0.5) < 0.01 && Math.abs(back[2] / x[0] - 0.25) < 0.01, `${Array.from(back)}`);
     });
   }
 });
@@ -165,8 +182,8 @@ function adam8bitRef(p: Float32Array, g: Float32Array, qm: Uint8Array, qv: Uint8
     absv[b] = av;
     for (let i = i0; i < i1; i++) {
       if (code === 1) {
-        qm[i] = float8Code(f32(tm[i - i0] * (am > 0 ? f32(1 / am) : 0)), true);
-        qv[i] = float8Code(f32(tv[i - i0] * (av > 0 ? f32(1 / av) : 0)), false);
+        qm[i] = float8Code(float8Normalize(tm[i - i0], am), true);
+        qv[i] = float8Code(float8Normalize(tv[i - i0], av), false);
         continue;
       }
       qm[i] = nearest(0, am > 0 ? f32(tm[i - i0] / am) : 0);

@@ -100,8 +100,11 @@ void float8_blockwise_quantize(const float* x, int64_t n, int64_t block, bool is
     float m = 0.0f;
     for (int64_t i = b0; i < b1; ++i) m = std::fabs(x[i]) > m ? std::fabs(x[i]) : m;
     absmax[b] = m;
-    const float r = adam_detail::reciprocal_or_zero(m);
-    for (int64_t i = b0; i < b1; ++i) q[i] = is_signed ? float8::encode_signed(x[i] * r) : float8::encode_unsigned(x[i] * r);
+    const float8::Normalizer nz = float8::normalizer(m);
+    for (int64_t i = b0; i < b1; ++i) {
+      const float y = float8::normalize(x[i], nz);
+      q[i] = is_signed ? float8::encode_signed(y) : float8::encode_unsigned(y);
+    }
   }
 }
 

@@ -13,7 +13,8 @@
 // quantize with the signed (m) and unsigned (v) codes: the dynamic tree codes
 // of native/train/dynamic_code.h (nearest of x / absmax; a positive v never
 // to 0: second_moment_index), or the table-free float8 codes of
-// native/train/float8_code.h (of x * (1 / absmax), same floor for v).
+// native/train/float8_code.h (of x * (1 / absmax), float8::Normalizer; same
+// floor for v).
 // The parameter update uses the float32 moments before they are re-quantized.
 // Both moments saturate at +-FLT_MAX: a huge but finite gradient (|g| >= ~6e20
 // squares past float32) would otherwise make a block's maximum infinite and
@@ -51,7 +52,7 @@ void adam8bit_step(float* p, const float* grad, uint8_t* qm, uint8_t* qv, float*
                    const Adam8bitParams& a, StateCode code = StateCode::kTree);
 
 // The float8 codes' block-wise quantization (for inspection and tests):
-// absmax[b] = max |x| of block b (NaN ignored), q = encode(x * (1 / absmax)).
+// absmax[b] = max |x| of block b (NaN ignored), q = encode(normalize(x)).
 void float8_blockwise_quantize(const float* x, int64_t n, int64_t block, bool is_signed, uint8_t* q, float* absmax);
 void float8_blockwise_dequantize(const uint8_t* q, const float* absmax, int64_t n, int64_t block, bool is_signed,
                                  float* x);
@@ -131,16 +132,13 @@ inline void prefetch_ahead(const float* p, const float* grad, const uint8_t* qm,
   }
 }
 
-// 1 / a block maximum (0 for a maximum of 0: its values are all 0 or NaN).
-inline float reciprocal_or_zero(float max) { return max > 0.0f ? 1.0f / max : 0.0f; }
-
 // Elements [i0, n) of a block's quantize pass with the float8 codes.
 inline void adam8bit_quantize_float8(const float* tm, const float* tv, float new_am, float new_av, int64_t i0,
                                      int64_t n, uint8_t* qm, uint8_t* qv) {
-  const float rm = reciprocal_or_zero(new_am), rv = reciprocal_or_zero(new_av);
+  const float8::Normalizer nm = float8::normalizer(new_am), nv = float8::normalizer(new_av);
   for (int64_t i = i0; i < n; ++i) {
-    qm[i] = float8::encode_signed(tm[i] * rm);
-    qv[i] = float8::encode_unsigned(tv[i] * rv);
+    qm[i] = float8::encode_signed(float8::normalize(tm[i], nm));
+    qv[i] = float8::encode_unsigned(float8::normalize(tv[i], nv));
   }
 }
 

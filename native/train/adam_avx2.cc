@@ -145,18 +145,19 @@ struct Float8Avx2 {
     return _mm256_castsi256_ps(_mm256_andnot_si256(_mm256_cmpeq_epi32(c, _mm256_setzero_si256()), b));
   }
   void quantize(const float* tm, const float* tv, float am, float av, int64_t n, uint8_t* qm, uint8_t* qv) const {
-    const __m256 rm = _mm256_set1_ps(reciprocal_or_zero(am)), rv = _mm256_set1_ps(reciprocal_or_zero(av));
+    const float8::Normalizer nm = float8::normalizer(am), nv = float8::normalizer(av);
+    const __m256 sm = _mm256_set1_ps(nm.s), rm = _mm256_set1_ps(nm.r), sv = _mm256_set1_ps(nv.s), rv = _mm256_set1_ps(nv.r);
     const __m256i abs_mask = _mm256_set1_epi32(0x7FFFFFFF);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-      const __m256 ym = _mm256_mul_ps(_mm256_load_ps(tm + i), rm);
+      const __m256 ym = _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(tm + i), sm), rm);
       const __m256i bm = _mm256_castps_si256(ym);
       __m256i cm = magnitude_code8(_mm256_and_si256(bm, abs_mask), float8::kSignedBias, float8::kSignedMax);
       const __m256i nonzero = _mm256_xor_si256(_mm256_cmpeq_epi32(cm, _mm256_setzero_si256()), _mm256_set1_epi32(-1));
       cm = _mm256_or_si256(cm, _mm256_and_si256(nonzero, _mm256_slli_epi32(_mm256_srli_epi32(bm, 31), 7)));
       cm = _mm256_and_si256(cm, _mm256_castps_si256(_mm256_cmp_ps(ym, ym, _CMP_ORD_Q)));  // NaN: 0
       store_bytes8(cm, qm + i);
-      const __m256 yv = _mm256_mul_ps(_mm256_load_ps(tv + i), rv);
+      const __m256 yv = _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(tv + i), sv), rv);
       __m256i cv = magnitude_code8(_mm256_and_si256(_mm256_castps_si256(yv), abs_mask), float8::kUnsignedBias,
                                    float8::kUnsignedMax);
       cv = _mm256_max_epi32(cv, _mm256_set1_epi32(1));

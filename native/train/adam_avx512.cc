@@ -199,17 +199,18 @@ struct Float8Avx512 {
     return _mm512_castsi512_ps(_mm512_maskz_mov_epi32(_mm512_test_epi32_mask(c, c), b));
   }
   void quantize(const float* tm, const float* tv, float am, float av, int64_t n, uint8_t* qm, uint8_t* qv) const {
-    const __m512 rm = _mm512_set1_ps(reciprocal_or_zero(am)), rv = _mm512_set1_ps(reciprocal_or_zero(av));
+    const float8::Normalizer nm = float8::normalizer(am), nv = float8::normalizer(av);
+    const __m512 sm = _mm512_set1_ps(nm.s), rm = _mm512_set1_ps(nm.r), sv = _mm512_set1_ps(nv.s), rv = _mm512_set1_ps(nv.r);
     const __m512i abs_mask = _mm512_set1_epi32(0x7FFFFFFF);
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
-      const __m512 ym = _mm512_mul_ps(_mm512_load_ps(tm + i), rm);
+      const __m512 ym = _mm512_mul_ps(_mm512_mul_ps(_mm512_load_ps(tm + i), sm), rm);
       const __m512i bm = _mm512_castps_si512(ym);
       __m512i cm = magnitude_code16(_mm512_and_si512(bm, abs_mask), float8::kSignedBias, float8::kSignedMax);
       cm = _mm512_mask_or_epi32(cm, _mm512_test_epi32_mask(cm, cm), cm, _mm512_slli_epi32(_mm512_srli_epi32(bm, 31), 7));
       cm = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(ym, ym, _CMP_ORD_Q), cm);  // NaN: 0
       _mm_storeu_si128(reinterpret_cast<__m128i*>(qm + i), _mm512_cvtepi32_epi8(cm));
-      const __m512 yv = _mm512_mul_ps(_mm512_load_ps(tv + i), rv);
+      const __m512 yv = _mm512_mul_ps(_mm512_mul_ps(_mm512_load_ps(tv + i), sv), rv);
       __m512i cv = magnitude_code16(_mm512_and_si512(_mm512_castps_si512(yv), abs_mask), float8::kUnsignedBias,
                                     float8::kUnsignedMax);
       cv = _mm512_maskz_max_epi32(_mm512_cmp_ps_mask(yv, _mm512_setzero_ps(), _CMP_GT_OQ), cv, _mm512_set1_epi32(1));

@@ -7,7 +7,7 @@
 //   unsigned (second moment): c in 1..248 is 2^((c >> 3) - 31) * (1 + (c & 7) / 8)   (5 and 3)
 //   code 0 (and the signed 128) is 0; the largest code is exactly 1.
 //
-// Encoding a normalized y (the moment times 1 / block maximum): the float32
+// Encoding a normalized y (see Normalizer: the moment times 1 / block maximum): the float32
 // bits rounded to 3 mantissa bits, to nearest with ties to even (a carry
 // moves into the next binade, as it should), then clamped: below the smallest
 // code to 0, above 1 to 1; NaN to 0. The unsigned code keeps the tree code's
@@ -44,6 +44,20 @@ inline int32_t magnitude_code(uint32_t mag, int32_t bias, int32_t max) {
   const int32_t c = static_cast<int32_t>(rounded >> 20) - bias;
   return c < 0 ? 0 : c > max ? max : c;
 }
+
+// A block's normalization: y = (x * s) * r with r = 1 / (max * s), s = 2^64
+// for a maximum under 2^-125 (whose reciprocal would overflow float32 and
+// send every code to the largest), else s = 1 (then x * s is x); a maximum
+// of 0 (values all 0 or NaN) gives r = 0.
+struct Normalizer {
+  float s, r;
+};
+inline Normalizer normalizer(float max) {
+  if (!(max > 0.0f)) return {1.0f, 0.0f};
+  const float s = max < 0x1p-125f ? 0x1p64f : 1.0f;
+  return {s, 1.0f / (max * s)};
+}
+inline float normalize(float x, Normalizer n) { return (x * n.s) * n.r; }
 
 inline uint8_t encode_signed(float y) {
   if (y != y) return 0;
