@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <thread>
+#include <vector>
 
 #include "cpu/cpu_features.h"
 #include "gemm/aligned_buffer.h"
@@ -199,7 +201,12 @@ double random_row_bytes_per_second(int threads, size_t bytes, size_t row_bytes, 
   uint8_t* table = buffer.data();
   for (size_t i = 0; i < rows * row_bytes; i += 4096) table[i] = static_cast<uint8_t>(i >> 12);
   constexpr size_t kReads = size_t{1} << 18;  // per thread, far more rows than the caches hold
-  std::vector<uint32_t> ids(kReads * threads);
+  std::vector<uint32_t> ids;
+  try {
+    ids.resize(kReads * threads);
+  } catch (const std::exception&) {
+    return 0;
+  }
   uint64_t x = 0x9E3779B97F4A7C15ull;
   for (uint32_t& id : ids) {  // xorshift64: uniformly random rows, no reuse to speak of
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
