@@ -1,5 +1,7 @@
 #include "gemm/epilogue.h"
 
+#include "gemm/epilogue_row.h"
+#include "quant/isa_ops.h"
 #include "quant/quantize.h"
 
 #include <cmath>
@@ -7,6 +9,26 @@
 #include <vector>
 
 namespace qgemm {
+
+namespace epilogue_detail {
+
+#ifdef QGEMM_X86_KERNELS
+const Ops& avx2_ops();
+#endif
+#ifdef QGEMM_KERNEL_QUANT_AVX512
+const Ops& avx512_ops();
+#endif
+
+const Ops& scalar_ops() {
+  static const Ops ops{to_float_row_simd<Scalar>};
+  return ops;
+}
+
+const Ops& active_ops() {
+  return ops_for_active_isa(scalar_ops(), QGEMM_AVX2_OPS(avx2_ops), QGEMM_AVX512_OPS(avx512_ops));
+}
+
+}  // namespace epilogue_detail
 
 namespace {
 
@@ -42,25 +64,6 @@ inline void compensate_row(const int32_t* acc, const ColumnTables& t, uint32_t z
   }
 }
 
-// f = float(acc') * (sa * sb[j]); f + bias[j] (only with a bias: -0 + 0 is +0); relu.
-template <bool kBias, bool kRelu>
-void to_float_row(const int32_t* v, const ColumnTables& t, float sa, int64_t cols, float* out) {
-  for (int64_t j = 0; j < cols; ++j) {
-    float f = static_cast<float>(v[j]) * (sa * t.sb[j]);
-    if (kBias) f = f + t.bias[j];
-    if (kRelu) f = f < 0.0f ? 0.0f : f;
-    out[j] = f;
-  }
-}
-
-void to_float_row(const Epilogue& e, const int32_t* v, const ColumnTables& t, float sa, int64_t cols, float* out) {
-  if (e.bias != nullptr) {
-    e.relu ? to_float_row<true, true>(v, t, sa, cols, out) : to_float_row<true, false>(v, t, sa, cols, out);
-  } else {
-    e.relu ? to_float_row<false, true>(v, t, sa, cols, out) : to_float_row<false, false>(v, t, sa, cols, out);
-  }
-}
-
 }  // namespace
 
 void apply_epilogue(const EpilogueContext& c, const int32_t* acc, int64_t ld_acc, void* out, int64_t ld_out,
@@ -74,18 +77,27 @@ void apply_epilogue(const EpilogueContext& c, const int32_t* acc, int64_t ld_acc
   ints.resize(static_cast<size_t>(cols));
   floats.resize(static_cast<size_t>(cols));
   const uint32_t k = u32(static_cast<int32_t>(c.k));
+  const epilogue_detail::ToFloatRow to_float_row = epilogue_detail::active_ops().to_float_row;
+  const float* bias = e.bias != nullptr ? tables.bias.data() : nullptr;
+  // Without zero points acc' = acc: float32 rows convert straight from acc.
+  const bool compensate = e.a_zero_point != nullptr || e.b_zero_point != nullptr;
   for (int64_t i = m0; i < m1; ++i) {
     const uint32_t za = e.a_zero_point ? u32(e.a_zero_point[e.a_zero_point_per_row ? c.row_offset + i : 0]) : 0;
     const uint32_t rowsum = e.b_zero_point && c.row_sums ? u32(c.row_sums[i]) : 0;
     const float sa = e.a_scale ? e.a_scale[e.a_scale_per_row ? c.row_offset + i : 0] : 1.0f;
-    // Rows are staged in thread-local buffers: acc and out may be the same memory.
-    compensate_row(acc + (i - m0) * ld_acc, tables, za, k * za - rowsum, cols, ints.data());
+    const int32_t* row = acc + (i - m0) * ld_acc;
     uint8_t* orow = static_cast<uint8_t*>(out) + (i * ld_out + n0) * static_cast<int64_t>(dtype_size(e.out_type));
+    if (!compensate && e.out_type == DType::kFloat32) {
+      to_float_row(row, sa, tables.sb.data(), bias, e.relu, cols, reinterpret_cast<float*>(orow));
+      continue;
+    }
+    // Rows are staged in thread-local buffers: acc and out may be the same memory.
+    compensate_row(row, tables, za, k * za - rowsum, cols, ints.data());
     if (e.out_type == DType::kInt32) {
       std::memcpy(orow, ints.data(), static_cast<size_t>(cols) * 4);
       continue;
     }
-    to_float_row(e, ints.data(), tables, sa, cols, floats.data());
+    to_float_row(ints.data(), sa, tables.sb.data(), bias, e.relu, cols, floats.data());
     if (e.out_type == DType::kFloat32) {
       std::memcpy(orow, floats.data(), static_cast<size_t>(cols) * 4);
     } else {
