@@ -4,6 +4,10 @@
 #include <stdexcept>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "gemm/kernels/registry.h"
 #include "threads/thread_pool.h"
 
@@ -11,17 +15,32 @@ namespace qgemm {
 
 namespace {
 
+// sum(x[0..k)) as int8, wrapping. A horizontal sum does not vectorize by
+// itself: on x86, sums of bytes flipped to unsigned (psadbw) less 128 a byte.
+uint32_t row_sum(const int8_t* x, int64_t k) {
+  int64_t p = 0;
+  uint32_t s = 0;
+#if defined(__SSE2__)
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+  __m128i acc = _mm_setzero_si128();
+  for (; p + 16 <= k; p += 16) {
+    const __m128i v = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + p)), flip);
+    acc = _mm_add_epi64(acc, _mm_sad_epu8(v, _mm_setzero_si128()));
+  }
+  s = static_cast<uint32_t>(_mm_cvtsi128_si64(acc) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc))) -
+      128u * static_cast<uint32_t>(p);
+#endif
+  for (; p < k; ++p) s += static_cast<uint32_t>(static_cast<int32_t>(x[p]));
+  return s;
+}
+
 // Columns [0, n) of b with ld elements between rows (or, transposed, between columns).
 void int8_col_sums_strided(const int8_t* b, bool transposed, int64_t ld, int64_t k, int64_t n, int32_t* out) {
   // Unsigned sums wrap like the GEMM's accumulators; both loops vectorize.
   uint32_t* sums = reinterpret_cast<uint32_t*>(out);
   for (int64_t j = 0; j < n; ++j) sums[j] = 0;
   if (transposed) {
-    for (int64_t j = 0; j < n; ++j) {
-      uint32_t s = 0;
-      for (int64_t p = 0; p < k; ++p) s += static_cast<uint32_t>(static_cast<int32_t>(b[j * ld + p]));
-      sums[j] = s;
-    }
+    for (int64_t j = 0; j < n; ++j) sums[j] = row_sum(b + j * ld, k);
     return;
   }
   for (int64_t p = 0; p < k; ++p) {
@@ -83,11 +102,10 @@ void pack_columns_in_parallel(const PackLayout& layout, const Operand& b, int64_
 
 }  // namespace
 
-Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* out) {
+Status PackedB::allocate(DType type, int64_t k, int64_t n, std::unique_ptr<PackedB>* out) {
   if (k < 0 || n < 0) return Status::Error(StatusCode::kInvalidArgument, "negative dimension");
-  if (b.type != DType::kInt8 && b.type != DType::kFloat32) {
-    return Status::Error(StatusCode::kInvalidArgument,
-                         std::string("cannot pack B of type ") + dtype_name(b.type));
+  if (type != DType::kInt8 && type != DType::kFloat32) {
+    return Status::Error(StatusCode::kInvalidArgument, std::string("cannot pack B of type ") + dtype_name(type));
   }
   // Column sums take 4 bytes a column whatever K is: refuse what no machine holds
   // before trying (an empty B may claim any N).
@@ -95,8 +113,8 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
   std::unique_ptr<PackedB> p(new PackedB());
   p->k_ = k;
   p->n_ = n;
-  p->type_ = b.type;
-  const bool int8 = b.type == DType::kInt8;
+  p->type_ = type;
+  const bool int8 = type == DType::kInt8;
   if (int8) {
     const Int8Kernel& kernel = int8_kernel_to_pack();
     p->layout_ = kernel.layout;
@@ -117,13 +135,17 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
   } catch (const std::exception&) {  // bad_alloc, or length_error past max_size()
     return Status::Error(StatusCode::kOutOfMemory, "cannot allocate the column sums of packed B");
   }
+  *out = std::move(p);
+  return Status::Ok();
+}
+
+Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* out) {
+  std::unique_ptr<PackedB> p;
+  Status s = allocate(b.type, k, n, &p);
+  if (!s.ok()) return s;
   // An empty B packs to nothing: skip the loops, which may still walk a huge
   // K or N (a raw call may ask for K = 0 with N = 2^40).
-  if (k == 0 || n == 0) {
-    *out = std::move(p);
-    return Status::Ok();
-  }
-  p->fill(b);
+  if (k != 0 && n != 0) p->fill(b);
   *out = std::move(p);
   return Status::Ok();
 }
@@ -131,6 +153,10 @@ Status PackedB::create(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
 void PackedB::fill(const Operand& b) {
   const bool int8 = type_ == DType::kInt8;
   pack_columns_in_parallel(*layout_, b, k_, n_, buffer_.data(), int8 ? col_sums_.data() : nullptr);
+  finish_col_sums();
+}
+
+void PackedB::finish_col_sums() {
   for (auto& [shift, comp] : compensations_) {
     for (int64_t j = 0; j < n_; ++j) {
       comp[j] = static_cast<int32_t>(0u - static_cast<uint32_t>(shift) * static_cast<uint32_t>(col_sums_[j]));
@@ -147,6 +173,15 @@ Status PackedB::repack(const Operand& b, int64_t k, int64_t n, std::unique_ptr<P
   }
   if (k != 0 && n != 0) p->fill(b);
   return Status::Ok();
+}
+
+Status PackedB::prepare_int8(int64_t k, int64_t n, std::unique_ptr<PackedB>* pack) {
+  PackedB* p = pack->get();
+  if (p != nullptr && p->type_ == DType::kInt8 && p->k_ == k && p->n_ == n && p->layout_ == int8_kernel_to_pack().layout) {
+    return Status::Ok();
+  }
+  pack->reset();
+  return allocate(DType::kInt8, k, n, pack);
 }
 
 const int32_t* PackedB::shift_compensation(int32_t shift) const {

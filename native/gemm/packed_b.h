@@ -44,8 +44,19 @@ class PackedB {
   // another thread may be reading (packs users share are immutable).
   static Status repack(const Operand& b, int64_t k, int64_t n, std::unique_ptr<PackedB>* pack);
 
+  // For a producer that writes the packed bytes itself (train/weight_pack.h):
+  // makes *pack an int8 pack of k x n in the layout dispatch packs now, as
+  // repack does, without filling it. The producer then writes all of
+  // mutable_data() (padding included) in layout() and every column sum, and
+  // calls finish_col_sums().
+  static Status prepare_int8(int64_t k, int64_t n, std::unique_ptr<PackedB>* pack);
+  uint8_t* mutable_data() { return buffer_.data(); }
+  int32_t* mutable_col_sums() { return col_sums_.data(); }
+  void finish_col_sums();
+
  private:
   PackedB() = default;
+  static Status allocate(DType type, int64_t k, int64_t n, std::unique_ptr<PackedB>* out);
   // Packs b into buffer_ and fills the column sums and compensations (sized already).
   void fill(const Operand& b);
   int64_t k_ = 0, n_ = 0;

@@ -111,6 +111,19 @@ struct TransposePanel<float, 16, 1> {
     return true;
   }
 };
+
+// int8 panels of 16 in quads of k: a quad is 4 bytes, so [k/4][16][4] is the
+// float32 transpose above applied to the bytes read as 32-bit units (128 x
+// 2048 x 2048 forward of a training step on Zen 5, W re-packed every step:
+// the quad-by-quad copy was 5% of the step).
+template <>
+struct TransposePanel<int8_t, 16, 4> {
+  static bool run(const int8_t* column0, int64_t ld, int64_t k, int8_t* dst) {
+    if (ld % 4 != 0 || k % 16 != 0) return false;
+    return TransposePanel<float, 16, 1>::run(reinterpret_cast<const float*>(column0), ld / 4, k / 4,
+                                             reinterpret_cast<float*>(dst));
+  }
+};
 #endif
 
 // Packs panels of `panel` columns whose k runs in groups of G: the elements
