@@ -160,8 +160,9 @@ void account(Napi::Env env, PacksHandle* h) {
   h->accounted = now;
 }
 
-// (x, w, bias | undefined, rows, in, out, xQ, xScales, wQRows, wRowScales, wQCols | undefined, wColScales | undefined, y,
-//  packs | undefined)
+// (x, w, bias | undefined, rows, in, out, xQ, xScales, wQRows | undefined, wRowScales, wQCols | undefined,
+//  wColScales | undefined, y, packs | undefined). With packs W goes straight into them (wQRows and wQCols
+// unused, may be undefined) and wColScales asks for the columns' pack; without, wQRows is required.
 Napi::Value int8_forward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   qgemm::Int8ForwardDesc d;
@@ -174,12 +175,12 @@ Napi::Value int8_forward(const Napi::CallbackInfo& info) {
   d.bias = f32(info, 2, "bias", d.out, true);
   d.x_q = i8(info, 6, "xQ", xn);
   d.x_scales = f32(info, 7, "xScales", d.rows);
-  d.w_q_rows = i8(info, 8, "wQRows", wn);
+  PacksHandle* packs = packs_arg(info, 13);
+  d.w_q_rows = i8(info, 8, "wQRows", wn, packs != nullptr);
   d.w_row_scales = f32(info, 9, "wRowScales", d.out);
   d.w_q_cols = i8(info, 10, "wQCols", wn, true);
   d.w_col_scales = f32(info, 11, "wColScales", d.in, true);
   d.y = f32(info, 12, "y", yn);
-  PacksHandle* packs = packs_arg(info, 13);
   d.packs = packs != nullptr ? &packs->packs : nullptr;
   const qgemm::Status status = qgemm::int8_linear_forward(d);
   if (packs != nullptr) account(env, packs);
@@ -199,12 +200,12 @@ Napi::Value int8_input_grad(const Napi::CallbackInfo& info) {
   d.dy = f32(info, 0, "dy", dyn);
   d.dy_q = i8(info, 4, "dyQ", dyn);
   d.dy_scales = f32(info, 5, "dyScales", d.rows);
-  d.w_q_cols = i8(info, 6, "wQCols", times(env, d.out, d.in));
+  PacksHandle* packs = packs_arg(info, 9);
+  d.w_q_cols = i8(info, 6, "wQCols", times(env, d.out, d.in), packs != nullptr);
   d.w_col_scales = f32(info, 7, "wColScales", d.in);
   d.dx = f32(info, 8, "dx", times(env, d.rows, d.in));
-  PacksHandle* packs = packs_arg(info, 9);
   if (packs != nullptr) {
-    if (!packs->packs.cols) throw_range_error(env, "ERR_QGEMM_NATIVE", "packs hold no columns of W: run int8Forward with wQCols first");
+    if (!packs->packs.cols) throw_range_error(env, "ERR_QGEMM_NATIVE", "packs hold no columns of W: run int8Forward with wColScales first");
     d.w_cols_pack = packs->packs.cols.get();
   }
   check_status(env, qgemm::int8_linear_input_grad(d));

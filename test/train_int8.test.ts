@@ -114,12 +114,14 @@ describe('Int8Linear (SwitchBack-style)', () => {
 
 describe('Int8Linear with its weights packed once per step', () => {
   // Past every kernel's tile (AMX 32 x 32, VNNI 16+ columns) with partial
-  // tiles left over, and more rows than the small-M paths take.
-  const [batch, inF, outF] = [45, 150, 70];
+  // tiles left over, and more rows than the small-M paths take; W packed in
+  // blocks of 64 rows (the last one partial), its rows a multiple of 16 wide
+  // (whole panels transposed in registers) or not.
+  const shapes = [[45, 150, 70], [33, 160, 200]];
   it('equals quantize-then-GEMM exactly on every ISA of this CPU, at 1 and 2 threads, over several steps', () => {
     const threads = info().threads;
     try {
-      for (const isa of info().isas) {
+      for (const [batch, inF, outF] of shapes) for (const isa of info().isas) {
         for (const t of [1, 2]) {
           setMaxIsa(isa);
           setNumThreads(t);
@@ -132,10 +134,10 @@ describe('Int8Linear with its weights packed once per step', () => {
             const dx = layer.backward(dy, true)!;
             const xq = quantizeRows(x.data as Float32Array, batch, inF);
             const wr = quantizeRows(layer.weight.data, outF, inF);
-            assert.deepEqual(y.data, epilogueRef(xq.q, xq.scales, wr.q, wr.scales, batch, inF, outF, true, layer.bias.data), `${isa} ${t} threads step ${step}: y`);
+            assert.deepEqual(y.data, epilogueRef(xq.q, xq.scales, wr.q, wr.scales, batch, inF, outF, true, layer.bias.data), `${batch}x${inF}x${outF} ${isa} ${t} threads step ${step}: y`);
             const dq = quantizeRows(dy.data as Float32Array, batch, outF);
             const wc = quantizeColumns(layer.weight.data, outF, inF);
-            assert.deepEqual(dx.data, epilogueRef(dq.q, dq.scales, wc.q, wc.scales, batch, outF, inF, false), `${isa} ${t} threads step ${step}: dx`);
+            assert.deepEqual(dx.data, epilogueRef(dq.q, dq.scales, wc.q, wc.scales, batch, outF, inF, false), `${batch}x${inF}x${outF} ${isa} ${t} threads step ${step}: dx`);
             // W changes every step: the packs must follow it.
             for (let i = 0; i < layer.weight.data.length; i++) layer.weight.data[i] -= 0.01 * layer.weight.grad[i];
           }

@@ -64,8 +64,7 @@ export class Int8Linear extends Linear {
     const y = this.output(training, 'y', [rows, outF]);
     nativeTrain().int8Forward(
       x.data, this.weight.data, this.bias.data, rows, inF, outF, xQ, xScales,
-      s.i8('w.rows', outF * inF), s.f32('w.rowScales', outF),
-      columns ? s.i8('w.cols', outF * inF) : undefined, columns ? s.f32('w.colScales', inF) : undefined, y.data,
+      undefined, s.f32('w.rowScales', outF), undefined, columns ? s.f32('w.colScales', inF) : undefined, y.data,
       this.#packs,
     );
     this.#columnsReady = columns;
@@ -89,7 +88,7 @@ export class Int8Linear extends Linear {
     if (!packed) nativeTrain().quantizeColumns(this.weight.data, outF, inF, s.i8('w.cols', outF * inF), s.f32('w.colScales', inF));
     const dx = this.output(true, 'dx', [rows, inF]);
     nativeTrain().int8InputGrad(
-      dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data,
+      dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), packed ? undefined : s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data,
       packed ? this.#packs : undefined,
     );
     poisonRows(dx.data, inF, badRows);

@@ -18,15 +18,15 @@ export interface NativeTrain {
   quantizeRowsColumns(x: F32, rows: number, cols: number, qRows: I8, rowScales: F32, qCols: I8, colScales: F32): void;
   quantizeColumnBlocks(x: F32, rows: number, cols: number, block: number, stochastic: boolean, seed: number, q: I8, scales: F32): void;
   fakeQuantizeRows(x: F32, rows: number, cols: number, y: F32, scales: F32): void;
-  /** A layer's int8 weights in the kernel's packed layout, re-packed in place by each int8Forward (freed by GC). */
+  /** A layer's int8 weights in the kernel's packed layout, written in place by each int8Forward (freed by GC). With packs, int8Forward quantizes W straight into them (wQRows / wQCols unused) and wColScales asks for the columns' pack. */
   int8WeightPacks(): WeightPacks;
   int8Forward(
     x: F32, w: F32, bias: F32 | undefined, rows: number, inF: number, outF: number,
-    xQ: I8, xScales: F32, wQRows: I8, wRowScales: F32, wQCols: I8 | undefined, wColScales: F32 | undefined, y: F32,
+    xQ: I8, xScales: F32, wQRows: I8 | undefined, wRowScales: F32, wQCols: I8 | undefined, wColScales: F32 | undefined, y: F32,
     packs?: WeightPacks,
   ): void;
   int8InputGrad(
-    dy: F32, rows: number, inF: number, outF: number, dyQ: I8, dyScales: F32, wQCols: I8, wColScales: F32, dx: F32,
+    dy: F32, rows: number, inF: number, outF: number, dyQ: I8, dyScales: F32, wQCols: I8 | undefined, wColScales: F32, dx: F32,
     packs?: WeightPacks,
   ): void;
   int8WeightGrad(

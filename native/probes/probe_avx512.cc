@@ -1,5 +1,10 @@
 // AVX-512 probes: vpdpbusd zmm and fp32 FMA zmm on 16 independent
 // accumulators, in assembly (see probe_avx2.cc for why).
+// GCC 12's false -Wuninitialized on _mm512_undefined_* (bug 105593).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <immintrin.h>
 
 #include <cstddef>

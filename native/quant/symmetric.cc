@@ -138,8 +138,7 @@ void symmetric_quantize_columns(const float* x, int64_t rows, int64_t cols, int8
   });
 }
 
-void symmetric_quantize_rows_columns(const float* x, int64_t rows, int64_t cols, int8_t* q_rows, float* row_scales,
-                                     int8_t* q_cols, float* col_scales) {
+void symmetric_row_column_scales(const float* x, int64_t rows, int64_t cols, float* row_scales, float* col_scales) {
   const Ops& ops = active_ops();
   // The single read of x: each task keeps its own column maxima, merged after.
   const int64_t threads = ThreadPool::global().num_threads();
@@ -161,6 +160,12 @@ void symmetric_quantize_rows_columns(const float* x, int64_t rows, int64_t cols,
     for (int64_t t = 1; t < tasks; ++t) m = std::max(m, partial[t * cols + c]);
     col_scales[c] = symmetric_scale(m);
   }
+}
+
+void symmetric_quantize_rows_columns(const float* x, int64_t rows, int64_t cols, int8_t* q_rows, float* row_scales,
+                                     int8_t* q_cols, float* col_scales) {
+  const Ops& ops = active_ops();
+  symmetric_row_column_scales(x, rows, cols, row_scales, col_scales);
   for_row_ranges(rows, cols, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       ops.quantize(x + r * cols, cols, row_scales[r], q_rows + r * cols);

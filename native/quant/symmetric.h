@@ -52,6 +52,8 @@ void symmetric_quantize_columns(const float* x, int64_t rows, int64_t cols, int8
 // training step needs of W (rows for Y = X W^T, columns for dX = dY W).
 void symmetric_quantize_rows_columns(const float* x, int64_t rows, int64_t cols, int8_t* q_rows, float* row_scales,
                                      int8_t* q_cols, float* col_scales);
+// The scales of both (row_scales: rows values, col_scales: cols) from a single read of x.
+void symmetric_row_column_scales(const float* x, int64_t rows, int64_t cols, float* row_scales, float* col_scales);
 // One scale per column of each block of `block` rows (scales: ceil(rows / block)
 // x cols, block-major); `stochastic` rounds as described above with `seed`.
 void symmetric_quantize_column_blocks(const float* x, int64_t rows, int64_t cols, int64_t block, bool stochastic,

@@ -1,7 +1,8 @@
 // The native training helpers against their definitions, in C++ alone:
 // the dynamic code's bucketed nearest-value search equals the binary search
 // over a dense sweep of float32 values, and the block-wise and Adam paths give
-// the same bits under the scalar cap and the best ISA.
+// the same bits under the scalar cap and the best ISA; W quantized straight
+// into its packs equals quantizing it whole and packing that.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -9,8 +10,12 @@
 
 #include "check.h"
 #include "cpu/cpu_features.h"
+#include "gemm/packed_b.h"
+#include "quant/symmetric.h"
+#include "threads/thread_pool.h"
 #include "train/adam.h"
 #include "train/dynamic_code.h"
+#include "train/weight_pack.h"
 
 namespace {
 
@@ -78,9 +83,65 @@ void test_adam8bit_isas(qgemm::StateCode code) {
   EXPECT(am[0] == am[1] && av[0] == av[1]);
 }
 
+// quantize_pack_weights against symmetric_quantize_rows(_columns) + PackedB::create:
+// the same scales, packed bytes, column sums and compensations, under every
+// ISA cap (each packs its kernel's layout) at 1 and 2 threads, for shapes with
+// partial row blocks, partial panels, and k a multiple of 16 or not.
+void expect_same_pack(const qgemm::PackedB& got, const qgemm::PackedB& want, int32_t shift) {
+  EXPECT(got.layout() == want.layout() && got.bytes() == want.bytes());
+  EXPECT(std::memcmp(got.data(), want.data(), want.bytes()) == 0);
+  EXPECT(std::memcmp(got.col_sums(), want.col_sums(), static_cast<size_t>(want.n()) * 4) == 0);
+  const int32_t* a = got.shift_compensation(shift);
+  const int32_t* b = want.shift_compensation(shift);
+  EXPECT((a == nullptr) == (b == nullptr));
+  if (a != nullptr && b != nullptr) EXPECT(std::memcmp(a, b, static_cast<size_t>(want.n()) * 4) == 0);
+}
+
+void test_quantize_pack_weights() {
+  const int64_t shapes[][2] = {{70, 150}, {200, 160}, {1, 16}, {130, 64}, {64, 33}, {3, 1}};
+  const qgemm::Isa caps[] = {qgemm::Isa::kScalar, qgemm::Isa::kAvx2, qgemm::Isa::kAvxVnni, qgemm::Isa::kAvx512Vnni,
+                             qgemm::Isa::kAll};
+  const int threads = qgemm::ThreadPool::global().num_threads();
+  uint32_t s = 777;
+  for (const auto& shape : shapes) {
+    const int64_t out = shape[0], in = shape[1];
+    std::vector<float> w(static_cast<size_t>(out * in));
+    for (float& v : w) {
+      s = s * 1664525u + 1013904223u;
+      v = (static_cast<float>(s >> 8) / 16777216.0f - 0.5f) * static_cast<float>(1 + (s & 7));
+    }
+    w[0] = 0.0f;
+    for (qgemm::Isa cap : caps) {
+      for (int t : {1, 2}) {
+        qgemm::set_isa_cap(cap);
+        qgemm::ThreadPool::global().set_num_threads(t);
+        std::vector<int8_t> qr(w.size()), qc(w.size());
+        std::vector<float> rs(out), cs(in), rs2(out), cs2(in), rs3(out);
+        qgemm::symmetric_quantize_rows_columns(w.data(), out, in, qr.data(), rs.data(), qc.data(), cs.data());
+        std::unique_ptr<qgemm::PackedB> want_r, want_c, got_r, got_c, rows_only, unused;
+        EXPECT(qgemm::PackedB::create({qr.data(), qgemm::DType::kInt8, true, 0}, in, out, &want_r).ok());
+        EXPECT(qgemm::PackedB::create({qc.data(), qgemm::DType::kInt8, false, 0}, out, in, &want_c).ok());
+        for (int step = 0; step < 2; ++step) {  // the second step re-uses the packs in place
+          EXPECT(qgemm::quantize_pack_weights(w.data(), out, in, rs2.data(), &got_r, cs2.data(), &got_c).ok());
+          EXPECT(qgemm::quantize_pack_weights(w.data(), out, in, rs3.data(), &rows_only, nullptr, &unused).ok());
+        }
+        EXPECT(rs == rs2 && cs == cs2 && rs == rs3 && unused == nullptr);
+        for (int32_t shift : {128, -128}) {
+          expect_same_pack(*got_r, *want_r, shift);
+          expect_same_pack(*got_c, *want_c, shift);
+          expect_same_pack(*rows_only, *want_r, shift);
+        }
+      }
+    }
+  }
+  qgemm::set_isa_cap(qgemm::Isa::kAll);
+  qgemm::ThreadPool::global().set_num_threads(threads);
+}
+
 }  // namespace
 
 int main() {
+  test_quantize_pack_weights();
   test_nearest_sweep();
   test_adam8bit_isas(qgemm::StateCode::kTree);
   test_adam8bit_isas(qgemm::StateCode::kFloat8);

@@ -1,0 +1,103 @@
+#include "train/weight_pack.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "gemm/aligned_buffer.h"
+#include "quant/symmetric.h"
+#include "threads/thread_pool.h"
+
+namespace qgemm {
+
+namespace {
+
+// Rows per block: a multiple of every layout's panel (8, 16) and k padding
+// (1..8), so blocks start on panel and k-group boundaries in both packs; 64
+// rows of a 2048-wide W are 128 KiB of int8 scratch a pack, in L2.
+constexpr int64_t kBlockRows = 64;
+
+uint32_t u32(int32_t x) { return static_cast<uint32_t>(x); }
+
+struct Scratch {
+  AlignedBuffer rows, cols;
+  std::vector<int32_t> sums;
+};
+
+}  // namespace
+
+Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row_scales,
+                             std::unique_ptr<PackedB>* rows_pack, float* col_scales,
+                             std::unique_ptr<PackedB>* cols_pack) {
+  const bool cols = col_scales != nullptr;
+  Status s = PackedB::prepare_int8(in, out, rows_pack);
+  if (s.ok() && cols) s = PackedB::prepare_int8(out, in, cols_pack);
+  if (!s.ok()) return s;
+  PackedB& rp = **rows_pack;
+  PackedB* cp = cols ? cols_pack->get() : nullptr;
+  const symmetric_detail::Ops& ops = symmetric_detail::active_ops();
+  // Column scales need a read of all of W first; row scales alone are taken
+  // row by row below, while the row is in L1.
+  if (cols) symmetric_row_column_scales(w, out, in, row_scales, col_scales);
+  if (out == 0 || in == 0) {
+    if (!cols) std::fill(row_scales, row_scales + out, 1.0f);  // nothing to pack; the column sums are zeros
+    std::fill(rp.mutable_col_sums(), rp.mutable_col_sums() + out, 0);
+    if (cp) std::fill(cp->mutable_col_sums(), cp->mutable_col_sums() + in, 0);
+    rp.finish_col_sums();
+    if (cp) cp->finish_col_sums();
+    return Status::Ok();
+  }
+  const PackLayout& rl = *rp.layout();
+  const PackLayout* cl = cp ? cp->layout() : nullptr;
+  const int64_t blocks = (out + kBlockRows - 1) / kBlockRows;
+  const int64_t tasks = std::min<int64_t>(blocks, ThreadPool::global().num_threads());
+  std::vector<Scratch> scratch(static_cast<size_t>(tasks));
+  const size_t block_bytes = static_cast<size_t>(kBlockRows * in);
+  for (Scratch& t : scratch) {
+    if (!t.rows.reset(block_bytes) || (cols && !t.cols.reset(block_bytes))) {
+      return Status::Error(StatusCode::kOutOfMemory, "cannot allocate the weight-packing scratch");
+    }
+    if (cols) t.sums.assign(static_cast<size_t>(in), 0);
+  }
+  // Task t: a contiguous range of row blocks, its own partial column sums.
+  const int64_t per_task = (blocks + tasks - 1) / tasks;
+  auto task = [&](int64_t t) {
+    Scratch& sc = scratch[static_cast<size_t>(t)];
+    auto* qr = reinterpret_cast<int8_t*>(sc.rows.data());
+    auto* qc = reinterpret_cast<int8_t*>(sc.cols.data());
+    for (int64_t b = t * per_task; b < std::min(blocks, (t + 1) * per_task); ++b) {
+      const int64_t r0 = b * kBlockRows, n = std::min(kBlockRows, out - r0);
+      for (int64_t r = 0; r < n; ++r) {
+        const float* row = w + (r0 + r) * in;
+        if (!cols) row_scales[r0 + r] = symmetric_scale(ops.amax(row, in));
+        ops.quantize(row, in, row_scales[r0 + r], qr + r * in);
+        if (cols) ops.quantize_each(row, in, col_scales, qc + r * in);
+      }
+      // W's rows are B's columns r0..r0+n, each a run of k = in.
+      rl.pack(qr, true, in, in, n, rp.mutable_data() + rl.offset(in, r0, 0));
+      int8_col_sums(qr, true, in, n, rp.mutable_col_sums() + r0);
+      if (!cols) continue;
+      // W's rows r0..r0+n are depth r0.. of every panel of B = W.
+      for (int64_t j0 = 0; j0 < in; j0 += cl->panel) {
+        cl->pack(qc + j0, false, in, n, std::min<int64_t>(cl->panel, in - j0), cp->mutable_data() + cl->offset(out, j0, r0));
+      }
+      for (int64_t r = 0; r < n; ++r) {
+        const int8_t* q = qc + r * in;
+        for (int64_t j = 0; j < in; ++j) sc.sums[j] = static_cast<int32_t>(u32(sc.sums[j]) + u32(q[j]));
+      }
+    }
+  };
+  if (tasks <= 1) task(0);
+  else ThreadPool::global().parallel_for(tasks, task);
+  rp.finish_col_sums();
+  if (!cols) return Status::Ok();
+  int32_t* sums = cp->mutable_col_sums();
+  for (int64_t j = 0; j < in; ++j) {
+    uint32_t v = 0;  // wrapping, as the GEMM's accumulators
+    for (const Scratch& sc : scratch) v += u32(sc.sums[j]);
+    sums[j] = static_cast<int32_t>(v);
+  }
+  cp->finish_col_sums();
+  return Status::Ok();
+}
+
+}  // namespace qgemm
