@@ -55,11 +55,15 @@ void fake_quantize_scalar(const float* x, int64_t n, float scale, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(symmetric_level(x[i], scale)) * scale;
 }
 
+void add_to_sums_scalar(const int8_t* q, int64_t n, int32_t* sums) {
+  for (int64_t i = 0; i < n; ++i) sums[i] = static_cast<int32_t>(static_cast<uint32_t>(sums[i]) + static_cast<uint32_t>(q[i]));
+}
+
 }  // namespace
 
 const Ops& scalar_ops() {
   static const Ops ops{amax_scalar, amax_into_scalar, quantize_scalar, quantize_each_scalar,
-                       quantize_each_stochastic_scalar, fake_quantize_scalar};
+                       quantize_each_stochastic_scalar, fake_quantize_scalar, add_to_sums_scalar};
   return ops;
 }
 

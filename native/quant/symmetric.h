@@ -71,6 +71,7 @@ struct Ops {
   void (*quantize_each_stochastic)(const float* x, int64_t n, const float* scales, uint32_t seed, uint32_t index0,
                                    int8_t* q);
   void (*fake_quantize)(const float* x, int64_t n, float scale, float* y);
+  void (*add_to_sums)(const int8_t* q, int64_t n, int32_t* sums);  // sums[j] += q[j], wrapping (column sums)
 };
 const Ops& scalar_ops();
 const Ops& active_ops();

@@ -125,11 +125,21 @@ void fake_quantize_avx2(const float* x, int64_t n, float scale, float* y) {
   scalar_ops().fake_quantize(x + i, n - i, scale, y + i);
 }
 
+void add_to_sums_avx2(const int8_t* q, int64_t n, int32_t* sums) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i v = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + i)));
+    __m256i* s = reinterpret_cast<__m256i*>(sums + i);
+    _mm256_storeu_si256(s, _mm256_add_epi32(_mm256_loadu_si256(s), v));
+  }
+  scalar_ops().add_to_sums(q + i, n - i, sums + i);
+}
+
 }  // namespace
 
 const Ops& avx2_ops() {
   static const Ops ops{amax_avx2, amax_into_avx2, quantize_avx2, quantize_each_avx2, quantize_each_stochastic_avx2,
-                       fake_quantize_avx2};
+                       fake_quantize_avx2, add_to_sums_avx2};
   return ops;
 }
 

@@ -1,5 +1,5 @@
 // AVX-512 forms of the symmetric int8 building blocks that quantize weights
-// every training step (amax, amax_into, quantize, quantize_each): 16 lanes,
+// every training step (amax, amax_into, quantize, quantize_each, add_to_sums): 16 lanes,
 // the same correctly rounded division, round-half-even and NaN rules as the
 // AVX2 and scalar forms, so results are bit-identical. The stochastic and
 // fake-quantize passes stay on their AVX2 forms.
@@ -77,11 +77,20 @@ void quantize_each_avx512(const float* x, int64_t n, const float* scales, int8_t
   avx2_ops().quantize_each(x + i, n - i, scales + i, q + i);
 }
 
+void add_to_sums_avx512(const int8_t* q, int64_t n, int32_t* sums) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i v = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + i)));
+    _mm512_storeu_si512(sums + i, _mm512_add_epi32(_mm512_loadu_si512(sums + i), v));
+  }
+  avx2_ops().add_to_sums(q + i, n - i, sums + i);
+}
+
 }  // namespace
 
 const Ops& avx512_ops() {
   static const Ops ops{amax_avx512, amax_into_avx512, quantize_avx512, quantize_each_avx512,
-                       avx2_ops().quantize_each_stochastic, avx2_ops().fake_quantize};
+                       avx2_ops().quantize_each_stochastic, avx2_ops().fake_quantize, add_to_sums_avx512};
   return ops;
 }
 

@@ -80,10 +80,7 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
       for (int64_t j0 = 0; j0 < in; j0 += cl->panel) {
         cl->pack(qc + j0, false, in, n, std::min<int64_t>(cl->panel, in - j0), cp->mutable_data() + cl->offset(out, j0, r0));
       }
-      for (int64_t r = 0; r < n; ++r) {
-        const int8_t* q = qc + r * in;
-        for (int64_t j = 0; j < in; ++j) sc.sums[j] = static_cast<int32_t>(u32(sc.sums[j]) + u32(q[j]));
-      }
+      for (int64_t r = 0; r < n; ++r) ops.add_to_sums(qc + r * in, in, sc.sums.data());
     }
   };
   if (tasks <= 1) task(0);
