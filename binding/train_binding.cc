@@ -275,7 +275,7 @@ Napi::Value column_sums(const Napi::CallbackInfo& info) {
 // (lib/layers/non_finite.ts) without a per-element loop in JS.
 Napi::Value all_finite(const Napi::CallbackInfo& info) {
   const int64_t n = f32_length(info, 0, "x");
-  return Napi::Boolean::New(info.Env(), qgemm::all_finite(f32(info, 0, "x", n), n));
+  return Napi::Boolean::New(info.Env(), qgemm::all_finite_parallel(f32(info, 0, "x", n), n));
 }
 
 // (a, y): y += a

@@ -70,6 +70,23 @@ describe('element-wise passes = the TypeScript loops', () => {
     });
   });
 
+  it('allFinite over large arrays split across the pool: any NaN or +-Infinity in any chunk, at 1 and 2 threads', () => {
+    const n = (1 << 20) * 3 + 5;  // several 1 MiB chunks and a partial one
+    const x = new Float32Array(n).fill(1.5);
+    for (const t of [1, 2]) {
+      setNumThreads(t);
+      assert.equal(nativeTrain().allFinite(x), true);
+      for (const at of [0, (1 << 18) - 1, 1 << 18, n >> 1, n - 1]) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          x[at] = bad;
+          assert.equal(nativeTrain().allFinite(x), false, `${bad} at ${at}, ${t} threads`);
+          x[at] = 1.5;
+        }
+      }
+    }
+    setNumThreads(threads);
+  });
+
   it('column sums (float64, row order) and the STE mask', () => {
     const want = columnSumsRef(dy, cols);
     const mask = Uint8Array.from(dy, (_, i) => (i % 3 === 0 ? 0 : 1));

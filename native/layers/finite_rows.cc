@@ -1,7 +1,11 @@
 #include "layers/finite_rows.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+
+#include "threads/thread_pool.h"
 
 namespace qgemm {
 
@@ -15,6 +19,20 @@ bool all_finite(const float* x, int64_t n) {
     any |= (bits & 0x7f800000u) + 0x00800000u;
   }
   return (any & 0x80000000u) == 0;
+}
+
+bool all_finite_parallel(const float* x, int64_t n) {
+  constexpr int64_t kChunk = 1 << 18;  // 1 MiB of float32 a task
+  const int64_t tasks = (n + kChunk - 1) / kChunk;
+  if (tasks <= 1 || ThreadPool::global().num_threads() <= 1) return all_finite(x, n);
+  std::atomic<bool> finite{true};
+  ThreadPool::global().parallel_for(tasks, [&](int64_t t) {
+    const int64_t i0 = t * kChunk;
+    if (finite.load(std::memory_order_relaxed) && !all_finite(x + i0, std::min(kChunk, n - i0))) {
+      finite.store(false, std::memory_order_relaxed);
+    }
+  });
+  return finite.load();
 }
 
 NonFiniteRows find_non_finite_rows(const float* x, int64_t rows, int64_t cols) {

@@ -11,6 +11,9 @@ namespace qgemm {
 
 // True when every value of x[0..n) is finite.
 bool all_finite(const float* x, int64_t n);
+// The same, split over the compute pool when large (an optimizer's check of
+// every gradient before a step). Not for use inside a pool task.
+bool all_finite_parallel(const float* x, int64_t n);
 
 struct NonFiniteRows {
   std::vector<int64_t> rows;  // every row holding a non-finite value, ascending
