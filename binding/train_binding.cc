@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "layers/finite_rows.h"
+#include "train/weight_pack.h"
 #include "errors.h"
 #include "quant/symmetric.h"
 #include "train/adam.h"
@@ -184,6 +185,23 @@ Napi::Value int8_forward(const Napi::CallbackInfo& info) {
   d.packs = packs != nullptr ? &packs->packs : nullptr;
   const qgemm::Status status = qgemm::int8_linear_forward(d);
   if (packs != nullptr) account(env, packs);
+  check_status(env, status);
+  return env.Undefined();
+}
+
+// (w, out, in, rowScales, colScales | undefined, packs): W quantized straight into the packs, as
+// int8Forward does it (step_costs.ts times this pass alone).
+Napi::Value quantize_pack_weights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t out = arg_size(info, 1, "out"), in = arg_size(info, 2, "in");
+  const float* w = f32(info, 0, "w", times(env, out, in));
+  float* row_scales = f32(info, 3, "rowScales", out);
+  float* col_scales = f32(info, 4, "colScales", in, true);
+  PacksHandle* packs = packs_arg(info, 5);
+  if (packs == nullptr) throw_type_error(env, "ERR_QGEMM_NATIVE", "packs must be an int8WeightPacks() handle");
+  const qgemm::Status status =
+      qgemm::quantize_pack_weights(w, out, in, row_scales, &packs->packs.rows, col_scales, &packs->packs.cols);
+  account(env, packs);
   check_status(env, status);
   return env.Undefined();
 }
@@ -406,6 +424,7 @@ Napi::Object train_functions(Napi::Env env) {
   add("int8WeightPacks", int8_weight_packs);
   add("int8Forward", int8_forward);
   add("int8InputGrad", int8_input_grad);
+  add("quantizePackWeights", quantize_pack_weights);
   add("int8WeightGrad", int8_weight_grad);
   add("biasRelu", bias_relu);
   add("reluForward", relu_forward);

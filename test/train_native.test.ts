@@ -165,6 +165,14 @@ describe('fused int8 GEMMs = quantize, then quantizedMatmul', () => {
       const dx = new Float32Array(rows * inF);
       nativeTrain().int8InputGrad(dy, rows, inF, outF, new Int8Array(rows * outF), new Float32Array(rows), wc.q, wc.scales, dx);
       assert.deepEqual(dx, want, isa);
+      // W quantized straight into packs (no int8 copy of W): the same dX and scales.
+      const packs = nativeTrain().int8WeightPacks();
+      const rowScales = new Float32Array(outF), colScales = new Float32Array(inF);
+      nativeTrain().quantizePackWeights(w, outF, inF, rowScales, colScales, packs);
+      assert.deepEqual(colScales, wc.scales, isa);
+      const dxPacked = new Float32Array(rows * inF);
+      nativeTrain().int8InputGrad(dy, rows, inF, outF, new Int8Array(rows * outF), new Float32Array(rows), undefined, colScales, dxPacked, packs);
+      assert.deepEqual(dxPacked, want, isa);
     });
   });
 

@@ -76,7 +76,7 @@ const items: Item[] = [
     : []),
   { name: 'bias + db (native passes)', perLayer: true, run: (d) => { T.biasRelu(d.y, batch, d.outF, d.bias, false); T.columnSums(d.dy, batch, d.outF, d.wRS); } },
   { name: 'quantize X rows', perLayer: true, run: (d) => T.quantizeRows(d.x, batch, d.inF, d.xQ, d.xS) },
-  { name: 'quantize W rows + columns (one read)', perLayer: true, run: (d) => T.quantizeRowsColumns(d.w, d.outF, d.inF, d.wR, d.wRS, d.wC, d.wCS) },
+  { name: 'quantize + pack W, rows and columns (one native pass)', perLayer: true, run: (d) => T.quantizePackWeights(d.w, d.outF, d.inF, d.wRS, d.wCS, d.packs) },
   { name: 'int8 forward GEMM alone', perLayer: true, run: (d) => quantizedMatmul(i8(d.xQ, [batch, d.inF]), i8(d.wR, [d.outF, d.inF]), { transposeB: true, aScale: d.xS, bScale: d.wRS, bias: d.bias }) },
   { name: 'int8 forward GEMM, W packed beforehand (limit)', perLayer: true, run: (d) => quantizedMatmul(i8(d.xQ, [batch, d.inF]), d.limits.fwd, { aScale: d.xS, bScale: d.wRS, bias: d.bias }) },
   { name: 'int8 forward, fused call (quantize + pack W + GEMM)', perLayer: true, run: (d) => T.int8Forward(d.x, d.w, d.bias, batch, d.inF, d.outF, d.xQ, d.xS, d.wR, d.wRS, d.wC, d.wCS, d.y, d.packs) },
@@ -141,17 +141,17 @@ console.log(`\nfp32 GEMMs (forward, dX but the first layer's, dW): ${gemms.toFix
 const row = (name: string) => med[items.findIndex((it) => it.name === name)];
 const bandwidth = measureReadBandwidth(m.threads);
 console.log(`\nAgainst the limits (read bandwidth measured now: ${bandwidth.toFixed(1)} GB/s at ${m.threads} threads):`);
-console.log(`| layer | fwd GEMM in fused call, % of packed | dX, % of packed | dW, % of packed | W quantize GB/s (% of read bw) | Adam GB/s | 8-bit Adam GB/s: tree / float8 | 8-bit / fp32 Adam speed: tree / float8 |`);
+console.log(`| layer | fwd GEMM in fused call, % of packed | dX, % of packed | dW, % of packed | W quantize + pack GB/s (% of read bw) | Adam GB/s | 8-bit Adam GB/s: tree / float8 | 8-bit / fp32 Adam speed: tree / float8 |`);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 layers.forEach(([inF, outF], l) => {
   const pct = (limit: string, got: string) => `${((100 * row(limit)[l]) / row(got)[l]).toFixed(0)}%`;
   const params = inF * outF;
   const gbs = (bytes: number, ms: number) => bytes / ms / 1e6;
-  const quantW = gbs(4 * params, row('quantize W rows + columns (one read)')[l]);
+  const quantW = gbs(4 * params, row('quantize + pack W, rows and columns (one native pass)')[l]);
   console.log(`| ${inF}->${outF} | ${pct('int8 forward GEMM, W packed beforehand (limit)', 'int8 forward, fused call (quantize + pack W + GEMM)')} (whole call) | ` +
     `${pct('int8 dX GEMM, W packed beforehand (limit)', 'int8 dX, fused call (packed W)')} | ${pct('int8 dW GEMM, X packed beforehand (limit)', 'int8 dW, fused call (SR dY)')} | ` +
     `${quantW.toFixed(1)} (${((100 * quantW) / bandwidth).toFixed(0)}%) | ${gbs(28 * params, row('Adam step (W)')[l]).toFixed(1)} | ` +
     `${gbs(16 * params, row('8-bit Adam step (W)')[l]).toFixed(1)} / ${gbs(16 * params, row('8-bit Adam step, float8 code (W)')[l]).toFixed(1)} | ` +
     `${(row('Adam step (W)')[l] / row('8-bit Adam step (W)')[l]).toFixed(2)}x / ${(row('Adam step (W)')[l] / row('8-bit Adam step, float8 code (W)')[l]).toFixed(2)}x |`);
 });
-console.log('(Adam moves 28 bytes a parameter: p, grad, m, v read, p, m, v written; 8-bit Adam 16: p, grad read, p written, 2 + 2 state bytes. W quantize: the float32 W once.)');
+console.log('(Adam moves 28 bytes a parameter: p, grad, m, v read, p, m, v written; 8-bit Adam 16: p, grad read, p written, 2 + 2 state bytes. W quantize + pack: the float32 W once, though the pass reads it twice (column scales first).)');

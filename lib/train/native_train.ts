@@ -25,6 +25,8 @@ export interface NativeTrain {
     xQ: I8, xScales: F32, wQRows: I8 | undefined, wRowScales: F32, wQCols: I8 | undefined, wColScales: F32 | undefined, y: F32,
     packs?: WeightPacks,
   ): void;
+  /** W quantized straight into the packs (rows; columns too with colScales), the pass int8Forward makes. */
+  quantizePackWeights(w: F32, outF: number, inF: number, rowScales: F32, colScales: F32 | undefined, packs: WeightPacks): void;
   int8InputGrad(
     dy: F32, rows: number, inF: number, outF: number, dyQ: I8, dyScales: F32, wQCols: I8 | undefined, wColScales: F32, dx: F32,
     packs?: WeightPacks,
