@@ -76,6 +76,20 @@ double number(const Napi::CallbackInfo& info, size_t index, const char* name) {
   return info[index].As<Napi::Number>().DoubleValue();
 }
 
+// Adam's eight numbers from `index` on: beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2.
+qgemm::AdamParams adam_params(const Napi::CallbackInfo& info, size_t index) {
+  qgemm::AdamParams a;
+  a.beta1 = number(info, index, "beta1");
+  a.beta2 = number(info, index + 1, "beta2");
+  a.one_minus_beta1 = number(info, index + 2, "oneMinusBeta1");
+  a.one_minus_beta2 = number(info, index + 3, "oneMinusBeta2");
+  a.eps = number(info, index + 4, "eps");
+  a.weight_decay = number(info, index + 5, "weightDecay");
+  a.step_size = number(info, index + 6, "stepSize");
+  a.c2 = number(info, index + 7, "c2");
+  return a;
+}
+
 uint32_t seed_arg(const Napi::CallbackInfo& info, size_t index) {
   const int64_t s = arg_size(info, index, "seed");
   if (s > 0xFFFFFFFFll) throw_range_error(info.Env(), "ERR_QGEMM_OPTION", "seed must be a uint32");
@@ -230,7 +244,9 @@ Napi::Value int8_input_grad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// (dy, x, rows, in, out, block, seed, dyQ, dyScales, xQ, xScales, partial | undefined, dw)
+// (dy, x, rows, in, out, block, seed, dyQ, dyScales, xQ, xScales, partial | undefined, dw
+//  [, p, m, v, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2]) -> true when Adam
+// was applied to p in the GEMM's epilogue (dw untouched), false when dw was written.
 Napi::Value int8_weight_grad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   qgemm::Int8WeightGradDesc d;
@@ -249,8 +265,19 @@ Napi::Value int8_weight_grad(const Napi::CallbackInfo& info) {
   d.x_scales = f32(info, 10, "xScales", times(env, blocks, d.in));
   d.partial = f32(info, 11, "partial", wn, blocks <= 1);
   d.dw = f32(info, 12, "dw", wn);
+  // Adam fused in (full int8 training): p, m, v, then adamStep's eight numbers.
+  qgemm::FusedAdam adam;
+  bool fused = false;
+  if (info.Length() > 13 && !info[13].IsUndefined()) {
+    adam.p = f32(info, 13, "p", wn);
+    adam.m = f32(info, 14, "m", wn);
+    adam.v = f32(info, 15, "v", wn);
+    adam.params = adam_params(info, 16);
+    d.adam = &adam;
+    d.fused = &fused;
+  }
   check_status(env, qgemm::int8_linear_weight_grad(d));
-  return env.Undefined();
+  return Napi::Boolean::New(env, fused);
 }
 
 // (y, rows, cols, bias | undefined, relu)
@@ -337,15 +364,7 @@ Napi::Value dequantize_rows(const Napi::CallbackInfo& info) {
 // (p, grad, m, v, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay, stepSize, c2)
 Napi::Value adam_step(const Napi::CallbackInfo& info) {
   const int64_t n = f32_length(info, 0, "p");
-  qgemm::AdamParams a;
-  a.beta1 = number(info, 4, "beta1");
-  a.beta2 = number(info, 5, "beta2");
-  a.one_minus_beta1 = number(info, 6, "oneMinusBeta1");
-  a.one_minus_beta2 = number(info, 7, "oneMinusBeta2");
-  a.eps = number(info, 8, "eps");
-  a.weight_decay = number(info, 9, "weightDecay");
-  a.step_size = number(info, 10, "stepSize");
-  a.c2 = number(info, 11, "c2");
+  const qgemm::AdamParams a = adam_params(info, 4);
   qgemm::adam_step(f32(info, 0, "p", n), f32(info, 1, "grad", n), f32(info, 2, "m", n), f32(info, 3, "v", n), n, a);
   return info.Env().Undefined();
 }

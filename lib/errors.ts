@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'ERR_QGEMM_BACKEND' // a backend failed in a way it does not describe (a bug if you see it)
   | 'ERR_QGEMM_LABEL' // a training label that is not an integer in [0, classes)
   | 'ERR_QGEMM_NO_FORWARD' // backward() without a training forward() before it
+  | 'ERR_QGEMM_FUSED_STEP' // a fused optimizer's parameter stepped twice without step() between
   | 'ABORT_ERR' // an operation stopped by its AbortSignal (an AbortError, as Node's own)
   // issue 24 (hardening):
   | 'ERR_QGEMM_ONNX_LIMIT'; // an ONNX model past one of loadOnnx's documented limits (nodes, elements, inflation)

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 
 import { info, matmul, quantizeWeights, setMaxIsa, setNumThreads, tensor } from '../lib';
 import { MovingAverageMinMaxObserver } from '../lib/quant';
-import { Int8Linear, Linear, QATLinear, quantizeColumns, quantizeRows, Rng } from '../lib/train';
+import { Adam, Int8Linear, Linear, QATLinear, quantizeColumns, quantizeRows, ReLU, Rng, Sequential, softmaxCrossEntropy } from '../lib/train';
 
 const f32 = Math.fround;
 
@@ -147,6 +147,69 @@ describe('Int8Linear with its weights packed once per step', () => {
       setMaxIsa('amx');
       setNumThreads(threads);
     }
+  });
+});
+
+describe('Adam fused into the int8 weight gradient (Adam { fused: true })', () => {
+  // Layers past one 64 x 1024 consumer block in rows and columns, with partial ones.
+  function train(fused: boolean, block = 0, steps = 3) {
+    const rng = new Rng(5);
+    const model = new Sequential([
+      new Int8Linear(1100, 70, rng, 'a', { weightGrad: 'int8', block }), new ReLU(), new Int8Linear(70, 10, rng, 'b', { weightGrad: 'int8', block }),
+    ]);
+    const opt = new Adam(model.params(), { lr: 1e-2, weightDecay: 0.01, fused });
+    const data = new Rng(9);
+    for (let s = 0; s < steps; s++) {
+      const x = tensor(randn(33 * 1100, data), [33, 1100]);
+      const y = Int32Array.from({ length: 33 }, (_, i) => i % 10);
+      model.backward(softmaxCrossEntropy(model.forward(x, true), y).grad, false);
+      opt.step();
+    }
+    return model;
+  }
+
+  it('gives the parameters of the separate step bit for bit on every ISA, at 1 and 2 threads; W.grad is not written', () => {
+    const threads = info().threads;
+    try {
+      for (const isa of info().isas) {
+        for (const t of [1, 2]) {
+          setMaxIsa(isa);
+          setNumThreads(t);
+          const want = train(false).params(), got = train(true).params();
+          got.forEach((p, k) => assert.deepEqual(p.data, want[k].data, `${isa} ${t} threads ${p.name}`));
+          // Weights were stepped in the GEMM: their grad stays unwritten (zeros); biases' are computed.
+          assert.ok(got[0].grad.every((g) => g === 0) && got[2].grad.every((g) => g === 0));
+          assert.deepEqual(got[1].grad, want[1].grad);
+        }
+      }
+    } finally {
+      setMaxIsa('amx');
+      setNumThreads(threads);
+    }
+  });
+
+  it('falls back to the separate step with several scale blocks, with the same result', () => {
+    const want = train(false, 16).params(), got = train(true, 16).params();
+    got.forEach((p, k) => assert.deepEqual(p.data, want[k].data, p.name));
+    assert.ok(got[0].grad.some((g) => g !== 0));  // computed: the optimizer stepped it
+  });
+
+  it('refuses a second backward before step() with ERR_QGEMM_FUSED_STEP, before changing anything', () => {
+    const rng = new Rng(1);
+    const layer = new Int8Linear(20, 6, rng, 'c', { weightGrad: 'int8' });
+    const opt = new Adam(layer.params(), { fused: true });
+    const x = tensor(randn(4 * 20, rng), [4, 20]), dy = tensor(randn(4 * 6, rng, 0.1), [4, 6]);
+    layer.forward(x, true);
+    layer.backward(dy, false);
+    const w = layer.weight.data.slice();
+    layer.forward(x, true);
+    assert.throws(() => layer.backward(dy, false), { code: 'ERR_QGEMM_FUSED_STEP' });
+    assert.deepEqual(layer.weight.data, w);
+    opt.step();
+    layer.forward(x, true);
+    layer.backward(dy, false);  // stepped again after step()
+    assert.notDeepEqual(layer.weight.data, w);
+    assert.throws(() => new Adam(layer.params(), { fused: 1 as unknown as boolean }), { code: 'ERR_QGEMM_OPTION' });
   });
 });
 

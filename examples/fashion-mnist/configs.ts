@@ -83,7 +83,8 @@ export function buildOptimizer(config: ConfigName, model: Module, schedule: Sche
   const lr = config === 'qat' || config === 'fp32-finetune' ? schedule.qatLr : schedule.lr;
   if (config === 'adam8bit') return new Adam8bit(model.params(), { lr });
   if (config === 'adam8bit-float8' || config === 'lean') return new Adam8bit(model.params(), { lr, stateCode: 'float8' });
-  return new Adam(model.params(), { lr });
+  // Full int8: Adam's step applied inside each int8 weight-gradient GEMM (same bits, dW never stored).
+  return new Adam(model.params(), { lr, fused: config === 'int8' });
 }
 
 /** The Linear layers of a model, in order. */

@@ -77,7 +77,7 @@ export class Int8Linear extends Linear {
     const where = layerName('Int8Linear', this.weight.name);
     const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const x = this.savedInput('Int8Linear');
-    if (this.weightGrad === 'int8') this.#int8WeightGrad(dy, x);
+    if (this.weightGrad === 'int8') this.#int8WeightGrad(dy, x, badRows.length === 0 && badCols.length === 0);
     else this.weightAndBiasGrads(dy, x);
     poisonWeightGrads(this.weight.grad, this.bias.grad, this.inFeatures, badCols);
     this.#columnsWanted = needInputGrad;
@@ -95,15 +95,21 @@ export class Int8Linear extends Linear {
     return dx;
   }
 
-  #int8WeightGrad(dy: Tensor<'float32'>, x: Tensor<'float32'>): void {
+  /** fusable: no poisoned rows or columns (a fused optimizer step may take W's update here). */
+  #int8WeightGrad(dy: Tensor<'float32'>, x: Tensor<'float32'>, fusable: boolean): void {
     const rows = dy.shape[0], inF = this.inFeatures, outF = this.outFeatures;
     const blocks = rowBlocks(rows, this.block);
     const t = transientScratch;
-    nativeTrain().int8WeightGrad(
+    // One scale block: the optimizer's step can run in the GEMM's epilogue (dW never stored).
+    const step = fusable && blocks === 1 ? this.weight.fused : undefined;
+    const adam = step?.adam();
+    const fused = nativeTrain().int8WeightGrad(
       dy.data, x.data, rows, inF, outF, this.block, this.#rounding.nextU32(),
       t.i8('dy.q', rows * outF), t.f32('dy.blockScales', blocks * outF), t.i8('x.blockQ', rows * inF), t.f32('x.blockScales', blocks * inF),
       blocks > 1 ? t.f32('dw.partial', outF * inF) : undefined, this.weight.grad,
+      ...(adam ? ([this.weight.data, adam.m, adam.v, ...adam.numbers] as const) : ([] as const)),
     );
+    if (fused) step!.applied();
     nativeTrain().columnSums(dy.data, rows, outF, this.bias.grad);
   }
 

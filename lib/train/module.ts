@@ -3,12 +3,31 @@
  * every layer keeps what its backward needs from the last training forward.
  */
 import type { Tensor } from '../tensor';
+import type { AdamNumbers } from './native_train';
 
 /** A trainable array and its gradient (overwritten by each backward). */
 export interface Param {
   readonly name: string;
   readonly data: Float32Array;
   readonly grad: Float32Array;
+  /**
+   * Set by an optimizer built with `fused: true` (Adam): a layer that can
+   * apply the coming step where it makes the gradient (Int8Linear's int8
+   * weight gradient) does so, and then `grad` is not written for that step.
+   */
+  fused?: FusedStep;
+}
+
+/** The optimizer's side of a step fused into a layer's backward (see Param.fused). */
+export interface FusedStep {
+  /**
+   * The state and step parameters of the coming step(); throws
+   * ERR_QGEMM_FUSED_STEP when this parameter was already stepped since the
+   * last step() (two backwards without a step between).
+   */
+  adam(): { m: Float32Array; v: Float32Array; numbers: AdamNumbers };
+  /** The layer applied the coming step to this parameter. */
+  applied(): void;
 }
 
 /**

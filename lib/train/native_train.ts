@@ -12,6 +12,9 @@ type U8 = Uint8Array;
 /** An opaque native handle (qgemm::Int8WeightPacks). */
 export type WeightPacks = { readonly __brand: 'Int8WeightPacks' };
 
+/** Adam's step parameters as adamStep takes them: beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2. */
+export type AdamNumbers = [number, number, number, number, number, number, number, number];
+
 export interface NativeTrain {
   quantizeRows(x: F32, rows: number, cols: number, q: I8, scales: F32): void;
   quantizeColumns(x: F32, rows: number, cols: number, q: I8, scales: F32): void;
@@ -34,7 +37,8 @@ export interface NativeTrain {
   int8WeightGrad(
     dy: F32, x: F32, rows: number, inF: number, outF: number, block: number, seed: number,
     dyQ: I8, dyScales: F32, xQ: I8, xScales: F32, partial: F32 | undefined, dw: F32,
-  ): void;
+    ...adam: [] | [p: F32, m: F32, v: F32, ...numbers: AdamNumbers]
+  ): boolean;
   biasRelu(y: F32, rows: number, cols: number, bias: F32 | undefined, relu: boolean): void;
   reluForward(x: F32, y: F32, bits: U8 | undefined): void;
   reluBackward(dy: F32, y: F32, dx: F32): void;

@@ -6,10 +6,10 @@
  * it replaced, and split over the thread pool. Every optimizer refuses a
  * step whose gradients hold NaN or infinity (checkGradients).
  */
-import { rangeError, typeError } from '../errors';
-import { checkNumber, checkOptions, describe } from '../options';
-import type { Param } from './module';
-import { nativeTrain } from './native_train';
+import { rangeError, stateError, typeError } from '../errors';
+import { checkBoolean, checkNumber, checkOptions, describe } from '../options';
+import type { FusedStep, Param } from './module';
+import { nativeTrain, type AdamNumbers } from './native_train';
 
 export interface Optimizer {
   /** One update from the parameters' current gradients. */
@@ -144,9 +144,29 @@ export abstract class AdamBase implements Optimizer {
   step(): void {
     checkGradients(this.params, this.constructor.name);
     this.#t++;
-    const c2 = Math.sqrt(1 - this.beta2 ** this.#t);
-    const stepSize = this.lr / (1 - this.beta1 ** this.#t);
+    const [stepSize, c2] = this.corrections(this.#t);
     for (let k = 0; k < this.params.length; k++) this.updateParam(k, stepSize, c2);
+  }
+
+  /** The steps taken so far. */
+  protected get t(): number {
+    return this.#t;
+  }
+
+  protected set t(t: number) {
+    this.#t = t;
+  }
+
+  /** [step_size, c2] of step t: lr / (1 - beta1^t) and sqrt(1 - beta2^t). */
+  protected corrections(t: number): [number, number] {
+    return [this.lr / (1 - this.beta1 ** t), Math.sqrt(1 - this.beta2 ** t)];
+  }
+
+  /** adamStep's eight numbers for step t. */
+  protected adamNumbers(t: number): AdamNumbers {
+    const [stepSize, c2] = this.corrections(t);
+    const { beta1, beta2, eps, weightDecay } = this;
+    return [beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, stepSize, c2];
   }
 
   abstract stateBytes(): number;
@@ -162,15 +182,70 @@ export abstract class AdamBase implements Optimizer {
   }
 }
 
+export interface FusableAdamOptions extends AdamOptions {
+  /**
+   * Let layers apply the step where they make the gradient (Param.fused):
+   * Int8Linear with weightGrad 'int8' updates W inside its weight-gradient
+   * GEMM, so dW is never written to memory nor read back. The same bits as
+   * the separate step; that W's `grad` is then not written, and each
+   * backward must be followed by step() (docs/TRAINING.md).
+   */
+  fused?: boolean;
+}
+
 /** torch.optim.Adam: bias-corrected first and second moments, eps added after the square root. */
 export class Adam extends AdamBase {
+  static override readonly optionKeys: readonly string[] = [...AdamBase.optionKeys, 'fused'];
+  readonly fused: boolean;
   readonly #m: Float32Array[];
   readonly #v: Float32Array[];
+  /** Parameters a layer stepped (fused) since the last step(). */
+  readonly #applied: boolean[];
 
-  constructor(params: Param[], options: AdamOptions = {}) {
+  constructor(params: Param[], options: FusableAdamOptions = {}) {
     super(params, options);
+    this.fused = checkBoolean(options.fused, 'options.fused', false);
     this.#m = params.map((p) => new Float32Array(p.data.length));
     this.#v = params.map((p) => new Float32Array(p.data.length));
+    this.#applied = params.map(() => false);
+    if (this.fused) params.forEach((p, k) => (p.fused = this.#fusedStep(k)));
+  }
+
+  #fusedStep(k: number): FusedStep {
+    return {
+      adam: () => {
+        if (this.#applied[k]) {
+          throw stateError('ERR_QGEMM_FUSED_STEP', `Adam (fused): ${this.params[k].name} was already stepped by a backward; call step() after each backward`);
+        }
+        return { m: this.#m[k], v: this.#v[k], numbers: this.adamNumbers(this.t + 1) };
+      },
+      applied: () => {
+        this.#applied[k] = true;
+      },
+    };
+  }
+
+  /**
+   * The parameters a layer stepped already are skipped (their gradient was
+   * not written). A gradient of another one holding NaN or infinity still
+   * refuses the step for the rest, but the fused ones stay stepped: the
+   * step count advances.
+   */
+  override step(): void {
+    if (!this.#applied.some(Boolean)) return super.step();
+    try {
+      checkGradients(this.params.filter((_, k) => !this.#applied[k]), this.constructor.name);
+    } catch (e) {
+      this.t++;
+      this.#applied.fill(false);
+      throw e;
+    }
+    this.t++;
+    const [stepSize, c2] = this.corrections(this.t);
+    for (let k = 0; k < this.params.length; k++) {
+      if (this.#applied[k]) this.#applied[k] = false;
+      else this.updateParam(k, stepSize, c2);
+    }
   }
 
   protected updateParam(k: number, stepSize: number, c2: number): void {

@@ -95,7 +95,7 @@ void int8_block_out(const GemmDesc& d, const Int8Runner& runner, const EpilogueC
   const Epilogue* e = d.epilogue;
   int32_t* c32 = static_cast<int32_t*>(c);
   if (e == nullptr) return runner.run(c32, d.n, m0, m1, n0, n1);
-  if (dtype_size(e->out_type) == 4) {
+  if (dtype_size(e->out_type) == 4 && e->consume == nullptr) {
     // Converted in place, in tiles small enough (256 KiB of int32) to stay in
     // L2 between the kernel and the epilogue: a whole block converted after
     // the kernel went out to memory and back (2048 x 2048 x 128 with float32
@@ -115,13 +115,15 @@ void int8_block_out(const GemmDesc& d, const Int8Runner& runner, const EpilogueC
   // Sub-tiles bound the scratch (and keep it in L1/L2) however large the block.
   // Fewer rows get wider tiles of the same size: an unpacked B is read in
   // pieces as wide as the tile, and short pieces defeat the prefetchers.
-  constexpr int64_t kTileRows = 32, kTileElements = kTileRows * 256;
+  // A consumer takes float32 blocks as large as the in-place path's (L2).
+  const bool consume = e->consume != nullptr;
+  const int64_t kTileRows = consume ? 64 : 32, kTileElements = kTileRows * (consume ? 1024 : 256);
   const int64_t align = runner.n_align();
   const int64_t tile_rows = std::min(kTileRows, m1 - m0);
   const int64_t tile_cols = std::max(align, kTileElements / tile_rows / align * align);
   thread_local AlignedBuffer tile;
   const size_t bytes = static_cast<size_t>(tile_rows * tile_cols) * sizeof(int32_t);
-  if (tile.size() < bytes && !tile.reset(bytes)) std::abort();  // ~32 KiB per thread
+  if (tile.size() < bytes && !tile.reset(bytes)) std::abort();  // 32 KiB per thread (256 KiB for a consumer)
   for (int64_t i0 = m0; i0 < m1; i0 += tile_rows) {
     for (int64_t j0 = n0; j0 < n1; j0 += tile_cols) {
       const int64_t i1 = std::min(m1, i0 + tile_rows), j1 = std::min(n1, j0 + tile_cols);
@@ -131,6 +133,11 @@ void int8_block_out(const GemmDesc& d, const Int8Runner& runner, const EpilogueC
       int32_t* base = reinterpret_cast<int32_t*>(reinterpret_cast<uintptr_t>(tile.data()) -
                                                  static_cast<uintptr_t>((i0 * cols + j0) * sizeof(int32_t)));
       runner.run(base, cols, i0, i1, j0, j1);
+      if (e->consume != nullptr) {  // converted in place in the tile (float32, shifted alike), then consumed
+        apply_epilogue(ctx, reinterpret_cast<const int32_t*>(tile.data()), cols, base, cols, i0, i1, j0, j1);
+        e->consume(e->consume_ctx, reinterpret_cast<const float*>(tile.data()), cols, i0, i1, j0, j1);
+        continue;
+      }
       apply_epilogue(ctx, reinterpret_cast<const int32_t*>(tile.data()), cols, c, d.n, i0, i1, j0, j1);
     }
   }

@@ -39,6 +39,14 @@ struct Epilogue {
   float y_scale = 1.0f;  // int8 / uint8 outputs
   int32_t y_zero_point = 0;
 
+  // Training's fused consumers (int8 float32 outputs on the builtin backend
+  // only): when set, C is not written; each converted block goes to
+  // consume(consume_ctx, block, ld, m0, m1, n0, n1) instead, C(i, j) at
+  // block[(i - m0) * ld + (j - n0)], from whichever pool thread made it. Each
+  // element of C is consumed exactly once.
+  void (*consume)(void* ctx, const float* block, int64_t ld, int64_t m0, int64_t m1, int64_t n0, int64_t n1) = nullptr;
+  void* consume_ctx = nullptr;
+
   bool needs_row_sums() const { return b_zero_point != nullptr; }
   bool needs_col_sums() const { return a_zero_point != nullptr; }
 };

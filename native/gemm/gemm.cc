@@ -111,6 +111,10 @@ Status onednn_with_epilogue(const GemmDesc& d) {
 Status gemm(const GemmDesc& desc, Backend backend, bool allow_inexact) {
   Status status = validate(desc);
   if (!status.ok()) return status;
+  if (desc.epilogue != nullptr && desc.epilogue->consume != nullptr &&
+      (backend != Backend::kBuiltin || desc.epilogue->out_type != DType::kFloat32)) {
+    return invalid("an epilogue consumer needs float32 output on the builtin backend");
+  }
   if (backend == Backend::kOneDnn) {
     if (desc.packed_b != nullptr) {
       return Status::Error(StatusCode::kUnsupported, "weights packed for the builtin backend");

@@ -1,6 +1,7 @@
 #include "train/int8_linear.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "gemm/epilogue.h"
 #include "gemm/gemm.h"
@@ -14,13 +15,49 @@ namespace {
 
 Status missing(const char* what) { return Status::Error(StatusCode::kInvalidArgument, what); }
 
+// Adam on one converted block of dW (rows [m0, m1), columns [n0, n1) of W):
+// the element-wise update of adam_step, so the same bits.
+struct AdamConsumer {
+  const FusedAdam* adam;
+  int64_t in;
+};
+
+void adam_on_block(void* ctx, const float* block, int64_t ld, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const AdamConsumer& c = *static_cast<const AdamConsumer*>(ctx);
+  const FusedAdam& f = *c.adam;
+  const auto& ops = adam_detail::active_ops();
+  for (int64_t i = m0; i < m1; ++i) {
+    const int64_t at = i * c.in + n0;
+    ops.adam(f.p + at, block + (i - m0) * ld, f.m + at, f.v + at, n1 - n0, f.params);
+  }
+}
+
+float max_of(const float* x, int64_t n) {
+  float m = 0.0f;
+  for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
+}
+
+// |dW| <= sum over the batch of 127 * 127 * dY scale * X scale: finite
+// scales (they are amax / 127 of finite or infinite values) and a finite
+// bound mean no element of dW can be NaN or infinite, so a fused update
+// never meets a gradient the optimizer would have refused.
+bool finite_product_bound(const Int8WeightGradDesc& d) {
+  const double bound = 127.0 * 127.0 * static_cast<double>(d.rows) * max_of(d.dy_scales, d.out) * max_of(d.x_scales, d.in);
+  return std::isfinite(bound) && bound < 1e38;
+}
+
 // C (m x n, float32) = A (m x k, int8; stored k x m when a_transposed) x B
 // (k x n, int8; stored n x k when b_transposed), scaled per row of A and per
 // column of B, plus bias.
 Status scaled_int8_gemm(int64_t m, int64_t n, int64_t k, const int8_t* a, bool a_transposed, const float* a_scales,
                         const int8_t* b, bool b_transposed, const float* b_scales, const float* bias, float* c,
-                        const PackedB* packed_b = nullptr) {
+                        const PackedB* packed_b = nullptr, const AdamConsumer* consumer = nullptr) {
   Epilogue e;
+  if (consumer != nullptr) {
+    e.consume = adam_on_block;
+    e.consume_ctx = const_cast<AdamConsumer*>(consumer);
+  }
   e.out_type = DType::kFloat32;
   e.a_scale = a_scales;
   e.a_scale_per_row = true;
@@ -89,6 +126,14 @@ Status int8_linear_weight_grad(const Int8WeightGradDesc& d) {
   const int64_t block = blocks == 1 ? d.rows : d.block;
   symmetric_quantize_column_blocks(d.dy, d.rows, d.out, block, true, d.seed, d.dy_q, d.dy_scales);
   symmetric_quantize_column_blocks(d.x, d.rows, d.in, block, false, 0, d.x_q, d.x_scales);
+  if (d.fused != nullptr) *d.fused = false;
+  if (d.adam != nullptr && blocks == 1 && finite_product_bound(d)) {
+    const AdamConsumer consumer{d.adam, d.in};
+    Status s = scaled_int8_gemm(d.out, d.in, d.rows, d.dy_q, true, d.dy_scales, d.x_q, false, d.x_scales, nullptr, d.dw,
+                                nullptr, &consumer);
+    if (s.ok() && d.fused != nullptr) *d.fused = true;
+    return s;
+  }
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t r0 = b * block, r1 = std::min(d.rows, r0 + block);
     float* c = b == 0 ? d.dw : d.partial;

@@ -16,6 +16,7 @@
 
 #include "gemm/packed_b.h"
 #include "gemm/types.h"
+#include "train/adam.h"
 
 namespace qgemm {
 
@@ -61,6 +62,15 @@ struct Int8InputGradDesc {
 // dX = dY W with dY quantized per row and W per column.
 Status int8_linear_input_grad(const Int8InputGradDesc& d);
 
+// Adam's step for W (out x in) applied where dW is made (adam.h's update,
+// element for element): dW is never written to memory nor read back.
+struct FusedAdam {
+  float* p = nullptr;
+  float* m = nullptr;
+  float* v = nullptr;
+  AdamParams params;
+};
+
 struct Int8WeightGradDesc {
   int64_t rows = 0, in = 0, out = 0;
   int64_t block = 0;                // batch rows per scale block (0: all rows)
@@ -73,6 +83,12 @@ struct Int8WeightGradDesc {
   float* x_scales = nullptr;        // blocks x in (scratch)
   float* partial = nullptr;         // out x in (scratch; only read when there are 2+ blocks)
   float* dw = nullptr;              // out x in
+  // When set, and the batch is one scale block, and dW is provably finite
+  // (|dW| <= 127^2 * rows * max dY scale * max X scale < FLT_MAX), Adam is
+  // applied to each block of dW as the GEMM makes it, dw is left untouched
+  // and *fused is set; otherwise dw is computed and *fused cleared.
+  const FusedAdam* adam = nullptr;
+  bool* fused = nullptr;
 };
 
 // dW = sum over blocks of (dY_b^T X_b) in int8, each block's scales applied

@@ -184,8 +184,13 @@ Blocking choose_blocking(int64_t m, int64_t n, int64_t k, int64_t n_align, bool 
     b.n_blocks = (n + b.n_block - 1) / b.n_block;
     return b;
   }
+  // A short depth (a weight gradient: K = batch) makes each block's C the
+  // cost: blocks span up to 2048 columns so C is written in long runs and A
+  // packed once per row block (2048 x 2048 x 128 with float32 out at 2
+  // threads on Zen 5: 3.4 -> 2.1 ms; with 256 columns 2 threads ran slower
+  // than 1).
   b.m_block = std::min<int64_t>(m, 64);
-  b.n_block = std::max<int64_t>(n_align, 256 / n_align * n_align);
+  b.n_block = std::max<int64_t>(n_align, (k <= 256 ? 2048 : 256) / n_align * n_align);
   b.m_blocks = (m + b.m_block - 1) / b.m_block;
   b.n_blocks = (n + b.n_block - 1) / b.n_block;
   // Too few blocks for the threads: cut columns finer, then rows.
