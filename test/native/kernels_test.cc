@@ -22,6 +22,7 @@
 #include "cpu/cpu_features.h"
 #include "gemm/epilogue.h"
 #include "gemm/gemm.h"
+#include "gemm/kernels/layouts.h"
 #include "gemm/packed_b.h"
 #include "gemm/reference.h"
 #include "quant/quantize.h"
@@ -282,7 +283,29 @@ uint64_t env_u64(const char* name, uint64_t fallback) {
 
 }  // namespace
 
+// Every layout packs B and B^T of the same matrix to the same bytes, padding
+// included (the two paths share no loop: a slip in either shows here).
+template <typename T>
+void pack_paths_agree(const PackLayout& layout) {
+  for (int64_t k : {1, 3, 15, 16, 17, 33, 100}) {
+    for (int64_t n : {1, 7, 16, 17, 40, 64, 300}) {
+      std::vector<T> b(static_cast<size_t>(k * n)), bt(b.size());
+      for (int64_t p = 0; p < k; ++p) {
+        for (int64_t j = 0; j < n; ++j) b[p * n + j] = bt[j * k + p] = static_cast<T>((p * 31 + j * 7) % 113 - 50);
+      }
+      std::vector<uint8_t> plain(layout.bytes(k, n), 0xAA), transposed(layout.bytes(k, n), 0x55);
+      layout.pack(b.data(), false, n, k, n, plain.data());
+      layout.pack(bt.data(), true, k, k, n, transposed.data());
+      EXPECT(plain == transposed);
+    }
+  }
+}
+
 int main() {
+  pack_paths_agree<float>(kLayoutF32x16);
+  for (const PackLayout* l : {&kLayoutS8Plain16, &kLayoutS8Pairs16, &kLayoutS8Quads16, &kLayoutS8Mmla8}) {
+    pack_paths_agree<int8_t>(*l);
+  }
   const uint64_t seed = env_u64("QGEMM_TEST_SEED", 20240611);
   const uint64_t cases = env_u64("QGEMM_TEST_CASES", 120);
   rng.seed(seed);
