@@ -35,17 +35,18 @@ struct Int8ForwardDesc {
   const float* bias = nullptr;     // out, or null
   int8_t* x_q = nullptr;           // rows x in   (X per row; kept by the caller for int8-saved activations)
   float* x_scales = nullptr;       // rows
-  int8_t* w_q_rows = nullptr;      // out x in    (W per row)
+  int8_t* w_q_rows = nullptr;      // out x in    (W per row); unused (may be null) with packs
   float* w_row_scales = nullptr;   // out
-  int8_t* w_q_cols = nullptr;      // out x in    (W per column, for the input gradient), or null
-  float* w_col_scales = nullptr;   // in, or null
+  int8_t* w_q_cols = nullptr;      // out x in    (W per column, for the input gradient), or null; unused with packs
+  float* w_col_scales = nullptr;   // in, or null (no columns: the input gradient is not wanted)
   float* y = nullptr;              // rows x out
-  Int8WeightPacks* packs = nullptr;  // when set: the quantized W is packed here and the GEMM runs packed
+  Int8WeightPacks* packs = nullptr;  // when set: W is quantized straight into these packs (train/weight_pack.h)
 };
 
-// Quantizes X and W (W by rows and, when w_q_cols is set, by columns, from
-// one read of W) and computes Y = X W^T + bias. With packs, W's rows (and
-// columns) are also packed for the GEMMs of this step.
+// Quantizes X and W (W by rows and, when column scales are asked for, by
+// columns) and computes Y = X W^T + bias. With packs, W goes straight into
+// the packed layouts (rows; columns too with w_col_scales) and the GEMM runs
+// on them; without, into w_q_rows (and w_q_cols) and the GEMM packs per call.
 Status int8_linear_forward(const Int8ForwardDesc& d);
 
 struct Int8InputGradDesc {
@@ -53,7 +54,7 @@ struct Int8InputGradDesc {
   const float* dy = nullptr;          // rows x out
   int8_t* dy_q = nullptr;             // rows x out (scratch)
   float* dy_scales = nullptr;         // rows (scratch)
-  const int8_t* w_q_cols = nullptr;   // out x in, from int8_linear_forward
+  const int8_t* w_q_cols = nullptr;   // out x in, from int8_linear_forward (may be null with w_cols_pack)
   const float* w_col_scales = nullptr;  // in
   float* dx = nullptr;                // rows x in
   const PackedB* w_cols_pack = nullptr;  // W's columns packed by int8_linear_forward (else w_q_cols is packed per call)
