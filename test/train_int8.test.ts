@@ -211,6 +211,24 @@ describe('Adam fused into the int8 weight gradient (Adam { fused: true })', () =
     assert.notDeepEqual(layer.weight.data, w);
     assert.throws(() => new Adam(layer.params(), { fused: 1 as unknown as boolean }), { code: 'ERR_QGEMM_OPTION' });
   });
+
+  it('a NaN gradient of another parameter refuses the step for it; the fused weight stays stepped and the next step runs', () => {
+    const rng = new Rng(2);
+    const layer = new Int8Linear(20, 6, rng, 'd', { weightGrad: 'int8' });
+    const opt = new Adam(layer.params(), { fused: true });
+    const x = tensor(randn(4 * 20, rng), [4, 20]), dy = tensor(randn(4 * 6, rng, 0.1), [4, 6]);
+    const w0 = layer.weight.data.slice(), b0 = layer.bias.data.slice();
+    layer.forward(x, true);
+    layer.backward(dy, false);
+    layer.bias.grad[1] = NaN;
+    assert.throws(() => opt.step(), { code: 'ERR_QGEMM_NOT_FINITE' });
+    assert.notDeepEqual(layer.weight.data, w0);  // stepped in the backward
+    assert.deepEqual(layer.bias.data, b0);  // refused
+    layer.forward(x, true);
+    layer.backward(dy, false);  // no ERR_QGEMM_FUSED_STEP: the refused step cleared the flags
+    opt.step();
+    assert.notDeepEqual(layer.bias.data, b0);
+  });
 });
 
 describe('QATLinear', () => {
