@@ -9,18 +9,11 @@
 #include "gemm/kernels/driver.h"
 #include "gemm/kernels/registry.h"
 #include "gemm/packed_b.h"
+#include "gemm/transpose.h"
 
 namespace qgemm {
 
 namespace {
-
-// Copies a transposed A ([k][m]) into row-major [m][k].
-template <typename T>
-void transpose_into(const T* src, int64_t m, int64_t k, T* dst) {
-  for (int64_t i = 0; i < m; ++i) {
-    for (int64_t p = 0; p < k; ++p) dst[i * k + p] = src[p * m + i];
-  }
-}
 
 const uint8_t* offset(const void* base, int64_t elements, DType t) {
   return static_cast<const uint8_t*>(base) + elements * static_cast<int64_t>(dtype_size(t));
@@ -37,7 +30,7 @@ const T* row_major_a(const GemmDesc& d, int64_t item, AlignedBuffer* scratch, bo
     return nullptr;
   }
   T* dst = reinterpret_cast<T*>(scratch->data());
-  transpose_into(a, d.m, d.k, dst);
+  transpose(a, d.k, d.m, dst);  // A^T is [k][m]
   return dst;
 }
 
