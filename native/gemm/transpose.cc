@@ -50,8 +50,42 @@ void tile(const float* src, int64_t cols, int64_t r0, int64_t r1, int64_t c0, in
 #endif
 }
 
+#if defined(__SSE2__)
+// A 16x16 block of bytes transposed in registers: four rounds of unpacks,
+// each interleaving units twice as wide (bytes, 16-bit, 32-bit, 64-bit).
+void block16(const uint8_t* s, int64_t ld_src, uint8_t* d, int64_t ld_dst) {
+  __m128i x[16], y[16];
+  for (int i = 0; i < 16; ++i) x[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i * ld_src));
+  for (int i = 0; i < 8; ++i) {
+    y[i] = _mm_unpacklo_epi8(x[2 * i], x[2 * i + 1]);
+    y[i + 8] = _mm_unpackhi_epi8(x[2 * i], x[2 * i + 1]);
+  }
+  for (int i = 0; i < 8; ++i) {
+    x[i] = _mm_unpacklo_epi16(y[2 * i], y[2 * i + 1]);
+    x[i + 8] = _mm_unpackhi_epi16(y[2 * i], y[2 * i + 1]);
+  }
+  for (int i = 0; i < 8; ++i) {
+    y[i] = _mm_unpacklo_epi32(x[2 * i], x[2 * i + 1]);
+    y[i + 8] = _mm_unpackhi_epi32(x[2 * i], x[2 * i + 1]);
+  }
+  for (int i = 0; i < 8; ++i) {
+    x[i] = _mm_unpacklo_epi64(y[2 * i], y[2 * i + 1]);
+    x[i + 8] = _mm_unpackhi_epi64(y[2 * i], y[2 * i + 1]);
+  }
+  // Each round sends the low halves to x[0..7] and the high halves to x[8..15],
+  // so x[k] holds source column c = k with its four bits reversed.
+  for (int k = 0; k < 16; ++k) {
+    const int c = ((k & 8) >> 3) | ((k & 4) >> 1) | ((k & 2) << 1) | ((k & 1) << 3);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + c * ld_dst), x[k]);
+  }
+}
+#endif
+
 void tile(const uint8_t* src, int64_t cols, int64_t r0, int64_t r1, int64_t c0, int64_t c1, uint8_t* dst,
           int64_t rows) {
+#if defined(__SSE2__)
+  if (r1 - r0 == 16 && c1 - c0 == 16) return block16(src + r0 * cols + c0, cols, dst + c0 * rows + r0, rows);
+#endif
   tile_scalar(src, cols, r0, r1, c0, c1, dst, rows);
 }
 
