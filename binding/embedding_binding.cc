@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "embedding/embedding.h"
+#include "embedding/interaction.h"
 #include "embedding/sparse.h"
 #include "errors.h"
 
@@ -21,20 +23,24 @@ struct Raw {
   void* data;
 };
 
-Raw typed(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  napi_env env = info.Env();
+constexpr uint32_t kMaxInteractionVectors = 1024;
+
+Raw typed_value(Napi::Env js_env, napi_value value, const char* name) {
+  napi_env env = js_env;
   bool is_typed = false;
   Raw r{napi_int8_array, 0, nullptr};
   size_t length = 0;
   napi_value buffer;
   size_t offset;
-  if (napi_is_typedarray(env, info[index], &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, info[index], &r.type, &length, &r.data, &buffer, &offset) != napi_ok) {
-    throw_type_error(info.Env(), "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be a TypedArray");
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &r.type, &length, &r.data, &buffer, &offset) != napi_ok) {
+    throw_type_error(js_env, "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be a TypedArray");
   }
   r.length = r.data == nullptr ? 0 : static_cast<int64_t>(length);  // detached: empty
   return r;
 }
+
+Raw typed(const Napi::CallbackInfo& info, size_t index, const char* name) { return typed_value(info.Env(), info[index], name); }
 
 qgemm::IndexArray index_array(const Napi::CallbackInfo& info, size_t index, const char* name) {
   const Raw r = typed(info, index, name);
@@ -240,6 +246,64 @@ Napi::Value sparse_adam(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The elements of the JS array at `index`, read before any buffer pointer is
+// taken: reading an element may run a getter, which could detach a buffer.
+std::vector<Napi::Value> list_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (!info[index].IsArray()) throw_type_error(info.Env(), "ERR_QGEMM_ARG_TYPE", std::string(name) + " must be an Array");
+  const Napi::Array list = info[index].As<Napi::Array>();
+  const uint32_t n = list.Length();
+  if (n > kMaxInteractionVectors) {
+    throw_range_error(info.Env(), "ERR_QGEMM_TOO_LARGE", std::string(name) + " holds more than 1024 vectors");
+  }
+  std::vector<Napi::Value> out;
+  out.reserve(n);
+  for (uint32_t k = 0; k < n; ++k) out.push_back(list.Get(k));
+  return out;
+}
+
+// The data of Float32Arrays (list_arg's elements), each holding at least `needed` values.
+std::vector<float*> f32_list(Napi::Env env, const std::vector<Napi::Value>& list, const char* name, int64_t needed) {
+  std::vector<float*> out(list.size());
+  for (size_t k = 0; k < list.size(); ++k) {
+    const Raw r = typed_value(env, list[k], name);
+    if (r.type != napi_float32_array) throw_type_error(env, "ERR_QGEMM_DTYPE", std::string(name) + " must hold Float32Arrays");
+    if (r.length < needed) {
+      throw_range_error(env, "ERR_QGEMM_OUT_OF_BOUNDS",
+                        std::string(name) + "[" + std::to_string(k) + "] holds " + std::to_string(r.length) + " values, " +
+                            std::to_string(needed) + " needed");
+    }
+    out[k] = static_cast<float*>(r.data);
+  }
+  return out;
+}
+
+int64_t interaction_width(int64_t n, int64_t dim) { return dim + n * (n - 1) / 2; }
+
+// (vectors: Float32Array[], batch, dim, out)
+Napi::Value interaction(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t batch = arg_size(info, 1, "batch"), dim = arg_size(info, 2, "dim");
+  const std::vector<float*> z = f32_list(env, list_arg(info, 0, "vectors"), "vectors", times(env, batch, dim));
+  const int64_t n = static_cast<int64_t>(z.size());
+  float* out = f32(info, 3, "out", times(env, batch, interaction_width(n, dim)));
+  qgemm::dot_interaction(z.data(), n, batch, dim, out);
+  return env.Undefined();
+}
+
+// (vectors: Float32Array[], batch, dim, dOut, grads: Float32Array[] of the same length)
+Napi::Value interaction_backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t batch = arg_size(info, 1, "batch"), dim = arg_size(info, 2, "dim");
+  const std::vector<Napi::Value> vectors = list_arg(info, 0, "vectors"), grads = list_arg(info, 4, "grads");
+  if (grads.size() != vectors.size()) throw_range_error(env, "ERR_QGEMM_SHAPE", "grads must hold one array per vector");
+  const std::vector<float*> z = f32_list(env, vectors, "vectors", times(env, batch, dim));
+  const std::vector<float*> dz = f32_list(env, grads, "grads", times(env, batch, dim));
+  const int64_t n = static_cast<int64_t>(z.size());
+  const float* d_out = f32(info, 3, "dOut", times(env, batch, interaction_width(n, dim)));
+  qgemm::dot_interaction_backward(z.data(), n, batch, dim, d_out, dz.data());
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Object embedding_functions(Napi::Env env) {
@@ -253,6 +317,8 @@ Napi::Object embedding_functions(Napi::Env env) {
   add("bagBackward", bag_backward);
   add("rowwiseAdagrad", rowwise_adagrad);
   add("sparseAdam", sparse_adam);
+  add("interaction", interaction);
+  add("interactionBackward", interaction_backward);
   return o;
 }
 

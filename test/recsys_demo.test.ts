@@ -24,6 +24,13 @@ it('npm run demo:recsys -- --size smoke prints the three configurations', () => 
   assert.match(rows[2], /\(5\.33x smaller\)/); // against 12
 });
 
+it('examples/recsys/step_time.ts prints its per-phase table (a few steps; no timing is checked)', () => {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'examples', 'recsys', 'step_time.ts'), '--steps', '2', '--batch', '8', '--threads', '1'], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for (const phase of ['forward', 'backward', 'optimizers', 'step']) assert.match(out, new RegExp(`^\\| ${phase} \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+x \\|$`, 'm'));
+});
+
 it('DLRM backward: the tables\' sparse gradients match finite differences of the logits', () => {
   const dim = 4, rows = [5, 3];
   const rng = new Rng(2);

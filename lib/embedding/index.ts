@@ -5,3 +5,5 @@ export type { EmbeddingBagOptions, Pooling } from './bag';
 export type { Indices } from './native';
 export { embeddingBagBackward, RowwiseAdagrad, SparseAdam } from './sparse';
 export type { SparseGradient, SparseOptimizerOptions, SparseAdamOptions } from './sparse';
+export { dotInteraction, dotInteractionBackward, interactionWidth } from './interaction';
+export type { DotInteractionOptions } from './interaction';

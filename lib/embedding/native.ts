@@ -28,6 +28,8 @@ export interface NativeEmbedding {
     table: F32 | U8, rows: number, dim: number, format: number, ids: Int32Array, count: number, grads: F32,
     m: F32, v: F32, beta1: number, beta2: number, eps: number, stepSize: number, weightDecay: number, seed: number, step: number,
   ): void;
+  interaction(vectors: F32[], batch: number, dim: number, out: F32): void;
+  interactionBackward(vectors: F32[], batch: number, dim: number, dOut: F32, grads: F32[]): void;
 }
 
 let cached: NativeEmbedding | undefined;
