@@ -2,9 +2,14 @@
  * A DLRM-style model (Naumov et al. 2019): dense features -> bottom MLP ->
  * z0; each sparse feature -> an embedding bag -> z1..zT; z0 and the pairwise
  * dot products zi . zj (dotInteraction, DLRM's order) -> top MLP -> one click logit.
- * The MLPs are lib/train layers (Linear or Int8Linear); the tables are
- * lib/embedding tables (float32 or rowwise8) trained with row-wise Adagrad
- * on their sparse gradients, or rowwise4 tables for serving only.
+ * The MLPs have the sizes of DLRM's reference Criteo Kaggle configuration
+ * (bottom 13-512-256-dim, top -512-256-1): lib/train layers, Linear, or in
+ * the int8 model Int8Linear with an int8 weight gradient for every layer but
+ * the first and the last (K = 13 and N = 1 leave an int8 GEMM nothing to win;
+ * keeping them in float32 is the usual quantization recipe). Adam on the MLPs
+ * (fused into the int8 weight gradients); the tables are lib/embedding tables
+ * (float32 or rowwise8) trained with row-wise Adagrad on their sparse
+ * gradients, or rowwise4 tables for serving only.
  */
 import {
   Adam, dotInteraction, dotInteractionBackward, embeddingBag, embeddingBagBackward, Int8Linear, interactionWidth, Linear,
@@ -19,13 +24,12 @@ export interface DlrmShape {
 
 export type MlpKind = 'fp32' | 'int8';
 
-const HIDDEN = 64;
-
 export function buildMlps(shape: DlrmShape, kind: MlpKind, rng: Rng): { bottom: Sequential; top: Sequential } {
-  const L = (i: number, o: number, name: string) => (kind === 'int8' ? new Int8Linear(i, o, rng, name) : new Linear(i, o, rng, name));
-  const bottom = new Sequential([L(DENSE, HIDDEN, 'bottom0'), new ReLU(), L(HIDDEN, shape.dim, 'bottom1'), new ReLU()]);
+  const L = (i: number, o: number, name: string) => (kind === 'int8' ? new Int8Linear(i, o, rng, name, { weightGrad: 'int8' }) : new Linear(i, o, rng, name));
+  const F = (i: number, o: number, name: string) => new Linear(i, o, rng, name); // float32 in both models
+  const bottom = new Sequential([F(DENSE, 512, 'bottom0'), new ReLU(), L(512, 256, 'bottom1'), new ReLU(), L(256, shape.dim, 'bottom2'), new ReLU()]);
   const topIn = interactionWidth(shape.tableRows.length + 1, shape.dim);
-  const top = new Sequential([L(topIn, HIDDEN, 'top0'), new ReLU(), L(HIDDEN, 1, 'top1')]);
+  const top = new Sequential([L(topIn, 512, 'top0'), new ReLU(), L(512, 256, 'top1'), new ReLU(), F(256, 1, 'top2')]);
   return { bottom, top };
 }
 
@@ -72,7 +76,7 @@ export class Dlrm {
 
 /** The optimizers of a trainable model: Adam on the MLPs, row-wise Adagrad on each table. */
 export function buildOptimizers(m: Dlrm, seed: number) {
-  const mlp = new Adam([...m.bottom.params(), ...m.top.params()], { lr: 1e-3 });
+  const mlp = new Adam([...m.bottom.params(), ...m.top.params()], { lr: 1e-3, fused: true });
   const tables = m.tables.map((t, k) => new RowwiseAdagrad(t, { lr: 0.05, seed: seed * 31 + k }));
   return {
     step(grads: ReturnType<Dlrm['backward']>) {
