@@ -222,9 +222,16 @@ describe('the native 8-bit Adam step', () => {
   it('equals the float32 reference, every ISA and thread count, both codes, over several steps', () => {
     const n = 3 * ADAM8BIT_BLOCK + 333;
     const grads = [1, 2, 3, 4].map((s) => gradients(n, s));
+    // Block 1's gradients and weights tiny: its first moments stay under 2^-125 (the float8
+    // normalizer's scaled path), its second moments underflow to 0.
+    const tiny = (x: Float32Array) => { for (let i = ADAM8BIT_BLOCK; i < 2 * ADAM8BIT_BLOCK; i++) x[i] *= 1e-38; return x; };
+    grads.forEach(tiny);
+    // The last block's moments saturate: -inf (m and v past float32) and 3e38 (v past float32).
+    grads[1][3 * ADAM8BIT_BLOCK + 7] = -Infinity;
+    grads[2][3 * ADAM8BIT_BLOCK + 8] = 3e38;
     const h = Float32Array.of(0.9, 0.999, 0.1, 0.001, 1e-8, 0.01, 1e-3, 0.5);
     const blocks = Math.ceil(n / ADAM8BIT_BLOCK);
-    const fresh = () => ({ p: gradients(n, 9), qm: new Uint8Array(n), qv: new Uint8Array(n), absm: new Float32Array(blocks), absv: new Float32Array(blocks) });
+    const fresh = () => ({ p: tiny(gradients(n, 9)), qm: new Uint8Array(n), qv: new Uint8Array(n), absm: new Float32Array(blocks), absv: new Float32Array(blocks) });
     for (const code of [0, 1] as const) {
       const want = fresh();
       for (const g of grads) adam8bitRef(want.p, g, want.qm, want.qv, want.absm, want.absv, h, code);

@@ -143,11 +143,9 @@ struct Avx512 {
   static T sqrt(T x) { return _mm512_sqrt_ps(x); }
   static T abs(T x) { return _mm512_abs_ps(x); }
   static T max(T x, T cur) { return _mm512_max_ps(x, cur); }  // cur where x is NaN
-  // saturate(): max_ps / min_ps return their second operand when it is NaN.
-  static T saturate(T x) {
-    const T hi = _mm512_set1_ps(3.40282347e38f);
-    return _mm512_min_ps(hi, _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), hi), x));
-  }
+  // saturate(): the operand of smaller magnitude, with x's sign (vrangeps
+  // imm 0x02); a NaN x comes back as itself (already quiet: an arithmetic result).
+  static T saturate(T x) { return _mm512_range_ps(x, _mm512_set1_ps(3.40282347e38f), 0x02); }
   static float max_lane(T v) {
     alignas(64) float lanes[16];
     _mm512_store_ps(lanes, v);
@@ -175,48 +173,79 @@ struct TreeAvx512 {
   }
 };
 
-// float8_code.h's magnitude_code for 16 lanes of magnitude bits.
-inline __m512i magnitude_code16(__m512i mag, int32_t bias, int32_t max) {
+// float8_code.h's magnitude_code for 16 lanes of magnitude bits, before
+// its clamps: (bits rounded to 3 mantissa bits, ties to even) >> 20, - bias.
+// No upper clamp is needed: a normalized |y| is at most 1 + 2^-23 (|x| <= max,
+// r = RN(1 / max)), which rounds to the largest code; the callers' masks
+// take the lower clamp and the floor rules.
+// The bias is taken before the shift, which is then arithmetic (the same
+// value: bias << 20 is a whole multiple of 2^20).
+inline __m512i unclamped_code16(__m512i mag, int32_t bias) {
   const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(mag, 20), _mm512_set1_epi32(1));
-  const __m512i rounded = _mm512_add_epi32(_mm512_add_epi32(mag, _mm512_set1_epi32(0x7FFFF)), odd);
-  const __m512i c = _mm512_sub_epi32(_mm512_srli_epi32(rounded, 20), _mm512_set1_epi32(bias));
-  return _mm512_min_epi32(_mm512_max_epi32(c, _mm512_setzero_si512()), _mm512_set1_epi32(max));
+  const __m512i rounded = _mm512_add_epi32(_mm512_add_epi32(mag, _mm512_set1_epi32(0x7FFFF - (bias << 20))), odd);
+  return _mm512_srai_epi32(rounded, 20);
 }
+
+// Ternary-logic truth tables (vpternlogd; A, B, C = 0xF0, 0xCC, 0xAA).
+constexpr int kAandBorC = 0xEA;  // (A & B) | C
+constexpr int kAorBandC = 0xF8;  // A | (B & C)
 
 // The float8 codes: arithmetic on the bits, as float8_code.h.
 struct Float8Avx512 {
   Float8Decoder scalar;
   static __m512i bytes(const uint8_t* q) { return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q))); }
+  // Bits (c & 127) + bias << 20 (an OR: the magnitude never carries into
+  // the bias's bits), the sign bit c >> 7 at 31, and 0 where c & 127 is 0.
   __m512 m(const uint8_t* q) const {
-    const __m512i c = bytes(q), mag = _mm512_and_si512(c, _mm512_set1_epi32(127));
-    const __m512i b = _mm512_or_si512(_mm512_slli_epi32(_mm512_add_epi32(mag, _mm512_set1_epi32(float8::kSignedBias)), 20),
-                                      _mm512_slli_epi32(_mm512_srli_epi32(c, 7), 31));
-    return _mm512_castsi512_ps(_mm512_maskz_mov_epi32(_mm512_test_epi32_mask(mag, mag), b));
+    static_assert((float8::kSignedBias & 127) == 0, "the bias is an OR");
+    const __m512i c = bytes(q);
+    const __m512i e = _mm512_ternarylogic_epi32(_mm512_slli_epi32(c, 20), _mm512_set1_epi32(127 << 20),
+                                                _mm512_set1_epi32(float8::kSignedBias << 20), kAandBorC);
+    const __m512i b = _mm512_maskz_ternarylogic_epi32(_mm512_test_epi32_mask(c, _mm512_set1_epi32(127)), e,
+                                                      _mm512_slli_epi32(c, 24),
+                                                      _mm512_set1_epi32(static_cast<int>(0x80000000u)), kAorBandC);
+    return _mm512_castsi512_ps(b);
   }
   __m512 v(const uint8_t* q) const {
     const __m512i c = bytes(q);
     const __m512i b = _mm512_slli_epi32(_mm512_add_epi32(c, _mm512_set1_epi32(float8::kUnsignedBias)), 20);
     return _mm512_castsi512_ps(_mm512_maskz_mov_epi32(_mm512_test_epi32_mask(c, c), b));
   }
+  // y = (x * s) * r, or x * r when s is 1 (the same bits: x * 1 is x).
+  template <bool kScaled>
+  static __m512 normalize(const float* x, __m512 s, __m512 r) {
+    const __m512 v = _mm512_load_ps(x);
+    return _mm512_mul_ps(kScaled ? _mm512_mul_ps(v, s) : v, r);
+  }
+  template <bool kScaled>
+  static void quantize_lanes(const float* tm, const float* tv, int64_t n, __m512 sm, __m512 rm, __m512 sv, __m512 rv,
+                             uint8_t* qm, uint8_t* qv) {
+    const __m512i abs_mask = _mm512_set1_epi32(0x7FFFFFFF);
+    for (int64_t i = 0; i + 16 <= n; i += 16) {
+      // m: code c > 0 (below the smallest code: 0), y not NaN, then c | sign << 7.
+      const __m512 ym = normalize<kScaled>(tm + i, sm, rm);
+      const __m512i bm = _mm512_castps_si512(ym);
+      const __m512i cm = unclamped_code16(_mm512_and_si512(bm, abs_mask), float8::kSignedBias);
+      const __mmask16 keep = _mm512_mask_cmp_ps_mask(_mm512_cmpgt_epi32_mask(cm, _mm512_setzero_si512()), ym, ym, _CMP_ORD_Q);
+      const __m512i qm16 = _mm512_maskz_ternarylogic_epi32(keep, cm, _mm512_srli_epi32(bm, 24), _mm512_set1_epi32(0x80),
+                                                           kAorBandC);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(qm + i), _mm512_cvtepi32_epi8(qm16));
+      // v: y > 0 gives max(c, 1) (the floor), NaN and y <= 0 give 0; v >= 0, so its bits are its magnitude.
+      const __m512 yv = normalize<kScaled>(tv + i, sv, rv);
+      const __m512i cv = unclamped_code16(_mm512_castps_si512(yv), float8::kUnsignedBias);
+      const __m512i qv16 = _mm512_maskz_max_epi32(_mm512_cmp_ps_mask(yv, _mm512_setzero_ps(), _CMP_GT_OQ), cv, _mm512_set1_epi32(1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(qv + i), _mm512_cvtepi32_epi8(qv16));
+    }
+  }
   void quantize(const float* tm, const float* tv, float am, float av, int64_t n, uint8_t* qm, uint8_t* qv) const {
     const float8::Normalizer nm = float8::normalizer(am), nv = float8::normalizer(av);
     const __m512 sm = _mm512_set1_ps(nm.s), rm = _mm512_set1_ps(nm.r), sv = _mm512_set1_ps(nv.s), rv = _mm512_set1_ps(nv.r);
-    const __m512i abs_mask = _mm512_set1_epi32(0x7FFFFFFF);
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      const __m512 ym = _mm512_mul_ps(_mm512_mul_ps(_mm512_load_ps(tm + i), sm), rm);
-      const __m512i bm = _mm512_castps_si512(ym);
-      __m512i cm = magnitude_code16(_mm512_and_si512(bm, abs_mask), float8::kSignedBias, float8::kSignedMax);
-      cm = _mm512_mask_or_epi32(cm, _mm512_test_epi32_mask(cm, cm), cm, _mm512_slli_epi32(_mm512_srli_epi32(bm, 31), 7));
-      cm = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(ym, ym, _CMP_ORD_Q), cm);  // NaN: 0
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(qm + i), _mm512_cvtepi32_epi8(cm));
-      const __m512 yv = _mm512_mul_ps(_mm512_mul_ps(_mm512_load_ps(tv + i), sv), rv);
-      __m512i cv = magnitude_code16(_mm512_and_si512(_mm512_castps_si512(yv), abs_mask), float8::kUnsignedBias,
-                                    float8::kUnsignedMax);
-      cv = _mm512_maskz_max_epi32(_mm512_cmp_ps_mask(yv, _mm512_setzero_ps(), _CMP_GT_OQ), cv, _mm512_set1_epi32(1));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(qv + i), _mm512_cvtepi32_epi8(cv));  // NaN, <= 0: 0
+    if (nm.s == 1.0f && nv.s == 1.0f) {
+      quantize_lanes<false>(tm, tv, n, sm, rm, sv, rv, qm, qv);
+    } else {
+      quantize_lanes<true>(tm, tv, n, sm, rm, sv, rv, qm, qv);
     }
-    adam8bit_quantize_float8(tm, tv, am, av, i, n, qm, qv);
+    adam8bit_quantize_float8(tm, tv, am, av, n - n % 16, n, qm, qv);
   }
 };
 
