@@ -20,15 +20,19 @@ class AlignedBuffer {
   AlignedBuffer(const AlignedBuffer&) = delete;
   AlignedBuffer& operator=(const AlignedBuffer&) = delete;
 
+  void release() {
+    std::free(raw_);
+    raw_ = nullptr;
+    data_ = nullptr;
+    size_ = 0;
+  }
+
   // Reallocates to at least `bytes` (contents are not kept). False on failure.
   // Plain malloc aligned by hand, not aligned_alloc: glibc's memalign asks for more
   // than the chunk it freed last time, so a pack/dispose loop with a small object
   // allocated in between never reused the hole and grew RSS by a pack per cycle.
   bool reset(size_t bytes) {
-    std::free(raw_);
-    raw_ = nullptr;
-    data_ = nullptr;
-    size_ = 0;
+    release();
     const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign + kAlign;  // + slack for overreads
     if (rounded < bytes || rounded + kAlign < rounded) return false;  // overflow
     raw_ = static_cast<uint8_t*>(std::malloc(rounded + kAlign));

@@ -1,6 +1,8 @@
 #include "train/weight_pack.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <vector>
 
 #include "gemm/aligned_buffer.h"
@@ -22,6 +24,45 @@ struct Scratch {
   AlignedBuffer rows, cols;
   std::vector<int32_t> sums;
 };
+
+// Scratch slots for tasks handed out one block at a time (a slower core takes
+// fewer blocks): no more tasks run at once than there are workers, so a task
+// always finds a free slot, and keeps it for its duration.
+class Slots {
+ public:
+  explicit Slots(int64_t n) : n_(n), busy_(new std::atomic<bool>[static_cast<size_t>(n)]()) {}
+  int64_t acquire() {
+    for (;;) {
+      for (int64_t i = 0; i < n_; ++i) {
+        bool free = false;
+        if (busy_[i].compare_exchange_strong(free, true, std::memory_order_acquire)) return i;
+      }
+    }
+  }
+  void release(int64_t i) { busy_[i].store(false, std::memory_order_release); }
+
+ private:
+  int64_t n_;
+  std::unique_ptr<std::atomic<bool>[]> busy_;
+};
+
+// The calling thread's scratch, kept from call to call: malloc maps buffers
+// of 128 KiB and more afresh each time, and faulting them in again was a
+// sixth of a 2048 x 2048 layer's pass. Buffers over kKeepBytes are let go.
+constexpr size_t kKeepBytes = size_t{1} << 20;
+
+std::vector<Scratch>& kept_scratch() {
+  thread_local std::vector<Scratch> scratch;
+  return scratch;
+}
+
+void let_go_of_large(std::vector<Scratch>& scratch) {
+  for (Scratch& sc : scratch) {
+    if (sc.rows.size() > kKeepBytes) sc.rows.release();
+    if (sc.cols.size() > kKeepBytes) sc.cols.release();
+    if (sc.sums.size() * sizeof(int32_t) > kKeepBytes) std::vector<int32_t>().swap(sc.sums);
+  }
+}
 
 }  // namespace
 
@@ -50,50 +91,62 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
   const PackLayout* cl = cp ? cp->layout() : nullptr;
   const int64_t blocks = (out + kBlockRows - 1) / kBlockRows;
   const int64_t tasks = std::min<int64_t>(blocks, ThreadPool::global().num_threads());
-  std::vector<Scratch> scratch(static_cast<size_t>(tasks));
   const size_t block_bytes = static_cast<size_t>(kBlockRows * in);
-  for (Scratch& t : scratch) {
-    if (!t.rows.reset(block_bytes) || (cols && !t.cols.reset(block_bytes))) {
+  std::vector<Scratch>& scratch = kept_scratch();
+  if (scratch.size() < static_cast<size_t>(tasks)) scratch.resize(static_cast<size_t>(tasks));
+  for (int64_t t = 0; t < tasks; ++t) {
+    Scratch& sc = scratch[static_cast<size_t>(t)];
+    if ((sc.rows.size() < block_bytes && !sc.rows.reset(block_bytes)) ||
+        (cols && sc.cols.size() < block_bytes && !sc.cols.reset(block_bytes))) {
       return Status::Error(StatusCode::kOutOfMemory, "cannot allocate the weight-packing scratch");
     }
-    if (cols) t.sums.assign(static_cast<size_t>(in), 0);
+    if (cols) sc.sums.assign(static_cast<size_t>(in), 0);
   }
-  // Task t: a contiguous range of row blocks, its own partial column sums.
-  const int64_t per_task = (blocks + tasks - 1) / tasks;
-  auto task = [&](int64_t t) {
-    Scratch& sc = scratch[static_cast<size_t>(t)];
+  // Task b: row block b, in the scratch of a free slot, whose partial column
+  // sums it adds to (wrapping integer sums: the same whatever the order).
+  Slots slots(tasks);
+  auto task = [&](int64_t b) {
+    const int64_t slot = slots.acquire();
+    Scratch& sc = scratch[static_cast<size_t>(slot)];
     auto* qr = reinterpret_cast<int8_t*>(sc.rows.data());
     auto* qc = reinterpret_cast<int8_t*>(sc.cols.data());
-    for (int64_t b = t * per_task; b < std::min(blocks, (t + 1) * per_task); ++b) {
-      const int64_t r0 = b * kBlockRows, n = std::min(kBlockRows, out - r0);
-      for (int64_t r = 0; r < n; ++r) {
-        const float* row = w + (r0 + r) * in;
-        if (!cols) row_scales[r0 + r] = symmetric_scale(ops.amax(row, in));
-        ops.quantize(row, in, row_scales[r0 + r], qr + r * in);
-        if (cols) ops.quantize_each(row, in, col_scales, qc + r * in);
-      }
-      // W's rows are B's columns r0..r0+n, each a run of k = in.
-      rl.pack(qr, true, in, in, n, rp.mutable_data() + rl.offset(in, r0, 0));
-      int8_col_sums(qr, true, in, n, rp.mutable_col_sums() + r0);
-      if (!cols) continue;
+    const int64_t r0 = b * kBlockRows, n = std::min(kBlockRows, out - r0);
+    for (int64_t r = 0; r < n; ++r) {
+      const float* row = w + (r0 + r) * in;
+      if (!cols) row_scales[r0 + r] = symmetric_scale(ops.amax(row, in));
+      ops.quantize(row, in, row_scales[r0 + r], qr + r * in);
+      if (cols) ops.quantize_each(row, in, col_scales, qc + r * in);
+    }
+    // W's rows are B's columns r0..r0+n, each a run of k = in.
+    rl.pack(qr, true, in, in, n, rp.mutable_data() + rl.offset(in, r0, 0));
+    int8_col_sums(qr, true, in, n, rp.mutable_col_sums() + r0);
+    if (cols) {
       // W's rows r0..r0+n are depth r0.. of every panel of B = W.
       for (int64_t j0 = 0; j0 < in; j0 += cl->panel) {
         cl->pack(qc + j0, false, in, n, std::min<int64_t>(cl->panel, in - j0), cp->mutable_data() + cl->offset(out, j0, r0));
       }
       for (int64_t r = 0; r < n; ++r) ops.add_to_sums(qc + r * in, in, sc.sums.data());
     }
+    slots.release(slot);
   };
-  if (tasks <= 1) task(0);
-  else ThreadPool::global().parallel_for(tasks, task);
+  if (tasks <= 1) {
+    for (int64_t b = 0; b < blocks; ++b) task(b);
+  } else {
+    ThreadPool::global().parallel_for(blocks, task);
+  }
   rp.finish_col_sums();
-  if (!cols) return Status::Ok();
+  if (!cols) {
+    let_go_of_large(scratch);
+    return Status::Ok();
+  }
   int32_t* sums = cp->mutable_col_sums();
   for (int64_t j = 0; j < in; ++j) {
     uint32_t v = 0;  // wrapping, as the GEMM's accumulators
-    for (const Scratch& sc : scratch) v += u32(sc.sums[j]);
+    for (int64_t t = 0; t < tasks; ++t) v += u32(scratch[static_cast<size_t>(t)].sums[j]);
     sums[j] = static_cast<int32_t>(v);
   }
   cp->finish_col_sums();
+  let_go_of_large(scratch);
   return Status::Ok();
 }
 
