@@ -13,6 +13,7 @@
 
 #include <cmath>
 
+#include "quant/level_avx512.h"
 #include "quant/symmetric.h"
 
 namespace qgemm {
@@ -49,14 +50,6 @@ void amax_into_avx512(const float* x, int64_t n, float* amax) {
     const float a = std::fabs(x[i]);
     if (a > amax[i]) amax[i] = a;
   }
-}
-
-// clamp(v) rounded half to even, 16 int8 (NaN -> 0).
-inline __m128i level16(__m512 v) {
-  const __mmask16 ordered = _mm512_cmp_ps_mask(v, v, _CMP_ORD_Q);
-  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
-  v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  return _mm512_cvtsepi32_epi8(_mm512_maskz_cvtps_epi32(ordered, v));
 }
 
 void quantize_avx512(const float* x, int64_t n, float scale, int8_t* q) {

@@ -5,9 +5,12 @@
 #include <memory>
 #include <vector>
 
+#include "cpu/cpu_features.h"
 #include "gemm/aligned_buffer.h"
+#include "gemm/kernels/layouts.h"
 #include "quant/symmetric.h"
 #include "threads/thread_pool.h"
+#include "train/weight_pack_block.h"
 
 namespace qgemm {
 
@@ -66,6 +69,17 @@ void let_go_of_large(std::vector<Scratch>& scratch) {
 
 }  // namespace
 
+namespace weight_pack_detail {
+
+Quads16BlockFn quads16_block() {
+#ifdef QGEMM_KERNEL_QUANT_AVX512
+  if (features_allowed(kFeatAvx512)) return quads16_block_avx512_fn();
+#endif
+  return nullptr;
+}
+
+}  // namespace weight_pack_detail
+
 Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row_scales,
                              std::unique_ptr<PackedB>* rows_pack, float* col_scales,
                              std::unique_ptr<PackedB>* cols_pack) {
@@ -105,12 +119,39 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
   // Task b: row block b, in the scratch of a free slot, whose partial column
   // sums it adds to (wrapping integer sums: the same whatever the order).
   Slots slots(tasks);
+  // Both packs quads16 with whole 16-wide tiles: the fused block (weight_pack_block.h).
+  const weight_pack_detail::Quads16BlockFn fused =
+      &rl == &kLayoutS8Quads16 && (cl == nullptr || cl == &kLayoutS8Quads16) && in % 16 == 0
+          ? weight_pack_detail::quads16_block()
+          : nullptr;
   auto task = [&](int64_t b) {
     const int64_t slot = slots.acquire();
     Scratch& sc = scratch[static_cast<size_t>(slot)];
     auto* qr = reinterpret_cast<int8_t*>(sc.rows.data());
     auto* qc = reinterpret_cast<int8_t*>(sc.cols.data());
     const int64_t r0 = b * kBlockRows, n = std::min(kBlockRows, out - r0);
+    if (fused != nullptr && n % 16 == 0) {
+      if (!cols) {
+        for (int64_t r = r0; r < r0 + n; ++r) row_scales[r] = symmetric_scale(ops.amax(w + r * in, in));
+      }
+      weight_pack_detail::Quads16Block fb{};
+      fb.w = w + r0 * in;
+      fb.rows = n;
+      fb.in = in;
+      fb.row_scales = row_scales + r0;
+      fb.col_scales = col_scales;
+      fb.rows_dst = reinterpret_cast<int8_t*>(rp.mutable_data() + rl.offset(in, r0, 0));
+      fb.rows_panel_bytes = rl.panel_bytes(in);
+      fb.row_sums = rp.mutable_col_sums() + r0;
+      if (cols) {
+        fb.cols_dst = reinterpret_cast<int8_t*>(cp->mutable_data() + cl->offset(out, 0, r0));
+        fb.cols_panel_bytes = cl->panel_bytes(out);
+        fb.col_sums = sc.sums.data();
+      }
+      fused(fb);
+      slots.release(slot);
+      return;
+    }
     for (int64_t r = 0; r < n; ++r) {
       const float* row = w + (r0 + r) * in;
       if (!cols) row_scales[r0 + r] = symmetric_scale(ops.amax(row, in));
