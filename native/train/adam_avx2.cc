@@ -121,12 +121,16 @@ struct TreeAvx2 {
   }
 };
 
-// float8_code.h's magnitude_code for 8 lanes of magnitude bits.
-inline __m256i magnitude_code8(__m256i mag, int32_t bias, int32_t max) {
+// float8_code.h's magnitude_code for 8 lanes of magnitude bits, before its
+// clamps: (bits rounded to 3 mantissa bits, ties to even) >> 20, - bias, the
+// bias taken before an arithmetic shift (the same value: bias << 20 is a
+// whole multiple of 2^20). No upper clamp is needed: a normalized |y| is at
+// most 1 + 2^-23 (|x| <= max, r = RN(1 / max)), which rounds to the largest
+// code; the callers take the lower clamp and the floor rules.
+inline __m256i unclamped_code8(__m256i mag, int32_t bias) {
   const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(mag, 20), _mm256_set1_epi32(1));
-  const __m256i rounded = _mm256_add_epi32(_mm256_add_epi32(mag, _mm256_set1_epi32(0x7FFFF)), odd);
-  const __m256i c = _mm256_sub_epi32(_mm256_srli_epi32(rounded, 20), _mm256_set1_epi32(bias));
-  return _mm256_min_epi32(_mm256_max_epi32(c, _mm256_setzero_si256()), _mm256_set1_epi32(max));
+  const __m256i rounded = _mm256_add_epi32(_mm256_add_epi32(mag, _mm256_set1_epi32(0x7FFFF - (bias << 20))), odd);
+  return _mm256_srai_epi32(rounded, 20);
 }
 
 // The float8 codes: arithmetic on the bits, as float8_code.h.
@@ -144,27 +148,40 @@ struct Float8Avx2 {
     const __m256i b = _mm256_slli_epi32(_mm256_add_epi32(c, _mm256_set1_epi32(float8::kUnsignedBias)), 20);
     return _mm256_castsi256_ps(_mm256_andnot_si256(_mm256_cmpeq_epi32(c, _mm256_setzero_si256()), b));
   }
+  // y = (x * s) * r, or x * r when s is 1 (the same bits: x * 1 is x).
+  template <bool kScaled>
+  static __m256 normalize(const float* x, __m256 s, __m256 r) {
+    const __m256 v = _mm256_load_ps(x);
+    return _mm256_mul_ps(kScaled ? _mm256_mul_ps(v, s) : v, r);
+  }
+  template <bool kScaled>
+  static void quantize_lanes(const float* tm, const float* tv, int64_t n, __m256 sm, __m256 rm, __m256 sv, __m256 rv,
+                             uint8_t* qm, uint8_t* qv) {
+    const __m256i abs_mask = _mm256_set1_epi32(0x7FFFFFFF);
+    for (int64_t i = 0; i + 8 <= n; i += 8) {
+      // m: (c | sign << 7) where c > 0 (below the smallest code: 0) and y is not NaN.
+      const __m256 ym = normalize<kScaled>(tm + i, sm, rm);
+      const __m256i bm = _mm256_castps_si256(ym);
+      const __m256i cm = unclamped_code8(_mm256_and_si256(bm, abs_mask), float8::kSignedBias);
+      const __m256i keep = _mm256_and_si256(_mm256_cmpgt_epi32(cm, _mm256_setzero_si256()),
+                                            _mm256_castps_si256(_mm256_cmp_ps(ym, ym, _CMP_ORD_Q)));
+      const __m256i sign = _mm256_slli_epi32(_mm256_srli_epi32(bm, 31), 7);
+      store_bytes8(_mm256_and_si256(_mm256_or_si256(cm, sign), keep), qm + i);
+      // v: y > 0 gives max(c, 1) (the floor), NaN and y <= 0 give 0; v >= 0, so its bits are its magnitude.
+      const __m256 yv = normalize<kScaled>(tv + i, sv, rv);
+      const __m256i cv = _mm256_max_epi32(unclamped_code8(_mm256_castps_si256(yv), float8::kUnsignedBias), _mm256_set1_epi32(1));
+      store_bytes8(_mm256_and_si256(cv, _mm256_castps_si256(_mm256_cmp_ps(yv, _mm256_setzero_ps(), _CMP_GT_OQ))), qv + i);
+    }
+  }
   void quantize(const float* tm, const float* tv, float am, float av, int64_t n, uint8_t* qm, uint8_t* qv) const {
     const float8::Normalizer nm = float8::normalizer(am), nv = float8::normalizer(av);
     const __m256 sm = _mm256_set1_ps(nm.s), rm = _mm256_set1_ps(nm.r), sv = _mm256_set1_ps(nv.s), rv = _mm256_set1_ps(nv.r);
-    const __m256i abs_mask = _mm256_set1_epi32(0x7FFFFFFF);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      const __m256 ym = _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(tm + i), sm), rm);
-      const __m256i bm = _mm256_castps_si256(ym);
-      __m256i cm = magnitude_code8(_mm256_and_si256(bm, abs_mask), float8::kSignedBias, float8::kSignedMax);
-      const __m256i nonzero = _mm256_xor_si256(_mm256_cmpeq_epi32(cm, _mm256_setzero_si256()), _mm256_set1_epi32(-1));
-      cm = _mm256_or_si256(cm, _mm256_and_si256(nonzero, _mm256_slli_epi32(_mm256_srli_epi32(bm, 31), 7)));
-      cm = _mm256_and_si256(cm, _mm256_castps_si256(_mm256_cmp_ps(ym, ym, _CMP_ORD_Q)));  // NaN: 0
-      store_bytes8(cm, qm + i);
-      const __m256 yv = _mm256_mul_ps(_mm256_mul_ps(_mm256_load_ps(tv + i), sv), rv);
-      __m256i cv = magnitude_code8(_mm256_and_si256(_mm256_castps_si256(yv), abs_mask), float8::kUnsignedBias,
-                                   float8::kUnsignedMax);
-      cv = _mm256_max_epi32(cv, _mm256_set1_epi32(1));
-      cv = _mm256_and_si256(cv, _mm256_castps_si256(_mm256_cmp_ps(yv, _mm256_setzero_ps(), _CMP_GT_OQ)));  // NaN, <= 0: 0
-      store_bytes8(cv, qv + i);
+    if (nm.s == 1.0f && nv.s == 1.0f) {
+      quantize_lanes<false>(tm, tv, n, sm, rm, sv, rv, qm, qv);
+    } else {
+      quantize_lanes<true>(tm, tv, n, sm, rm, sv, rv, qm, qv);
     }
-    adam8bit_quantize_float8(tm, tv, am, av, i, n, qm, qv);
+    adam8bit_quantize_float8(tm, tv, am, av, n - n % 8, n, qm, qv);
   }
 };
 
