@@ -138,6 +138,9 @@ it('bad ids and offsets: ERR_QGEMM_INDEX, and nothing written', () => {
     [Int32Array.of(0, 1, 4), Int32Array.of(0, 1)], // id past the end, last
     [Int32Array.of(0, -1, 2), Int32Array.of(0, 2)], // negative id
     [BigInt64Array.of(0n, 1n, 1n << 40n), BigInt64Array.of(0n, 1n)], // huge id
+    [Int32Array.from({ length: 40 }, (_, i) => (i === 21 ? -5 : i % 4)), Int32Array.of(0, 20)], // found by the vector scan
+    [BigInt64Array.from({ length: 40 }, (_, i) => BigInt(i === 5 ? 4 : i % 4)), BigInt64Array.of(0n, 20n)],
+    [Int32Array.from({ length: 35 }, (_, i) => (i === 33 ? 4 : 0)), Int32Array.of(0, 20)], // in the scan's tail
     [Int32Array.of(0, 1, 2), Int32Array.of(1, 2)], // offsets[0] != 0
     [Int32Array.of(0, 1, 2), Int32Array.of(0, 4)], // offset past ids
     [Int32Array.of(0, 1, 2), Int32Array.of(0, -1)], // negative offset

@@ -2,6 +2,8 @@
 // then the lookup on the pool, one chunk of bags per task, with the widest
 // vector kernel the CPU and the ISA cap allow.
 #include <algorithm>
+#include <limits>
+#include <type_traits>
 #include <new>
 #include <string>
 #include <vector>
@@ -34,6 +36,26 @@ bag_detail::BagRangeFn active_kernel() {
   if (features_allowed(kFeatAvx2)) return bag_detail::bag_range_avx2;
 #endif
   return bag_range<ScalarVec, 1>;
+}
+
+// Whether every id is a row of the table, in one pass without branches: the
+// largest id as unsigned (a negative id becomes larger than any row), kept
+// in independent lanes so that the loop vectorizes without one long
+// dependency chain. The first bad id is looked for only when there is one.
+template <typename Index>
+bool ids_within(const Index* ids, int64_t n, int64_t rows) {
+  using U = std::make_unsigned_t<Index>;
+  const uint64_t limit = std::min<uint64_t>(rows, uint64_t{std::numeric_limits<Index>::max()} + 1);
+  constexpr int kLanes = 16;
+  U top[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int k = 0; k < kLanes; ++k) top[k] = std::max(top[k], static_cast<U>(ids[i + k]));
+  }
+  for (; i < n; ++i) top[0] = std::max(top[0], static_cast<U>(ids[i]));
+  U largest = 0;
+  for (const U t : top) largest = std::max(largest, t);
+  return n == 0 || uint64_t{largest} < limit;
 }
 
 Status invalid(const std::string& message) { return Status::Error(StatusCode::kInvalidArgument, message); }
@@ -70,6 +92,9 @@ Status validate_bags(const BagDesc& d) {
   if (d.include_last_offset && d.offsets.length == 0 && d.ids.length > 0) {
     return Status::Error(StatusCode::kOutOfBounds, "includeLastOffset needs at least one offset");
   }
+  const bool ids_ok = d.ids.wide ? ids_within(static_cast<const int64_t*>(d.ids.data), d.ids.length, t.rows)
+                                 : ids_within(static_cast<const int32_t*>(d.ids.data), d.ids.length, t.rows);
+  if (ids_ok) return Status::Ok();
   for (int64_t i = 0; i < d.ids.length; ++i) {
     const int64_t id = d.ids.at(i);
     if (id < 0 || id >= t.rows) {

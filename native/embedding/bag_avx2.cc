@@ -26,6 +26,19 @@ struct Avx2Vec {
     const __m128i lo = _mm_and_si128(b, mask), hi = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)));
   }
+  // Columns c, c + 2, ..., c + 14 (low nibbles) and c + 1, ..., c + 15 (high)
+  // of the 8 bytes at p.
+  static void load_u4_pair(const uint8_t* p, T* even, T* odd) {
+    const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+    *even = _mm256_cvtepi32_ps(_mm256_and_si256(b, _mm256_set1_epi32(0x0F)));
+    *odd = _mm256_cvtepi32_ps(_mm256_srli_epi32(b, 4));
+  }
+  // 16 columns in order from their even and odd halves.
+  static void store_pair(float* p, T even, T odd) {
+    const T lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);  // e0 o0 e1 o1 | e4 o4 e5 o5, ...
+    _mm256_storeu_ps(p, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+  }
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static T max_new(T x, T cur) { return _mm256_max_ps(x, cur); }  // x > cur ? x : cur, per lane

@@ -29,6 +29,20 @@ struct Avx512Vec {
     const __m128i lo = _mm_and_si128(b, mask), hi = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
     return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)));
   }
+  // Columns c, c + 2, ..., c + 30 (low nibbles) and c + 1, ..., c + 31 (high)
+  // of the 16 bytes at p.
+  static void load_u4_pair(const uint8_t* p, T* even, T* odd) {
+    const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    *even = _mm512_cvtepi32_ps(_mm512_and_si512(b, _mm512_set1_epi32(0x0F)));
+    *odd = _mm512_cvtepi32_ps(_mm512_srli_epi32(b, 4));
+  }
+  // 32 columns in order from their even and odd halves.
+  static void store_pair(float* p, T even, T odd) {
+    const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+    _mm512_storeu_ps(p, _mm512_permutex2var_ps(even, lo, odd));
+    _mm512_storeu_ps(p + 16, _mm512_permutex2var_ps(even, hi, odd));
+  }
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static T max_new(T x, T cur) { return _mm512_max_ps(x, cur); }

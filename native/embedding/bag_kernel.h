@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "embedding/embedding.h"
 #include "embedding/half.h"
@@ -60,70 +61,114 @@ struct ScalarVec {
 // that many misses in flight instead of one (every id was validated).
 constexpr int64_t kPrefetchAhead = 32;
 
-inline void prefetch_row(const bag_detail::BagJob& j, int64_t id) {
-  const uint8_t* row = j.table + id * j.row_bytes;
-  for (int64_t b = 0; b < j.row_bytes; b += 64) __builtin_prefetch(row + b);
-  __builtin_prefetch(row + j.row_bytes - 1);
+inline void prefetch_row(const uint8_t* row, int64_t row_bytes) {
+  for (int64_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(row + b);
+  __builtin_prefetch(row + row_bytes - 1);
 }
 
-// Columns [c, c + K * kLanes) of one bag, accumulated in registers.
-template <typename V, int K, TableFormat F, bool kMax>
+// How a bag's rows combine (mean is kSum, scaled last). Unweighted sums skip
+// the weight: fma(1, x, acc) rounds as acc + x does, and 1 * scale is scale.
+enum class Pool { kSum, kWeightedSum, kMax };
+
+// Columns [c, c + K * kLanes) of one bag, accumulated in registers; the ids
+// read as the caller stored them (Index: int32_t or int64_t).
+template <typename V, int K, TableFormat F, Pool P, typename Index>
 void bag_columns(const bag_detail::BagJob& j, int64_t begin, int64_t end, int64_t c, float* out) {
   using T = typename V::T;
   constexpr int L = V::kLanes;
+  // Locals, so that nothing is re-read from the job inside the loop.
+  const Index* const ids = static_cast<const Index*>(j.ids.data);
+  const uint8_t* const table = j.table;
+  const int64_t row_bytes = j.row_bytes, dim = j.dim, padding = j.padding_idx;
+  const int64_t prefetch_end = c == 0 ? j.ids.length - kPrefetchAhead : 0;  // the first pass asks for the rows
+  // 4-bit rows, two vectors at a time: 2L columns from L bytes, the low
+  // nibbles (even columns) and the high ones (odd columns) accumulated apart
+  // and interleaved at the store; every column sees the same operations.
+  constexpr bool kNibblePairs = F == TableFormat::kRowwise4 && K % 2 == 0;
   T acc[K];
   for (int k = 0; k < K; ++k) acc[k] = V::zero();
-  bool first = true;
-  for (int64_t i = begin; i < end; ++i) {
-    const int64_t id = j.ids.at(i);
-    if (c == 0 && i + kPrefetchAhead < j.ids.length) prefetch_row(j, j.ids.at(i + kPrefetchAhead));
-    if (id == j.padding_idx) continue;
-    const uint8_t* row = j.table + id * j.row_bytes;
-    const float w = j.weights != nullptr ? j.weights[i] : 1.0f;
+
+  // Row i (null for padding), with the row kPrefetchAhead ids on asked for.
+  const auto row_of = [&](int64_t i) -> const uint8_t* {
+    if (i < prefetch_end) prefetch_row(table + static_cast<int64_t>(ids[i + kPrefetchAhead]) * row_bytes, row_bytes);
+    const int64_t id = ids[i];
+    return id == padding ? nullptr : table + id * row_bytes;
+  };
+  // One row into the accumulators. Max pooling: the first row sets them
+  // (kFirst), the others compete.
+  const auto pool_row = [&](int64_t i, const uint8_t* row, auto first) {
+    constexpr bool kFirst = decltype(first)::value;
     if constexpr (F == TableFormat::kFloat32) {
       const float* r = reinterpret_cast<const float*>(row) + c;
-      const T vw = V::set1(w);
+      const T vw = V::set1(P == Pool::kWeightedSum ? j.weights[i] : 1.0f);
       for (int k = 0; k < K; ++k) {
         const T x = V::load_f32(r + k * L);
-        if constexpr (kMax) {
-          acc[k] = first ? x : V::max_new(x, acc[k]);
-        } else {
+        if constexpr (P == Pool::kMax) {
+          acc[k] = kFirst ? x : V::max_new(x, acc[k]);
+        } else if constexpr (P == Pool::kWeightedSum) {
           acc[k] = V::fma(vw, x, acc[k]);
+        } else {
+          acc[k] = V::add(acc[k], x);
         }
       }
     } else {
       float scale, bias;
       if constexpr (F == TableFormat::kRowwise8) {
-        std::memcpy(&scale, row + j.dim, 4);
-        std::memcpy(&bias, row + j.dim + 4, 4);
+        std::memcpy(&scale, row + dim, 4);
+        std::memcpy(&bias, row + dim + 4, 4);
       } else {
-        V::load_halves(row + (j.dim + 1) / 2, &scale, &bias);
+        V::load_halves(row + (dim + 1) / 2, &scale, &bias);
       }
-      const T vs = V::set1(w * scale), vb = V::set1(w * bias);
-      for (int k = 0; k < K; ++k) {
-        const int64_t col = c + k * L;
-        T q;
-        if constexpr (F == TableFormat::kRowwise8) {
-          q = V::load_u8(row + col);
-        } else {
-          q = V::load_u4(row, col);
-        }
-        if constexpr (kMax) {
+      if constexpr (P == Pool::kWeightedSum) {
+        scale *= j.weights[i];
+        bias *= j.weights[i];
+      }
+      const T vs = V::set1(scale), vb = V::set1(bias);
+      const auto pool = [&](int k, T q) {
+        if constexpr (P == Pool::kMax) {
           const T x = V::fma(vs, q, V::add(V::zero(), vb));  // the row's value, as a one-row sum
-          acc[k] = first ? x : V::max_new(x, acc[k]);
+          acc[k] = kFirst ? x : V::max_new(x, acc[k]);
         } else {
           acc[k] = V::fma(vs, q, V::add(acc[k], vb));
         }
+      };
+      for (int k = 0; k < K; ++k) {
+        if constexpr (kNibblePairs) {
+          T even, odd;
+          V::load_u4_pair(row + ((c + k * L) >> 1), &even, &odd);
+          pool(k, even);
+          pool(++k, odd);
+        } else if constexpr (F == TableFormat::kRowwise8) {
+          pool(k, V::load_u8(row + c + k * L));
+        } else {
+          pool(k, V::load_u4(row, c + k * L));
+        }
       }
     }
-    first = false;
+  };
+
+  int64_t i = begin;
+  if constexpr (P == Pool::kMax) {
+    for (; i < end; ++i) {
+      if (const uint8_t* row = row_of(i)) {
+        pool_row(i++, row, std::true_type{});
+        break;
+      }
+    }
   }
-  for (int k = 0; k < K; ++k) V::store(out + c + k * L, acc[k]);
+  for (; i < end; ++i) {
+    if (const uint8_t* row = row_of(i)) pool_row(i, row, std::false_type{});
+  }
+  if constexpr (kNibblePairs) {
+    for (int k = 0; k < K; k += 2) V::store_pair(out + c + k * L, acc[k], acc[k + 1]);
+  } else {
+    for (int k = 0; k < K; ++k) V::store(out + c + k * L, acc[k]);
+  }
 }
 
 // Bags [b0, b1): columns in blocks of K vectors, then single vectors, then
 // scalar columns; mean pooling scales the sums last.
-template <typename V, int K, TableFormat F, bool kMax>
+template <typename V, int K, TableFormat F, Pool P, typename Index>
 void bag_range_of(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
   constexpr int64_t L = V::kLanes;
   for (int64_t b = b0; b < b1; ++b) {
@@ -131,26 +176,27 @@ void bag_range_of(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
     float* out = j.out + b * j.dim;
     int64_t c = 0;
     // As few passes over the bag's rows as the registers allow.
-    for (; c + K * L <= j.dim; c += K * L) bag_columns<V, K, F, kMax>(j, begin, end, c, out);
+    for (; c + K * L <= j.dim; c += K * L) bag_columns<V, K, F, P, Index>(j, begin, end, c, out);
     if constexpr (K > 4) {
       if (c + 4 * L <= j.dim) {
-        bag_columns<V, 4, F, kMax>(j, begin, end, c, out);
+        bag_columns<V, 4, F, P, Index>(j, begin, end, c, out);
         c += 4 * L;
       }
     }
     if constexpr (K > 2) {
       if (c + 2 * L <= j.dim) {
-        bag_columns<V, 2, F, kMax>(j, begin, end, c, out);
+        bag_columns<V, 2, F, P, Index>(j, begin, end, c, out);
         c += 2 * L;
       }
     }
-    for (; c + L <= j.dim; c += L) bag_columns<V, 1, F, kMax>(j, begin, end, c, out);
-    for (; c < j.dim; ++c) bag_columns<ScalarVec, 1, F, kMax>(j, begin, end, c, out);
+    for (; c + L <= j.dim; c += L) bag_columns<V, 1, F, P, Index>(j, begin, end, c, out);
+    for (; c < j.dim; ++c) bag_columns<ScalarVec, 1, F, P, Index>(j, begin, end, c, out);
     if (j.pooling != Pooling::kMean) continue;
+    const Index* ids = static_cast<const Index*>(j.ids.data);
     int64_t n = 0;
-    for (int64_t i = begin; i < end; ++i) n += j.ids.at(i) != j.padding_idx;
+    for (int64_t i = begin; i < end; ++i) n += ids[i] != j.padding_idx;
     if (n == 0) continue;
-    if (j.format == TableFormat::kFloat32) {
+    if constexpr (F == TableFormat::kFloat32) {
       const float d = static_cast<float>(n);  // torch divides by the bag size
       for (int64_t k = 0; k < j.dim; ++k) out[k] = out[k] / d;
     } else {
@@ -160,12 +206,23 @@ void bag_range_of(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
   }
 }
 
+template <typename V, int K, TableFormat F, Pool P>
+void bag_range_pool(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
+  if (j.ids.wide) {
+    bag_range_of<V, K, F, P, int64_t>(j, b0, b1);
+  } else {
+    bag_range_of<V, K, F, P, int32_t>(j, b0, b1);
+  }
+}
+
 template <typename V, int K, TableFormat F>
 void bag_range_format(const bag_detail::BagJob& j, int64_t b0, int64_t b1) {
   if (j.pooling == Pooling::kMax) {
-    bag_range_of<V, K, F, true>(j, b0, b1);
+    bag_range_pool<V, K, F, Pool::kMax>(j, b0, b1);
+  } else if (j.weights != nullptr) {
+    bag_range_pool<V, K, F, Pool::kWeightedSum>(j, b0, b1);
   } else {
-    bag_range_of<V, K, F, false>(j, b0, b1);
+    bag_range_pool<V, K, F, Pool::kSum>(j, b0, b1);
   }
 }
 
