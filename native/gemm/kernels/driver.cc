@@ -144,8 +144,11 @@ void f32_block(const F32Kernel& kn, const F32Problem& p, int64_t m0, int64_t m1,
   if (p.k == 0) return zero_block(p.c, p.ldc, m0, m1, n0, n1);
   const PackLayout& layout = *kn.layout;
   const int64_t panel_bytes = static_cast<int64_t>(layout.panel_bytes(p.k));
-  // Few rows: one depth block, so B streams through once.
-  const int64_t kc = m1 - m0 <= kMaxDirectRows ? p.k : kn.kc;
+  // Few rows: one depth block, so B streams through once. Otherwise depth
+  // blocks of equal size, at most the kernel's kc (1536 runs as 2 x 768, not
+  // 1024 + 512: every pass over C costs the same).
+  const int64_t k_blocks = (p.k + kn.kc - 1) / kn.kc;
+  const int64_t kc = m1 - m0 <= kMaxDirectRows ? p.k : (p.k + k_blocks - 1) / k_blocks;
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kcl = std::min(kc, p.k - pc);
     for (int64_t ic = m0; ic < m1; ic += kn.mc) {
