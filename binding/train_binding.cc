@@ -134,10 +134,11 @@ Napi::Value quantize_column_blocks(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (x, rows, cols, y, scales)
+// (x, rows, cols, y, scales, q?)
 Napi::Value fake_quantize_rows(const Napi::CallbackInfo& info) {
   const int64_t rows = arg_size(info, 1, "rows"), cols = arg_size(info, 2, "cols"), n = times(info.Env(), rows, cols);
-  qgemm::symmetric_fake_quantize_rows(f32(info, 0, "x", n), rows, cols, f32(info, 3, "y", n), f32(info, 4, "scales", rows));
+  qgemm::symmetric_fake_quantize_rows(f32(info, 0, "x", n), rows, cols, f32(info, 3, "y", n), f32(info, 4, "scales", rows),
+                                      i8(info, 5, "q", n, true));
   return info.Env().Undefined();
 }
 
@@ -337,7 +338,7 @@ Napi::Value apply_mask(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (x, scale, zeroPoint, qmin, qmax, y, mask)
+// (x, scale, zeroPoint, qmin, qmax, y, mask, codes?)
 Napi::Value fake_quantize_affine(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t n = f32_length(info, 0, "x");
@@ -349,8 +350,12 @@ Napi::Value fake_quantize_affine(const Napi::CallbackInfo& info) {
   if (!is_int(qmin) || !is_int(qmax) || !is_int(zp) || !(qmin <= zp && zp <= qmax)) {
     throw_range_error(env, "ERR_QGEMM_ZERO_POINT", "need integers qmin <= zeroPoint <= qmax (|value| <= 65536)");
   }
+  uint8_t* codes = u8(info, 7, "codes", n, true);
+  if (codes != nullptr && !(qmin >= 0 && qmax <= 255)) {
+    throw_range_error(env, "ERR_QGEMM_ZERO_POINT", "uint8 codes need 0 <= qmin and qmax <= 255");
+  }
   qgemm::fake_quantize_affine(f32(info, 0, "x", n), n, s, static_cast<int32_t>(zp), static_cast<int32_t>(qmin),
-                              static_cast<int32_t>(qmax), f32(info, 5, "y", n), u8(info, 6, "mask", n));
+                              static_cast<int32_t>(qmax), f32(info, 5, "y", n), u8(info, 6, "mask", n), codes);
   return env.Undefined();
 }
 

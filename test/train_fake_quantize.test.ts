@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { dequantizeLinear, matmul, QuantizedLinear, quantizedMatmul, quantizeLinear, quantizeWeights, tensor } from '../lib';
+import { dequantizeLinear, info, matmul, QuantizedLinear, quantizedMatmul, quantizeLinear, quantizeWeights, setNumThreads, tensor } from '../lib';
 import { fakeQuantize, fakeQuantizeBackward, lsqBackward } from '../lib/quant/fake_quantize';
 import { MovingAverageMinMaxObserver } from '../lib/quant';
 import { floorDivF32 } from '../lib/quant/torch_ops';
@@ -204,16 +204,24 @@ describe('fake quantization agrees with the real int8 path', () => {
     layer.dispose();
   });
 
-  it('QATLinear forward == its converted static QuantizedLinear', () => {
-    const qat = new QATLinear(inF, outF, new Rng(1));
-    qat.weight.data.set(w.data);
-    qat.bias.data.set(bias);
-    const fake = qat.forward(x, true).data;
-    const { scale, zeroPoint } = qat.inputQParams();
-    const xf = fakeQuantize(x, { scale, zeroPoint, qmin: 0, qmax: 255 }).y;
-    const layer = qat.toQuantized();
-    check(fake, layer.forward(x).data as Float32Array, xf, qat.fakeQuantizedWeights());
-    layer.dispose();
+  it('QATLinear forward == its converted static QuantizedLinear, bit for bit (the int8 GEMM runs inside)', () => {
+    const before = info().threads;
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      const qat = new QATLinear(inF, outF, new Rng(1));
+      qat.weight.data.set(w.data);
+      qat.bias.data.set(bias);
+      const forward = qat.forward(x, true).data;
+      const { scale, zeroPoint } = qat.inputQParams();
+      const xf = fakeQuantize(x, { scale, zeroPoint, qmin: 0, qmax: 255 }).y;
+      const layer = qat.toQuantized();
+      const converted = layer.forward(x).data as Float32Array;
+      assert.deepEqual(forward, converted);
+      assert.deepEqual(qat.forward(x, false).data, converted); // inference alike
+      check(forward, converted, xf, qat.fakeQuantizedWeights());
+      layer.dispose();
+    }
+    setNumThreads(before);
   });
 
   it("QATLinear rounding 'torch' fake-quantizes its input as PyTorch does", () => {
@@ -232,12 +240,14 @@ describe('fake quantization agrees with the real int8 path', () => {
     // Inputs where x / scale and x * (1 / scale) round apart: the two layers see different levels.
     const traps = tensor(Float32Array.from({ length: batch * inF }, (_, i) => f32((((i * 37) % 200) - 100 + 0.5) * scale)), [batch, inF]);
     const [onnx, torch] = layers.map((l) => l.forward(traps, false).data);
-    for (const [rounding, y] of [['onnx', onnx], ['torch', torch]] as const) {
-      const xf = fakeQuantize(traps, { scale, zeroPoint, qmin: 0, qmax: 255, rounding }).y;
-      const want = matmul(tensor(xf, [batch, inF]), tensor(layers[0].fakeQuantizedWeights(), [outF, inF]), { transposeB: true }).data;
-      for (let i = 0; i < want.length; i++) want[i] = f32(want[i] + bias[i % outF]);
-      assert.deepEqual(y, want, rounding);
-    }
+    // 'onnx': the int8 GEMM of the levels, i.e. the converted layer; 'torch': the float32 GEMM of the fake-quantized values.
+    const converted = layers[0].toQuantized();
+    assert.deepEqual(onnx, converted.forward(traps).data);
+    converted.dispose();
+    const xf = fakeQuantize(traps, { scale, zeroPoint, qmin: 0, qmax: 255, rounding: 'torch' }).y;
+    const want = matmul(tensor(xf, [batch, inF]), tensor(layers[0].fakeQuantizedWeights(), [outF, inF]), { transposeB: true }).data;
+    for (let i = 0; i < want.length; i++) want[i] = f32(want[i] + bias[i % outF]);
+    assert.deepEqual(torch, want);
     assert.notDeepEqual(onnx, torch);
     assert.throws(() => new QATLinear(2, 2, new Rng(1), 'q', { rounding: 'up' as never }), { code: 'ERR_QGEMM_OPTION' });
   });

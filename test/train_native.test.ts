@@ -110,8 +110,18 @@ describe('element-wise passes = the TypeScript loops', () => {
         nativeTrain().fakeQuantizeAffine(x, scale, zp, qmin, qmax, yq, mask);
         assert.deepEqual(yq, want.y, `${isa} scale ${scale}`);
         assert.deepEqual(mask, want.mask, `${isa} mask`);
+        if (qmin < 0) return;
+        // The uint8 levels from the same pass: y = (code - zp) * scale, NaN -> code 0.
+        const codes = new Uint8Array(x.length).fill(77), y2 = new Float32Array(x.length), mask2 = new Uint8Array(x.length);
+        nativeTrain().fakeQuantizeAffine(x, scale, zp, qmin, qmax, y2, mask2, codes);
+        assert.deepEqual([y2, mask2], [want.y, want.mask], `${isa} with codes`);
+        const wantCodes = Uint8Array.from(x, (v, i) => (Number.isNaN(v) ? 0 : Math.round(want.y[i] / scale) + zp));
+        assert.deepEqual(codes, wantCodes, `${isa} codes`);
       });
     }
+    const [y, mask, codes] = [new Float32Array(8), new Uint8Array(8), new Uint8Array(8)];
+    assert.throws(() => nativeTrain().fakeQuantizeAffine(x.subarray(0, 8), 0.1, 0, -128, 127, y, mask, codes), { code: 'ERR_QGEMM_ZERO_POINT' });
+    assert.throws(() => nativeTrain().fakeQuantizeAffine(x.subarray(0, 8), 0.1, 0, 0, 255, y, mask, codes.subarray(0, 7)), { code: 'ERR_QGEMM_OUT_OF_BOUNDS' });
   });
 });
 

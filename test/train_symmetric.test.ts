@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 
 import { info, ISAS, setMaxIsa, setNumThreads } from '../lib';
 import { fakeQuantizeRows, quantizeColumnBlocks, quantizeColumns, quantizeRows, quantizeRowsColumns, rowBlocks } from '../lib/train/symmetric';
+import { nativeTrain } from '../lib/train/native_train';
 import { rng } from './helpers/reference';
 import { fakeQuantizeRowsRef, quantizeColumnBlocksRef, quantizeColumnsRef, quantizeRowsRef, stochasticHash, stochasticLevel, stochasticUniform } from './helpers/train_reference';
 
@@ -52,6 +53,10 @@ describe('native symmetric int8 = the TypeScript reference, every ISA', () => {
           assert.deepEqual(quantizeColumns(x, rows, cols), wantCols, `columns ${isa}`);
           assert.deepEqual(quantizeRowsColumns(x, rows, cols), { rows: wantRows, columns: wantCols }, `both ${isa}`);
           assert.deepEqual(fakeQuantizeRows(x, rows, cols), wantFake, `fake ${isa}`);
+          // With q: the rows' int8 levels from the same pass (QAT's int8 forward).
+          const [y, scales, q] = [new Float32Array(rows * cols), new Float32Array(rows), new Int8Array(rows * cols)];
+          nativeTrain().fakeQuantizeRows(x, rows, cols, y, scales, q);
+          assert.deepEqual({ y, scales, q }, { ...wantFake, q: wantRows.q }, `fake + levels ${isa}`);
         }
       }
     });

@@ -260,7 +260,7 @@ function print(rows: Row[], finetune: { trainer: Trainer; result: ResultReport }
   console.log(lines.join('\n'));
   const own = (c: ConfigName) => pct(all.get(c)!.result.ownAccuracy);
   console.log(`(QAT's speed is against fp32 fine-tuning from the same model, run alongside it: ${finetune.trainer.secondsPerEpoch.toFixed(2)} s/epoch, ${pct(finetune.result.ownAccuracy)}%. ` +
-    `Own forward: QAT fake-quant ${own('qat')}%, SwitchBack ${own('switchback')}%, full int8 ${own('int8')}%. Total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    `Own forward: QAT (int8, = its converted layer's) ${own('qat')}%, SwitchBack ${own('switchback')}%, full int8 ${own('int8')}%. Total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
 main().catch((e: unknown) => {

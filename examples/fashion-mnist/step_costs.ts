@@ -38,6 +38,7 @@ const data = layers.map(([inF, outF]) => {
     dyBS: new Float32Array(outF), xBS: new Float32Array(inF), xBQ: new Int8Array(batch * inF), dyQ2: new Int8Array(batch * outF),
     y: new Float32Array(batch * outF), dx: new Float32Array(batch * inF), dw: new Float32Array(outF * inF),
     fx: new Float32Array(batch * inF), mask: new Uint8Array(batch * inF), fw: new Float32Array(outF * inF), fwS: new Float32Array(outF),
+    xCodes: new Uint8Array(batch * inF), fwQ: new Int8Array(outF * inF),
     m: new Float32Array(outF * inF), v: new Float32Array(outF * inF), qm: new Uint8Array(outF * inF), qv: new Uint8Array(outF * inF),
     am: new Float32Array(Math.ceil((outF * inF) / 2048)), av: new Float32Array(Math.ceil((outF * inF) / 2048)),
   };
@@ -86,8 +87,8 @@ const items: Item[] = [
   { name: 'int8 dX, fused call (packed W)', perLayer: true, run: (d) => T.int8InputGrad(d.dy, batch, d.inF, d.outF, d.dyQ, d.dyS, d.wC, d.wCS, d.dx, d.packs) },
   { name: 'int8 dW GEMM, X packed beforehand (limit)', perLayer: true, run: (d) => quantizedMatmul(i8(d.limits.dyT, [d.outF, batch]), d.limits.dw, { aScale: d.dyBS, bScale: d.xBS, out: f32(d.dw, [d.outF, d.inF]) }) },
   { name: 'int8 dW, fused call (SR dY)', perLayer: true, run: (d, l) => T.int8WeightGrad(d.dy, d.x, batch, d.inF, d.outF, 0, l + 1, d.dyQ2, d.dyBS, d.xBQ, d.xBS, undefined, d.dw) },
-  { name: 'QAT fake-quantize X (+ mask)', perLayer: true, run: (d) => T.fakeQuantizeAffine(d.x, 0.004, 128, 0, 255, d.fx, d.mask) },
-  { name: 'QAT fake-quantize W rows', perLayer: true, run: (d) => T.fakeQuantizeRows(d.w, d.outF, d.inF, d.fw, d.fwS) },
+  { name: 'QAT fake-quantize X (+ mask, uint8 levels)', perLayer: true, run: (d) => T.fakeQuantizeAffine(d.x, 0.004, 128, 0, 255, d.fx, d.mask, d.xCodes) },
+  { name: 'QAT fake-quantize W rows (+ int8 levels)', perLayer: true, run: (d) => T.fakeQuantizeRows(d.w, d.outF, d.inF, d.fw, d.fwS, d.fwQ) },
   { name: 'Adam step (W)', perLayer: true, run: (d) => T.adamStep(d.fw, d.dw, d.m, d.v, 0.9, 0.999, 0.1, 0.001, 1e-8, 0, 1e-3, 0.5) },
   { name: '8-bit Adam step (W)', perLayer: true, run: (d) => T.adam8bitStep(d.fw, d.dw, d.qm, d.qv, d.am, d.av, ADAM8BIT_HYPER, 0) },
   { name: '8-bit Adam step, float8 code (W)', perLayer: true, run: (d) => T.adam8bitStep(d.fw, d.dw, d.qm, d.qv, d.am, d.av, ADAM8BIT_HYPER, 1) },

@@ -20,7 +20,8 @@ export interface NativeTrain {
   quantizeColumns(x: F32, rows: number, cols: number, q: I8, scales: F32): void;
   quantizeRowsColumns(x: F32, rows: number, cols: number, qRows: I8, rowScales: F32, qCols: I8, colScales: F32): void;
   quantizeColumnBlocks(x: F32, rows: number, cols: number, block: number, stochastic: boolean, seed: number, q: I8, scales: F32): void;
-  fakeQuantizeRows(x: F32, rows: number, cols: number, y: F32, scales: F32): void;
+  /** With q, the int8 levels too (quantizeRows' output). */
+  fakeQuantizeRows(x: F32, rows: number, cols: number, y: F32, scales: F32, q?: I8): void;
   /** A layer's int8 weights in the kernel's packed layout, written in place by each int8Forward (freed by GC). With packs, int8Forward quantizes W straight into them (wQRows / wQCols unused) and wColScales asks for the columns' pack. */
   int8WeightPacks(): WeightPacks;
   int8Forward(
@@ -47,7 +48,8 @@ export interface NativeTrain {
   allFinite(x: F32): boolean;
   addInto(a: F32, y: F32): void;
   applyMask(dx: F32, mask: U8): void;
-  fakeQuantizeAffine(x: F32, scale: number, zeroPoint: number, qmin: number, qmax: number, y: F32, mask: U8): void;
+  /** With codes (0 <= qmin, qmax <= 255), the clamped uint8 levels too. */
+  fakeQuantizeAffine(x: F32, scale: number, zeroPoint: number, qmin: number, qmax: number, y: F32, mask: U8, codes?: U8): void;
   dequantizeRows(q: I8, scales: F32, rows: number, cols: number, x: F32): void;
   adamStep(
     p: F32, grad: F32, m: F32, v: F32, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number,

@@ -11,13 +11,23 @@
  * input's mask drops gradients of values clamped by the observer's range.
  * The fake quantizations, the mask and the bias are native passes
  * (bit-identical to fakeQuantize and the TypeScript loops they replaced).
+ *
+ * With the default 'onnx' rounding and a uint8 observer the forward runs the
+ * int8 GEMM itself: the fake quantizations also write the uint8 input levels
+ * and int8 weight levels, and y is the converted layer's output bit for bit
+ * (toQuantized().forward(x) with the same input qparams), at int8 speed. The
+ * backward stays float32 on the fake-quantized values (the straight-through
+ * estimator). With 'torch' rounding, or an observer outside [0, 255], the
+ * forward is the float32 GEMM of the fake-quantized values (equal to the
+ * int8 one up to float32 rounding of the sum).
  */
 import { stateError, typeError } from '../errors';
 import { checkEnum, checkOptions, describe } from '../options';
 import { fakeQuantize, type Rounding } from '../quant/fake_quantize';
 import { MinMaxObserver, MovingAverageMinMaxObserver } from '../quant/observers';
 import type { QParams } from '../quant/qparams';
-import { matmul } from '../matmul';
+import { matmul, planMatmul } from '../matmul';
+import { native } from '../native';
 import { QuantizedLinear, type QParamsLike } from '../layers/quantized_linear';
 import { checkNonFinitePolicy, guardGradient, guardRows, layerName, poisonRows, poisonWeightGrads, type NonFinitePolicy } from '../layers/non_finite';
 import type { Tensor } from '../tensor';
@@ -99,19 +109,32 @@ export class QATLinear extends Linear {
     const n = x.data.length;
     const xq = this.scratch.f32('x.fake', n);
     const mask = this.scratch.u8('x.mask', n);
+    const int8 = this.rounding === 'onnx' && spec.qmin >= 0 && spec.qmax <= 255;
+    const xCodes = int8 ? this.scratch.u8('x.codes', n) : undefined;
     if (this.rounding === 'onnx') {
-      nativeTrain().fakeQuantizeAffine(x.data, scale, zeroPoint, spec.qmin, spec.qmax, xq, mask);
+      nativeTrain().fakeQuantizeAffine(x.data, scale, zeroPoint, spec.qmin, spec.qmax, xq, mask, xCodes);
     } else {
       // PyTorch's multiply-by-reciprocal rounding: the TypeScript path (the native pass divides, as ONNX).
       const f = fakeQuantize(x, { scale, zeroPoint, qmin: spec.qmin, qmax: spec.qmax, rounding: 'torch' });
       xq.set(f.y);
       mask.set(f.mask);
     }
-    const wq = this.fakeQuantizedWeights(this.scratch.f32('w.fake', this.outFeatures * this.inFeatures));
+    const wShape = [this.outFeatures, this.inFeatures];
+    const wScales = this.scratch.f32('w.scales', this.outFeatures);
+    const wq = this.scratch.f32('w.fake', this.outFeatures * this.inFeatures);
+    const wCodes = int8 ? this.scratch.i8('w.codes', wq.length) : undefined;
+    nativeTrain().fakeQuantizeRows(this.weight.data, this.outFeatures, this.inFeatures, wq, wScales, wCodes);
     const xt: Tensor<'float32'> = { dtype: 'float32', shape: x.shape, data: xq };
     const y = this.output(training, 'y', [x.shape[0], this.outFeatures]);
-    matmul(xt, { dtype: 'float32', shape: [this.outFeatures, this.inFeatures], data: wq }, { transposeB: true, out: y });
-    nativeTrain().biasRelu(y.data, x.shape[0], this.outFeatures, this.bias.data, false);
+    if (xCodes !== undefined && wCodes !== undefined) {
+      // QuantizedLinear's epilogue: float32(acc) * float32(scale * wScale[j]) + bias[j].
+      const plan = planMatmul({ dtype: 'uint8', shape: x.shape, data: xCodes }, { dtype: 'int8', shape: wShape, data: wCodes }, { transposeB: true, out: y }, 'js', 'float32');
+      const epilogue = { aZeroPoint: Int32Array.of(zeroPoint), aScale: Float32Array.of(scale), bScale: wScales, bias: this.bias.data, relu: false };
+      native().gemm({ ...plan.desc, epilogue });
+    } else {
+      matmul(xt, { dtype: 'float32', shape: wShape, data: wq }, { transposeB: true, out: y });
+      nativeTrain().biasRelu(y.data, x.shape[0], this.outFeatures, this.bias.data, false);
+    }
     poisonRows(y.data, this.outFeatures, bad);
     this.save(training ? xt : undefined);
     this.#mask = training ? mask : undefined;

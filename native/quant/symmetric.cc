@@ -199,12 +199,13 @@ void symmetric_quantize_column_blocks(const float* x, int64_t rows, int64_t cols
   });
 }
 
-void symmetric_fake_quantize_rows(const float* x, int64_t rows, int64_t cols, float* y, float* scales) {
+void symmetric_fake_quantize_rows(const float* x, int64_t rows, int64_t cols, float* y, float* scales, int8_t* q) {
   const Ops& ops = active_ops();
   for_row_ranges(rows, cols, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float s = scales[r] = symmetric_scale(ops.amax(x + r * cols, cols));
       ops.fake_quantize(x + r * cols, cols, s, y + r * cols);
+      if (q != nullptr) ops.quantize(x + r * cols, cols, s, q + r * cols);  // the row is still in L1
     }
   });
 }

@@ -58,8 +58,10 @@ void symmetric_row_column_scales(const float* x, int64_t rows, int64_t cols, flo
 // x cols, block-major); `stochastic` rounds as described above with `seed`.
 void symmetric_quantize_column_blocks(const float* x, int64_t rows, int64_t cols, int64_t block, bool stochastic,
                                       uint32_t seed, int8_t* q, float* scales);
-// Quantize-dequantize per row: y = float32(q * scale) (QAT's weights).
-void symmetric_fake_quantize_rows(const float* x, int64_t rows, int64_t cols, float* y, float* scales);
+// Quantize-dequantize per row: y = float32(q * scale) (QAT's weights); with
+// q, the int8 levels too (symmetric_quantize_rows' output, from the same read).
+void symmetric_fake_quantize_rows(const float* x, int64_t rows, int64_t cols, float* y, float* scales,
+                                  int8_t* q = nullptr);
 
 // The scalar and AVX2 building blocks (one row of cols values each).
 namespace symmetric_detail {

@@ -58,12 +58,13 @@ void apply_mask_scalar(float* dx, const uint8_t* mask, int64_t n) {
 }
 
 void fake_quantize_affine_scalar(const float* x, int64_t n, float scale, int32_t zero_point, int32_t qmin,
-                                 int32_t qmax, float* y, uint8_t* mask) {
+                                 int32_t qmax, float* y, uint8_t* mask, uint8_t* codes) {
   for (int64_t i = 0; i < n; ++i) {
     float v = x[i] / scale;
     if (std::isnan(v)) {
       y[i] = static_cast<float>(0 - zero_point) * scale;
       mask[i] = 0;
+      if (codes != nullptr) codes[i] = 0;
       continue;
     }
     v = v > 0x1p40f ? 0x1p40f : v < -0x1p40f ? -0x1p40f : v;
@@ -71,6 +72,7 @@ void fake_quantize_affine_scalar(const float* x, int64_t n, float scale, int32_t
     mask[i] = q >= qmin && q <= qmax;
     q = q < qmin ? qmin : q > qmax ? qmax : q;
     y[i] = static_cast<float>(q - zero_point) * scale;
+    if (codes != nullptr) codes[i] = static_cast<uint8_t>(q);
   }
 }
 
@@ -123,8 +125,8 @@ void column_sums(const float* a, int64_t rows, int64_t cols, float* out) {
 void apply_mask(float* dx, const uint8_t* mask, int64_t n) { active_ops().apply_mask(dx, mask, n); }
 
 void fake_quantize_affine(const float* x, int64_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
-                          float* y, uint8_t* mask) {
-  active_ops().fake_quantize_affine(x, n, scale, zero_point, qmin, qmax, y, mask);
+                          float* y, uint8_t* mask, uint8_t* codes) {
+  active_ops().fake_quantize_affine(x, n, scale, zero_point, qmin, qmax, y, mask, codes);
 }
 
 void dequantize_rows(const int8_t* q, const float* scales, int64_t rows, int64_t cols, float* x) {

@@ -27,8 +27,10 @@ void apply_mask(float* dx, const uint8_t* mask, int64_t n);
 // Per-tensor fake quantization with the straight-through mask, as
 // lib/quant/fake_quantize.ts: q = roundHalfEven(float32(x / scale)) + zero_point,
 // mask = q in [qmin, qmax], y = float32((clamp(q) - zero_point) * scale); NaN: q = 0, mask 0.
+// With codes (0 <= qmin <= qmax <= 255), codes[i] = clamp(q) too: the uint8
+// input an int8 GEMM takes (QAT's forward).
 void fake_quantize_affine(const float* x, int64_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
-                          float* y, uint8_t* mask);
+                          float* y, uint8_t* mask, uint8_t* codes = nullptr);
 // x[r][j] = float32(q[r][j] * scales[r]): int8 rows back to float32.
 void dequantize_rows(const int8_t* q, const float* scales, int64_t rows, int64_t cols, float* x);
 
@@ -42,7 +44,7 @@ struct Ops {
   void (*column_sums_into)(const float* row, int64_t n, double* acc);
   void (*apply_mask)(float* dx, const uint8_t* mask, int64_t n);
   void (*fake_quantize_affine)(const float* x, int64_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
-                               float* y, uint8_t* mask);
+                               float* y, uint8_t* mask, uint8_t* codes);  // codes may be null
   void (*dequantize_row)(const int8_t* q, int64_t n, float scale, float* x);
 };
 const Ops& scalar_ops();

@@ -85,8 +85,9 @@ void apply_mask_avx2(float* dx, const uint8_t* mask, int64_t n) {
 // point) before rounding keeps every in-range decision of the scalar code's
 // +-2^40 clamp, and the integers stay exact in float32.
 void fake_quantize_affine_avx2(const float* x, int64_t n, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
-                               float* y, uint8_t* mask) {
+                               float* y, uint8_t* mask, uint8_t* codes) {
   const __m256 s = _mm256_set1_ps(scale);
+  const __m256 zp = _mm256_set1_ps(static_cast<float>(zero_point));
   const __m256 lo = _mm256_set1_ps(static_cast<float>(qmin - zero_point));
   const __m256 hi = _mm256_set1_ps(static_cast<float>(qmax - zero_point));
   const __m256 one = _mm256_set1_ps(1.0f);
@@ -104,8 +105,14 @@ void fake_quantize_affine_avx2(const float* x, int64_t n, float scale, int32_t z
     _mm256_storeu_ps(y + i, _mm256_blendv_ps(yq, nan_value, nan));
     const int bits = _mm256_movemask_ps(inside);
     for (int k = 0; k < 8; ++k) mask[i + k] = static_cast<uint8_t>((bits >> k) & 1);
+    if (codes != nullptr) {  // level + zero point, 0 for NaN; exact integers in float32
+      alignas(32) int32_t q[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(q), _mm256_cvtps_epi32(_mm256_andnot_ps(nan, _mm256_add_ps(level, zp))));
+      for (int k = 0; k < 8; ++k) codes[i + k] = static_cast<uint8_t>(q[k]);
+    }
   }
-  scalar_ops().fake_quantize_affine(x + i, n - i, scale, zero_point, qmin, qmax, y + i, mask + i);
+  scalar_ops().fake_quantize_affine(x + i, n - i, scale, zero_point, qmin, qmax, y + i, mask + i,
+                                    codes != nullptr ? codes + i : nullptr);
 }
 
 void dequantize_row_avx2(const int8_t* q, int64_t n, float scale, float* x) {
