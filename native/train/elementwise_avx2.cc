@@ -81,6 +81,12 @@ void apply_mask_avx2(float* dx, const uint8_t* mask, int64_t n) {
   scalar_ops().apply_mask(dx + i, mask + i, n - i);
 }
 
+// Eight int32 lanes, each in 0..255, as eight bytes.
+inline void store8_bytes(uint8_t* out, __m256i x) {
+  const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(words, words));
+}
+
 // Clamping x/scale to [lo - 1, hi + 1] (lo, hi: the range minus the zero
 // point) before rounding keeps every in-range decision of the scalar code's
 // +-2^40 clamp, and the integers stay exact in float32.
@@ -103,12 +109,9 @@ void fake_quantize_affine_avx2(const float* x, int64_t n, float scale, int32_t z
     const __m256 level = _mm256_add_ps(_mm256_min_ps(_mm256_max_ps(r, lo), hi), _mm256_setzero_ps());
     const __m256 yq = _mm256_mul_ps(level, s);
     _mm256_storeu_ps(y + i, _mm256_blendv_ps(yq, nan_value, nan));
-    const int bits = _mm256_movemask_ps(inside);
-    for (int k = 0; k < 8; ++k) mask[i + k] = static_cast<uint8_t>((bits >> k) & 1);
-    if (codes != nullptr) {  // level + zero point, 0 for NaN; exact integers in float32
-      alignas(32) int32_t q[8];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(q), _mm256_cvtps_epi32(_mm256_andnot_ps(nan, _mm256_add_ps(level, zp))));
-      for (int k = 0; k < 8; ++k) codes[i + k] = static_cast<uint8_t>(q[k]);
+    store8_bytes(mask + i, _mm256_and_si256(_mm256_castps_si256(inside), _mm256_set1_epi32(1)));
+    if (codes != nullptr) {  // level + zero point (0..255), 0 for NaN; exact integers in float32
+      store8_bytes(codes + i, _mm256_cvtps_epi32(_mm256_andnot_ps(nan, _mm256_add_ps(level, zp))));
     }
   }
   scalar_ops().fake_quantize_affine(x + i, n - i, scale, zero_point, qmin, qmax, y + i, mask + i,
