@@ -6,7 +6,7 @@
 // rows (eight row pointers: twelve rows ran out of general registers and
 // reloaded them from the stack, 7% slower on Zen 4), partial columns by
 // masked loads and stores. 8 x 48 against the former 8 x 32 on Zen 5
-// (bench/f32_peer.ts, ratio to oneDNN f32 at 1 thread): 2048^3 0.96 -> 1.03,
+// (bench/onednn_peer.ts, ratio to oneDNN f32 at 1 thread): 2048^3 0.96 -> 1.03,
 // 64 x 4096^2 0.98 -> 1.03, the other shapes alike; 11 loads per 24 FMAs
 // instead of 10 per 16. For R <= 2 even and odd k go to separate
 // accumulators, so at least 6 FMA chains hide FMA latency.
@@ -132,7 +132,7 @@ void micro(const MicroArgs<float>& g) {
 
 // Blocks of 64 rows x 1024 k: A's block (256 KiB) and a 48-column slice of
 // B (192 KiB) in L2. Each depth block is a pass over C, and C's misses, not
-// B's L2 reads, set the pace: on Zen 5 (bench/f32_peer.ts, against oneDNN
+// B's L2 reads, set the pace: on Zen 5 (bench/onednn_peer.ts, against oneDNN
 // f32 alternated) 96 x 384 ran 0.86-0.93x oneDNN at 1 thread, 96 x 256 and
 // 96 x 192 slower still, 64 x 1024 0.97-1.04x; 2048 deep was slower again
 // (A's block no longer fits beside B's slice). With 8 x 48 tiles, 48 x 1024,
