@@ -222,6 +222,29 @@ describe('fake quantization agrees with the real int8 path', () => {
       layer.dispose();
     }
     setNumThreads(before);
+    // More rows than the direct path takes (B packed inside the call), and a batch of one.
+    for (const rows of [40, 1]) {
+      const xs = tensor(Float32Array.from(randn(rows * inF, new Rng(rows), 3)), [rows, inF]);
+      const qat = new QATLinear(inF, outF, new Rng(1));
+      qat.weight.data.set(w.data);
+      qat.bias.data.set(bias);
+      qat.forward(x, true); // calibrated on x: some of xs lies outside the range and clamps
+      const layer = qat.toQuantized();
+      assert.deepEqual(qat.forward(xs, false).data, layer.forward(xs).data, `${rows} rows`);
+      layer.dispose();
+    }
+  });
+
+  it('QATLinear with a reduced input range keeps the float32 forward (the converted layer would not clamp there)', () => {
+    const qat = new QATLinear(inF, outF, new Rng(1), 'qat', { observer: new MovingAverageMinMaxObserver({ reduceRange: true }) });
+    qat.weight.data.set(w.data);
+    qat.bias.data.set(bias);
+    const y = qat.forward(x, true).data;
+    const { scale, zeroPoint } = qat.inputQParams();
+    const xf = fakeQuantize(x, { scale, zeroPoint, qmin: 0, qmax: 127 }).y;
+    const want = matmul(tensor(xf, [batch, inF]), tensor(qat.fakeQuantizedWeights(), [outF, inF]), { transposeB: true }).data;
+    for (let i = 0; i < want.length; i++) want[i] = Math.fround(want[i] + bias[i % outF]);
+    assert.deepEqual(y, want);
   });
 
   it("QATLinear rounding 'torch' fake-quantizes its input as PyTorch does", () => {

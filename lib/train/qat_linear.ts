@@ -12,12 +12,12 @@
  * The fake quantizations, the mask and the bias are native passes
  * (bit-identical to fakeQuantize and the TypeScript loops they replaced).
  *
- * With the default 'onnx' rounding and a uint8 observer the forward runs the
- * int8 GEMM itself: the fake quantizations also write the uint8 input levels
+ * With the default 'onnx' rounding and an observer on [0, 255] (PyTorch's
+ * quint8 default, no reduced range) the forward runs the int8 GEMM itself: the fake quantizations also write the uint8 input levels
  * and int8 weight levels, and y is the converted layer's output bit for bit
  * (toQuantized().forward(x) with the same input qparams), at int8 speed. The
  * backward stays float32 on the fake-quantized values (the straight-through
- * estimator). With 'torch' rounding, or an observer outside [0, 255], the
+ * estimator). With 'torch' rounding, or any other observer range, the
  * forward is the float32 GEMM of the fake-quantized values (equal to the
  * int8 one up to float32 rounding of the sum).
  */
@@ -109,7 +109,9 @@ export class QATLinear extends Linear {
     const n = x.data.length;
     const xq = this.scratch.f32('x.fake', n);
     const mask = this.scratch.u8('x.mask', n);
-    const int8 = this.rounding === 'onnx' && spec.qmin >= 0 && spec.qmax <= 255;
+    // Exactly the converted layer's input range (it quantizes to uint8 [0, 255]): a reduced range
+    // (reduceRange, quantMin/quantMax) clamps where the converted layer would not, so it keeps the fp32 forward.
+    const int8 = this.rounding === 'onnx' && spec.qmin === 0 && spec.qmax === 255;
     const xCodes = int8 ? this.scratch.u8('x.codes', n) : undefined;
     if (this.rounding === 'onnx') {
       nativeTrain().fakeQuantizeAffine(x.data, scale, zeroPoint, spec.qmin, spec.qmax, xq, mask, xCodes);
@@ -123,7 +125,11 @@ export class QATLinear extends Linear {
     const wScales = this.scratch.f32('w.scales', this.outFeatures);
     const wq = this.scratch.f32('w.fake', this.outFeatures * this.inFeatures);
     const wCodes = int8 ? this.scratch.i8('w.codes', wq.length) : undefined;
-    nativeTrain().fakeQuantizeRows(this.weight.data, this.outFeatures, this.inFeatures, wq, wScales, wCodes);
+    if (wCodes !== undefined && !training) {
+      nativeTrain().quantizeRows(this.weight.data, this.outFeatures, this.inFeatures, wCodes, wScales); // no backward: levels only
+    } else {
+      nativeTrain().fakeQuantizeRows(this.weight.data, this.outFeatures, this.inFeatures, wq, wScales, wCodes);
+    }
     const xt: Tensor<'float32'> = { dtype: 'float32', shape: x.shape, data: xq };
     const y = this.output(training, 'y', [x.shape[0], this.outFeatures]);
     if (xCodes !== undefined && wCodes !== undefined) {

@@ -359,7 +359,7 @@ int main() {
   int8_case<int8_t>(30, 41, 2001);
   int8_case<uint8_t>(50, 23, 1500);
   f32_case(40, 50, 1301);
-  f32_case(70, 45, 3100);  // three equal depth blocks over two row blocks
+  f32_case(70, 45, 3001);  // equal depth blocks (3 x 1001 with kc 1024), two row blocks
   f32_case(7, 33, 1100);
 
   std::printf("kernels_test: %" PRId64 " checks ran\n", cases_run);

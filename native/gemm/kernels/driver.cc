@@ -219,7 +219,9 @@ void int8_run(const Int8Kernel& kernel, const Int8Problem& p) {
 }
 
 void f32_run(const F32Kernel& kernel, const F32Problem& p) {
-  run_blocks(choose_blocking(p.m, p.n, p.k, kernel.layout->panel), p.m, p.n,
+  // Column blocks of whole tiles: a block ending in a 16-wide tile of an
+  // 8 x 48 kernel would run its narrowest micro-tile once per row strip.
+  run_blocks(choose_blocking(p.m, p.n, p.k, kernel.nr), p.m, p.n,
              [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) { f32_block(kernel, p, m0, m1, n0, n1); });
 }
 

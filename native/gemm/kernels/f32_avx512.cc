@@ -8,8 +8,9 @@
 // masked loads and stores. 8 x 48 against the former 8 x 32 on Zen 5
 // (bench/onednn_peer.ts, ratio to oneDNN f32 at 1 thread): 2048^3 0.96 -> 1.03,
 // 64 x 4096^2 0.98 -> 1.03, the other shapes alike; 11 loads per 24 FMAs
-// instead of 10 per 16. For R <= 2 even and odd k go to separate
-// accumulators, so at least 6 FMA chains hide FMA latency.
+// instead of 10 per 16. Tiles of fewer than 8 accumulators (R * V < 8: few
+// rows, narrow edges) send even and odd k to separate ones, so that more
+// FMA chains hide FMA latency.
 #include "gemm/kernels/kernel.h"
 #include "gemm/kernels/layouts.h"
 #include "gemm/kernels/rows.h"
@@ -43,7 +44,7 @@ inline void store_row(float* c, __m512 x0, __m512 x1, __m512 x2, int cols, bool 
 
 template <int R, int V>
 void micro_tile(const MicroArgs<float>& g) {
-  constexpr bool kSplit = R <= 2;
+  constexpr bool kSplit = R * V < 8;
   const float* a = reinterpret_cast<const float*>(g.a);
   const float* b0p = reinterpret_cast<const float*>(g.b);
   const float* b1p = reinterpret_cast<const float*>(g.b + g.b_panel_bytes);
