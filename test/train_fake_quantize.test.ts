@@ -235,6 +235,19 @@ describe('fake quantization agrees with the real int8 path', () => {
     }
   });
 
+  it('QATLinear with an int8 observer converts to an int8-input layer (negative inputs kept)', () => {
+    const qat = new QATLinear(inF, outF, new Rng(1), 'qat', { observer: new MovingAverageMinMaxObserver({ dtype: 'int8', qscheme: 'per_tensor_symmetric' }) });
+    qat.weight.data.set(w.data);
+    qat.bias.data.set(bias);
+    const forward = qat.forward(x, true).data;
+    const { scale, zeroPoint } = qat.inputQParams();
+    const layer = qat.toQuantized();
+    assert.equal(layer.options.input?.dtype, 'int8');
+    const xf = fakeQuantize(x, { scale, zeroPoint, qmin: -128, qmax: 127 }).y;
+    check(forward, layer.forward(x).data as Float32Array, xf, qat.fakeQuantizedWeights());
+    layer.dispose();
+  });
+
   it('QATLinear with a reduced input range keeps the float32 forward (the converted layer would not clamp there)', () => {
     const qat = new QATLinear(inF, outF, new Rng(1), 'qat', { observer: new MovingAverageMinMaxObserver({ reduceRange: true }) });
     qat.weight.data.set(w.data);

@@ -172,7 +172,8 @@ export class QATLinear extends Linear {
   toQuantized(rawOptions: ConvertOptions = {}): QuantizedLinear {
     const options = checkOptions(rawOptions, ['activation', 'relu', 'output'], 'QATLinear.toQuantized');
     const activation = checkEnum(options.activation, 'options.activation', ['static', 'dynamic'], 'static');
-    const input = activation === 'static' ? { ...this.inputQParams(), dtype: 'uint8' as const } : undefined;
+    // The observer's dtype: an int8 (symmetric) observer's negative inputs must not clamp to 0.
+    const input = activation === 'static' ? { ...this.inputQParams(), dtype: this.observer.spec.dtype } : undefined;
     return new QuantizedLinear(this.weightTensor(), this.bias.data, { activation, input, relu: options.relu, output: options.output });
   }
 }
