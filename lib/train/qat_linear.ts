@@ -13,13 +13,13 @@
  * (bit-identical to fakeQuantize and the TypeScript loops they replaced).
  *
  * With the default 'onnx' rounding and an observer on [0, 255] (PyTorch's
- * quint8 default, no reduced range) the forward runs the int8 GEMM itself: the fake quantizations also write the uint8 input levels
- * and int8 weight levels, and y is the converted layer's output bit for bit
+ * quint8 default, no reduced range) the forward runs the int8 GEMM itself:
+ * the fake quantizations also write the uint8 input levels and int8 weight
+ * levels, and y is the converted layer's output bit for bit
  * (toQuantized().forward(x) with the same input qparams), at int8 speed. The
  * backward stays float32 on the fake-quantized values (the straight-through
  * estimator). With 'torch' rounding, or any other observer range, the
- * forward is the float32 GEMM of the fake-quantized values (equal to the
- * int8 one up to float32 rounding of the sum).
+ * forward is the float32 GEMM of the fake-quantized values.
  */
 import { stateError, typeError } from '../errors';
 import { checkEnum, checkOptions, describe } from '../options';
