@@ -176,9 +176,9 @@ void account(Napi::Env env, PacksHandle* h) {
   h->accounted = now;
 }
 
-// (x, w, bias | undefined, rows, in, out, xQ, xScales, wQRows | undefined, wRowScales, wQCols | undefined,
-//  wColScales | undefined, y, packs | undefined). With packs W goes straight into them (wQRows and wQCols
-// unused, may be undefined) and wColScales asks for the columns' pack; without, wQRows is required.
+// (x, w, bias | undefined, rows, in, out, xQ, xScales, wQRows | undefined, wRowScales, columns, y,
+//  packs | undefined). With packs W goes straight into them (wQRows unused, may be undefined) and
+// columns asks for the input gradient's pack too; without, wQRows is required.
 Napi::Value int8_forward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   qgemm::Int8ForwardDesc d;
@@ -191,12 +191,11 @@ Napi::Value int8_forward(const Napi::CallbackInfo& info) {
   d.bias = f32(info, 2, "bias", d.out, true);
   d.x_q = i8(info, 6, "xQ", xn);
   d.x_scales = f32(info, 7, "xScales", d.rows);
-  PacksHandle* packs = packs_arg(info, 13);
+  PacksHandle* packs = packs_arg(info, 12);
   d.w_q_rows = i8(info, 8, "wQRows", wn, packs != nullptr);
   d.w_row_scales = f32(info, 9, "wRowScales", d.out);
-  d.w_q_cols = i8(info, 10, "wQCols", wn, true);
-  d.w_col_scales = f32(info, 11, "wColScales", d.in, true);
-  d.y = f32(info, 12, "y", yn);
+  d.columns = arg_bool(info, 10, "columns");
+  d.y = f32(info, 11, "y", yn);
   d.packs = packs != nullptr ? &packs->packs : nullptr;
   const qgemm::Status status = qgemm::int8_linear_forward(d);
   if (packs != nullptr) account(env, packs);
@@ -204,25 +203,26 @@ Napi::Value int8_forward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// (w, out, in, rowScales, colScales | undefined, packs): W quantized straight into the packs, as
-// int8Forward does it (step_costs.ts times this pass alone).
+// (w, out, in, rowScales, columns, packs): W quantized straight into the packs, as int8Forward
+// does it (step_costs.ts times this pass alone).
 Napi::Value quantize_pack_weights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t out = arg_size(info, 1, "out"), in = arg_size(info, 2, "in");
   const float* w = f32(info, 0, "w", times(env, out, in));
   float* row_scales = f32(info, 3, "rowScales", out);
-  float* col_scales = f32(info, 4, "colScales", in, true);
+  const bool columns = arg_bool(info, 4, "columns");
   PacksHandle* packs = packs_arg(info, 5);
   if (packs == nullptr) throw_type_error(env, "ERR_QGEMM_NATIVE", "packs must be an int8WeightPacks() handle");
-  const qgemm::Status status =
-      qgemm::quantize_pack_weights(w, out, in, row_scales, &packs->packs.rows, col_scales, &packs->packs.cols);
+  const qgemm::Status status = qgemm::quantize_pack_weights(w, out, in, row_scales, &packs->packs.rows,
+                                                            columns ? &packs->packs.cols : nullptr);
+  if (!columns) packs->packs.cols.reset();  // as int8Forward: no stale pack for a later dX
   account(env, packs);
   check_status(env, status);
   return env.Undefined();
 }
 
-// (dy, rows, in, out, dyQ, dyScales, wQCols, wColScales, dx, packs | undefined): with packs, W's
-// columns as int8_forward packed them (it must have been given wQCols).
+// (dy, rows, in, out, dyQ, dyScales, wQRows | undefined, wRowScales, dx, packs | undefined): with
+// packs, W's levels as int8Forward packed them (it must have been given columns = true).
 Napi::Value int8_input_grad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   qgemm::Int8InputGradDesc d;
@@ -234,11 +234,11 @@ Napi::Value int8_input_grad(const Napi::CallbackInfo& info) {
   d.dy_q = i8(info, 4, "dyQ", dyn);
   d.dy_scales = f32(info, 5, "dyScales", d.rows);
   PacksHandle* packs = packs_arg(info, 9);
-  d.w_q_cols = i8(info, 6, "wQCols", times(env, d.out, d.in), packs != nullptr);
-  d.w_col_scales = f32(info, 7, "wColScales", d.in);
+  d.w_q_rows = i8(info, 6, "wQRows", times(env, d.out, d.in), packs != nullptr);
+  d.w_row_scales = f32(info, 7, "wRowScales", d.out);
   d.dx = f32(info, 8, "dx", times(env, d.rows, d.in));
   if (packs != nullptr) {
-    if (!packs->packs.cols) throw_range_error(env, "ERR_QGEMM_NATIVE", "packs hold no columns of W: run int8Forward with wColScales first");
+    if (!packs->packs.cols) throw_range_error(env, "ERR_QGEMM_NATIVE", "packs hold no input-gradient pack of W: run int8Forward with columns = true first");
     d.w_cols_pack = packs->packs.cols.get();
   }
   check_status(env, qgemm::int8_linear_input_grad(d));

@@ -33,6 +33,16 @@ function epilogueRef(a: Int8Array, sa: Float32Array, b: Int8Array, sb: Float32Ar
   return out;
 }
 
+/**
+ * dX = dY W as Int8Linear documents it: W = diag(s) Q by rows (the forward's
+ * levels), s folded into dY (one float32 product a value), dY diag(s) per row.
+ */
+function inputGradRef(dy: Float32Array, w: Float32Array, batch: number, outF: number, inF: number): Float32Array {
+  const wq = quantizeRows(w, outF, inF);
+  const dq = quantizeRows(dy.map((v, i) => v * wq.scales[i % outF]), batch, outF);
+  return epilogueRef(dq.q, dq.scales, wq.q, new Float32Array(inF).fill(1), batch, outF, inF, false);
+}
+
 describe('symmetric int8 helpers', () => {
   it('quantizeRows is quantizeWeights per channel, bit for bit; quantizeColumns is quantizeRows of the transpose', () => {
     const rng = new Rng(1);
@@ -72,10 +82,8 @@ describe('Int8Linear (SwitchBack-style)', () => {
     assert.deepEqual(y.data, epilogueRef(xq.q, xq.scales, wq.q, wq.scales, batch, inF, outF, true, layer.bias.data));
   });
 
-  it('backward dx: dY per row times W per column, exactly as documented', () => {
-    const dq = quantizeRows(dy.data as Float32Array, batch, outF);
-    const wq = quantizeColumns(layer.weight.data, outF, inF);
-    assert.deepEqual(dx.data, epilogueRef(dq.q, dq.scales, wq.q, wq.scales, batch, outF, inF, false));
+  it('backward dx: (dY diag(s)) per row times the forward\'s levels Q (W = diag(s) Q), exactly as documented', () => {
+    assert.deepEqual(dx.data, inputGradRef(dy.data as Float32Array, layer.weight.data, batch, outF, inF));
   });
 
   it('stays within the quantization error bound of fp32 (|dx| <= |x| dw/2 + |w| dx/2 + dx dw/4, summed)', () => {
@@ -135,9 +143,7 @@ describe('Int8Linear with its weights packed once per step', () => {
             const xq = quantizeRows(x.data as Float32Array, batch, inF);
             const wr = quantizeRows(layer.weight.data, outF, inF);
             assert.deepEqual(y.data, epilogueRef(xq.q, xq.scales, wr.q, wr.scales, batch, inF, outF, true, layer.bias.data), `${batch}x${inF}x${outF} ${isa} ${t} threads step ${step}: y`);
-            const dq = quantizeRows(dy.data as Float32Array, batch, outF);
-            const wc = quantizeColumns(layer.weight.data, outF, inF);
-            assert.deepEqual(dx.data, epilogueRef(dq.q, dq.scales, wc.q, wc.scales, batch, outF, inF, false), `${batch}x${inF}x${outF} ${isa} ${t} threads step ${step}: dx`);
+            assert.deepEqual(dx.data, inputGradRef(dy.data as Float32Array, layer.weight.data, batch, outF, inF), `${batch}x${inF}x${outF} ${isa} ${t} threads step ${step}: dx`);
             // W changes every step: the packs must follow it.
             for (let i = 0; i < layer.weight.data.length; i++) layer.weight.data[i] -= 0.01 * layer.weight.grad[i];
           }

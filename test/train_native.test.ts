@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 
 import { info, ISAS, quantizedMatmul, setMaxIsa, setNumThreads, type Tensor } from '../lib';
 import { fakeQuantize } from '../lib/quant/fake_quantize';
-import { addBias, Adam, columnSums, quantizeColumnBlocks, quantizeRows, quantizeRowsColumns, ReLU, rowBlocks, type Param } from '../lib/train';
+import { addBias, Adam, columnSums, quantizeColumnBlocks, quantizeRows, ReLU, rowBlocks, type Param } from '../lib/train';
 import { nativeTrain } from '../lib/train/native_train';
 import { rng } from './helpers/reference';
 import { adamStepRef, biasReluRef, columnSumsRef } from './helpers/train_reference';
@@ -153,38 +153,44 @@ describe('fused int8 GEMMs = quantize, then quantizedMatmul', () => {
   const [rows, inF, outF] = [45, 70, 33];
   const x = values(rows * inF, 5, false), w = values(outF * inF, 6, false), bias = values(outF, 7, false), dy = values(rows * outF, 8, false);
 
-  it('forward Y = X W^T (+ bias), W by rows and by columns in one pass', () => {
+  it('forward Y = X W^T (+ bias), W by rows', () => {
     const xq = quantizeRows(x, rows, inF);
-    const wq = quantizeRowsColumns(w, outF, inF);
-    const want = quantizedMatmul(i8(xq.q, [rows, inF]), i8(wq.rows.q, [outF, inF]), { transposeB: true, aScale: xq.scales, bScale: wq.rows.scales, bias }).data;
+    const wq = quantizeRows(w, outF, inF);
+    const want = quantizedMatmul(i8(xq.q, [rows, inF]), i8(wq.q, [outF, inF]), { transposeB: true, aScale: xq.scales, bScale: wq.scales, bias }).data;
     eachIsa((isa) => {
-      const b = { xQ: new Int8Array(rows * inF), xS: new Float32Array(rows), wR: new Int8Array(outF * inF), wRS: new Float32Array(outF), wC: new Int8Array(outF * inF), wCS: new Float32Array(inF) };
+      const b = { xQ: new Int8Array(rows * inF), xS: new Float32Array(rows), wR: new Int8Array(outF * inF), wRS: new Float32Array(outF) };
       const y = new Float32Array(rows * outF);
-      nativeTrain().int8Forward(x, w, bias, rows, inF, outF, b.xQ, b.xS, b.wR, b.wRS, b.wC, b.wCS, y);
+      nativeTrain().int8Forward(x, w, bias, rows, inF, outF, b.xQ, b.xS, b.wR, b.wRS, false, y);
       assert.deepEqual(y, want, isa);
       assert.deepEqual({ q: b.xQ, scales: b.xS }, xq);
-      assert.deepEqual({ rows: { q: b.wR, scales: b.wRS }, columns: { q: b.wC, scales: b.wCS } }, wq);
+      assert.deepEqual({ q: b.wR, scales: b.wRS }, wq);
     });
   });
 
-  it('input gradient dX = dY W', () => {
-    const dq = quantizeRows(dy, rows, outF);
-    const wc = quantizeRowsColumns(w, outF, inF).columns;
-    const want = quantizedMatmul(i8(dq.q, [rows, outF]), i8(wc.q, [outF, inF]), { aScale: dq.scales, bScale: wc.scales }).data;
-    eachIsa((isa) => {
-      const dx = new Float32Array(rows * inF);
-      nativeTrain().int8InputGrad(dy, rows, inF, outF, new Int8Array(rows * outF), new Float32Array(rows), wc.q, wc.scales, dx);
-      assert.deepEqual(dx, want, isa);
-      // W quantized straight into packs (no int8 copy of W): the same dX and scales.
-      const packs = nativeTrain().int8WeightPacks();
-      const rowScales = new Float32Array(outF), colScales = new Float32Array(inF);
-      nativeTrain().quantizePackWeights(w, outF, inF, rowScales, colScales, packs);
-      assert.deepEqual(colScales, wc.scales, isa);
-      const dxPacked = new Float32Array(rows * inF);
-      nativeTrain().int8InputGrad(dy, rows, inF, outF, new Int8Array(rows * outF), new Float32Array(rows), undefined, colScales, dxPacked, packs);
-      assert.deepEqual(dxPacked, want, isa);
+  // Both widths: 70 takes the generic packs, 64 (whole 16-wide tiles) the fused AVX-512 block.
+  for (const [r, i, o] of [[rows, inF, outF], [40, 64, 48]] as const) {
+    it(`input gradient dX = (dY diag(s)) Q, W = diag(s) Q by rows (${r}x${o} by ${o}x${i})`, () => {
+      const g = values(r * o, 18, false), wt = values(o * i, 16, false);
+      const wq = quantizeRows(wt, o, i);
+      // s folded into dY: one float32 product per value (a double product of floats, rounded once, is that).
+      const dq = quantizeRows(g.map((v, k) => v * wq.scales[k % o]), r, o);
+      const want = quantizedMatmul(i8(dq.q, [r, o]), i8(wq.q, [o, i]), { aScale: dq.scales }).data;
+      eachIsa((isa) => {
+        const dx = new Float32Array(r * i), dyQ = new Int8Array(r * o), dyS = new Float32Array(r);
+        nativeTrain().int8InputGrad(g, r, i, o, dyQ, dyS, wq.q, wq.scales, dx);
+        assert.deepEqual(dx, want, isa);
+        assert.deepEqual({ q: dyQ, scales: dyS }, dq, isa);
+        // W quantized straight into packs (no int8 copy of W): the same dX and scales.
+        const packs = nativeTrain().int8WeightPacks();
+        const rowScales = new Float32Array(o);
+        nativeTrain().quantizePackWeights(wt, o, i, rowScales, true, packs);
+        assert.deepEqual(rowScales, wq.scales, isa);
+        const dxPacked = new Float32Array(r * i);
+        nativeTrain().int8InputGrad(g, r, i, o, new Int8Array(r * o), new Float32Array(r), undefined, rowScales, dxPacked, packs);
+        assert.deepEqual(dxPacked, want, isa);
+      });
     });
-  });
+  }
 
   it('weight gradient dW = dY^T X in int8, per column within batch blocks, summed in float32 in block order', () => {
     for (const block of [0, 16, 20, 45]) {
@@ -216,11 +222,15 @@ describe('fused int8 GEMMs = quantize, then quantizedMatmul', () => {
     const y = new Float32Array(rows * outF);
     const ok = () => [new Int8Array(rows * inF), new Float32Array(rows), new Int8Array(outF * inF), new Float32Array(outF)] as const;
     const [xQ, xS, wR, wRS] = ok();
-    assert.throws(() => nativeTrain().int8Forward(x, w, bias, rows, inF, outF, xQ.subarray(1), xS, wR, wRS, undefined, undefined, y), { code: 'ERR_QGEMM_OUT_OF_BOUNDS' });
-    assert.throws(() => nativeTrain().int8Forward(x, w, bias, rows, inF, outF, xQ, xS, wR, wRS, undefined, undefined, new Float32Array(3)), { code: 'ERR_QGEMM_OUT_OF_BOUNDS' });
-    assert.throws(() => nativeTrain().int8Forward(x, w, bias, rows, inF, outF, new Uint8Array(rows * inF) as unknown as Int8Array, xS, wR, wRS, undefined, undefined, y), { code: 'ERR_QGEMM_DTYPE' });
-    assert.throws(() => nativeTrain().int8Forward(x, w, bias, rows, inF, outF, xQ, xS, wR, wRS, new Int8Array(outF * inF), undefined, y), { code: 'ERR_QGEMM_INVALID' });
-    assert.throws(() => nativeTrain().int8Forward(x, w, bias, 2 ** 40, 2 ** 40, outF, xQ, xS, wR, wRS, undefined, undefined, y), { code: 'ERR_QGEMM_TOO_LARGE' });
+    assert.throws(() => nativeTrain().int8Forward(x, w, bias, rows, inF, outF, xQ.subarray(1), xS, wR, wRS, false, y), { code: 'ERR_QGEMM_OUT_OF_BOUNDS' });
+    assert.throws(() => nativeTrain().int8Forward(x, w, bias, rows, inF, outF, xQ, xS, wR, wRS, false, new Float32Array(3)), { code: 'ERR_QGEMM_OUT_OF_BOUNDS' });
+    assert.throws(() => nativeTrain().int8Forward(x, w, bias, rows, inF, outF, new Uint8Array(rows * inF) as unknown as Int8Array, xS, wR, wRS, false, y), { code: 'ERR_QGEMM_DTYPE' });
+    assert.throws(() => nativeTrain().int8Forward(x, w, bias, rows, inF, outF, xQ, xS, wR, wRS, 1 as unknown as boolean, y), { code: 'ERR_QGEMM_ARG_TYPE' });
+    assert.throws(() => nativeTrain().int8InputGrad(dy, rows, inF, outF, new Int8Array(rows * outF), new Float32Array(rows), wR, wRS.subarray(1), new Float32Array(rows * inF)), { code: 'ERR_QGEMM_OUT_OF_BOUNDS' });
+    const rowsOnly = nativeTrain().int8WeightPacks();
+    nativeTrain().int8Forward(x, w, bias, rows, inF, outF, xQ, xS, undefined, wRS, false, y, rowsOnly);
+    assert.throws(() => nativeTrain().int8InputGrad(dy, rows, inF, outF, new Int8Array(rows * outF), new Float32Array(rows), undefined, wRS, new Float32Array(rows * inF), rowsOnly), { code: 'ERR_QGEMM_NATIVE' }); // no dX pack
+    assert.throws(() => nativeTrain().int8Forward(x, w, bias, 2 ** 40, 2 ** 40, outF, xQ, xS, wR, wRS, false, y), { code: 'ERR_QGEMM_TOO_LARGE' });
     assert.throws(() => nativeTrain().int8WeightGrad(dy, x, rows, inF, outF, 10, 1, new Int8Array(rows * outF), new Float32Array(4 * outF), new Int8Array(rows * inF), new Float32Array(5 * inF), new Float32Array(outF * inF), new Float32Array(outF * inF)), { code: 'ERR_QGEMM_OUT_OF_BOUNDS' }); // 5 blocks of 10 rows
     assert.throws(() => nativeTrain().int8WeightGrad(dy, x, rows, inF, outF, 10, 1, new Int8Array(rows * outF), new Float32Array(5 * outF), new Int8Array(rows * inF), new Float32Array(5 * inF), undefined, new Float32Array(outF * inF)), { code: 'ERR_QGEMM_ARG_TYPE' }); // 2+ blocks need partial
     assert.throws(() => nativeTrain().adamStep(x, x.subarray(1), x, x, 0.9, 0.99, 0.1, 0.01, 1e-8, 0, 1e-3, 1), { code: 'ERR_QGEMM_OUT_OF_BOUNDS' });

@@ -2,15 +2,17 @@
  * int8 training: a Linear whose GEMMs run in int8, each as one native call
  * that quantizes its operands and applies the scales (and bias) in the int8
  * GEMM's float32 epilogue (native/train/int8_linear.h):
- *   forward   Y  = X W^T:  X per row, W per output channel (row of W);
- *   backward  dX = dY W:   dY per row, W per input feature (column of W);
+ *   forward   Y  = X W^T:  X per row, W per output channel (row of W:
+ *                          W = diag(s) Q);
+ *   backward  dX = dY W:   the forward's levels Q, with s folded into dY:
+ *                          (dY diag(s)) per row, times Q;
  *             dW = dY^T X: 'float32' (SwitchBack, Wortsman et al. 2023: the
  *                          GEMM whose inner dimension is the batch stays fp32)
  *                          or 'int8' (full int8: X and dY per column within
  *                          blocks of `block` batch rows, dY stochastically
  *                          rounded; see docs/TRAINING.md for the recipe).
- * Every scale is symmetric int8 on [-127, 127], found anew at each step; W's
- * row and column scales come from one read of W. Deterministic for a given
+ * Every scale is symmetric int8 on [-127, 127], found anew at each step; W is
+ * read once a step, for both GEMMs' packs. Deterministic for a given
  * seed: the stochastic rounding draws one uint32 seed per step from its own
  * Rng, seeded from the layer's initialisation Rng.
  */
@@ -43,7 +45,7 @@ export class Int8Linear extends Linear {
   readonly #rounding: Rng;
   /** W quantized and packed for this step's GEMMs (re-packed in place by each forward). */
   readonly #packs = nativeTrain().int8WeightPacks();
-  /** Whether the forward also quantizes W by columns (for dX): learned from the last backward. */
+  /** Whether the forward also packs W's levels for dX: learned from the last backward. */
   #columnsWanted = true;
   #columnsReady = false;
 
@@ -64,7 +66,7 @@ export class Int8Linear extends Linear {
     const y = this.output(training, 'y', [rows, outF]);
     nativeTrain().int8Forward(
       x.data, this.weight.data, this.bias.data, rows, inF, outF, xQ, xScales,
-      undefined, s.f32('w.rowScales', outF), undefined, columns ? s.f32('w.colScales', inF) : undefined, y.data,
+      undefined, s.f32('w.rowScales', outF), columns, y.data,
       this.#packs,
     );
     this.#columnsReady = columns;
@@ -77,18 +79,25 @@ export class Int8Linear extends Linear {
     const where = layerName('Int8Linear', this.weight.name);
     const { dy, rows: badRows, cols: badCols } = guardGradient(input, where, this.nonFinite, this.outFeatures);
     const x = this.savedInput('Int8Linear');
+    this.#columnsWanted = needInputGrad;
+    // dX first: an optimizer step fused into the int8 weight gradient's GEMM changes W.
+    const dx = needInputGrad ? this.#inputGrad(dy, badRows) : undefined;
     if (this.weightGrad === 'int8') this.#int8WeightGrad(dy, x, badRows.length === 0 && badCols.length === 0);
     else this.weightAndBiasGrads(dy, x);
     poisonWeightGrads(this.weight.grad, this.bias.grad, this.inFeatures, badCols);
-    this.#columnsWanted = needInputGrad;
-    if (!needInputGrad) return undefined;
+    return dx;
+  }
+
+  /** dX = (dY diag(s)) Q with the forward's levels Q = W / s per row: the packs, or W quantized again here. */
+  #inputGrad(dy: Tensor<'float32'>, badRows: readonly number[]): Tensor<'float32'> {
     const rows = dy.shape[0], inF = this.inFeatures, outF = this.outFeatures;
     const s = this.scratch, t = transientScratch;
-    const packed = this.#columnsReady;  // the forward packed W's columns for this step
-    if (!packed) nativeTrain().quantizeColumns(this.weight.data, outF, inF, s.i8('w.cols', outF * inF), s.f32('w.colScales', inF));
+    const packed = this.#columnsReady;  // the forward packed W's levels for dX this step
+    const wQ = packed ? undefined : s.i8('w.rows', outF * inF);
+    if (wQ) nativeTrain().quantizeRows(this.weight.data, outF, inF, wQ, s.f32('w.rowScales', outF));
     const dx = this.output(true, 'dx', [rows, inF]);
     nativeTrain().int8InputGrad(
-      dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), packed ? undefined : s.i8('w.cols', outF * inF), s.f32('w.colScales', inF), dx.data,
+      dy.data, rows, inF, outF, t.i8('dy.q', rows * outF), t.f32('dy.scales', rows), wQ, s.f32('w.rowScales', outF), dx.data,
       packed ? this.#packs : undefined,
     );
     poisonRows(dx.data, inF, badRows);

@@ -22,17 +22,18 @@ export interface NativeTrain {
   quantizeColumnBlocks(x: F32, rows: number, cols: number, block: number, stochastic: boolean, seed: number, q: I8, scales: F32): void;
   /** With q, the int8 levels too (quantizeRows' output). */
   fakeQuantizeRows(x: F32, rows: number, cols: number, y: F32, scales: F32, q?: I8): void;
-  /** A layer's int8 weights in the kernel's packed layout, written in place by each int8Forward (freed by GC). With packs, int8Forward quantizes W straight into them (wQRows / wQCols unused) and wColScales asks for the columns' pack. */
+  /** A layer's int8 weights in the kernel's packed layout, written in place by each int8Forward (freed by GC). With packs, int8Forward quantizes W straight into them (wQRows unused) and `columns` asks for the input gradient's pack too. */
   int8WeightPacks(): WeightPacks;
   int8Forward(
     x: F32, w: F32, bias: F32 | undefined, rows: number, inF: number, outF: number,
-    xQ: I8, xScales: F32, wQRows: I8 | undefined, wRowScales: F32, wQCols: I8 | undefined, wColScales: F32 | undefined, y: F32,
+    xQ: I8, xScales: F32, wQRows: I8 | undefined, wRowScales: F32, columns: boolean, y: F32,
     packs?: WeightPacks,
   ): void;
-  /** W quantized straight into the packs (rows; columns too with colScales), the pass int8Forward makes. */
-  quantizePackWeights(w: F32, outF: number, inF: number, rowScales: F32, colScales: F32 | undefined, packs: WeightPacks): void;
+  /** W quantized per row straight into the packs (the input gradient's too with `columns`), the pass int8Forward makes. */
+  quantizePackWeights(w: F32, outF: number, inF: number, rowScales: F32, columns: boolean, packs: WeightPacks): void;
+  /** dX = (dY diag(wRowScales)) Q, Q = W's row levels (wQRows, or the packs' input-gradient pack). */
   int8InputGrad(
-    dy: F32, rows: number, inF: number, outF: number, dyQ: I8, dyScales: F32, wQCols: I8 | undefined, wColScales: F32, dx: F32,
+    dy: F32, rows: number, inF: number, outF: number, dyQ: I8, dyScales: F32, wQRows: I8 | undefined, wRowScales: F32, dx: F32,
     packs?: WeightPacks,
   ): void;
   int8WeightGrad(

@@ -28,11 +28,14 @@ float amax_scalar(const float* x, int64_t n) {
   return m;
 }
 
-void amax_into_scalar(const float* x, int64_t n, float* amax) {
+float amax_into_scalar(const float* x, int64_t n, float* amax) {
+  float m = 0.0f;
   for (int64_t i = 0; i < n; ++i) {
     const float a = std::fabs(x[i]);
     if (a > amax[i]) amax[i] = a;
+    if (a > m) m = a;
   }
+  return m;
 }
 
 void quantize_scalar(const float* x, int64_t n, float scale, int8_t* q) {
@@ -133,6 +136,20 @@ void symmetric_quantize_rows(const float* x, int64_t rows, int64_t cols, int8_t*
   });
 }
 
+void symmetric_quantize_rows_scaled(const float* x, int64_t rows, int64_t cols, const float* col_mult, int8_t* q,
+                                    float* scales) {
+  const Ops& ops = active_ops();
+  for_row_ranges(rows, cols, [&](int64_t r0, int64_t r1) {
+    std::vector<float> row(static_cast<size_t>(cols));  // one row of products, in L1
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * cols;
+      for (int64_t c = 0; c < cols; ++c) row[static_cast<size_t>(c)] = xr[c] * col_mult[c];
+      const float s = scales[r] = symmetric_scale(ops.amax(row.data(), cols));
+      ops.quantize(row.data(), cols, s, q + r * cols);
+    }
+  });
+}
+
 void symmetric_quantize_columns(const float* x, int64_t rows, int64_t cols, int8_t* q, float* scales) {
   const Ops& ops = active_ops();
   column_amax(ops, x, 0, rows, cols, scales);
@@ -153,8 +170,7 @@ void symmetric_row_column_scales(const float* x, int64_t rows, int64_t cols, flo
     float* amax = partial.data() + t * cols;
     for (int64_t r = t * step; r < std::min(rows, (t + 1) * step); ++r) {
       const float* row = x + r * cols;
-      row_scales[r] = symmetric_scale(ops.amax(row, cols));
-      ops.amax_into(row, cols, amax);
+      row_scales[r] = symmetric_scale(ops.amax_into(row, cols, amax));
     }
   };
   if (tasks == 1) pass(0);

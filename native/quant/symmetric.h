@@ -46,6 +46,11 @@ inline int8_t symmetric_level_stochastic(float x, float scale, float u) {
 
 // One scale per row of a row-major rows x cols matrix (scales: rows values).
 void symmetric_quantize_rows(const float* x, int64_t rows, int64_t cols, int8_t* q, float* scales);
+// Rows of x whose column j is first multiplied by col_mult[j] (one float32
+// product each), then quantized as symmetric_quantize_rows does. For dX = dY W
+// with W = diag(s) Q (W's row levels): dY diag(s) is the operand to quantize.
+void symmetric_quantize_rows_scaled(const float* x, int64_t rows, int64_t cols, const float* col_mult, int8_t* q,
+                                    float* scales);
 // One scale per column (scales: cols values).
 void symmetric_quantize_columns(const float* x, int64_t rows, int64_t cols, int8_t* q, float* scales);
 // Both at once, the row and column ranges from a single read of x: what a
@@ -67,7 +72,8 @@ void symmetric_fake_quantize_rows(const float* x, int64_t rows, int64_t cols, fl
 namespace symmetric_detail {
 struct Ops {
   float (*amax)(const float* x, int64_t n);
-  void (*amax_into)(const float* x, int64_t n, float* amax);  // amax[j] = max(amax[j], |x[j]|)
+  // amax[j] = max(amax[j], |x[j]|); returns max |x[j]| (x's own amax, as amax(x, n)).
+  float (*amax_into)(const float* x, int64_t n, float* amax);
   void (*quantize)(const float* x, int64_t n, float scale, int8_t* q);
   void (*quantize_each)(const float* x, int64_t n, const float* scales, int8_t* q);
   void (*quantize_each_stochastic)(const float* x, int64_t n, const float* scales, uint32_t seed, uint32_t index0,

@@ -29,15 +29,24 @@ float amax_avx2(const float* x, int64_t n) {
   return r;
 }
 
-void amax_into_avx2(const float* x, int64_t n, float* amax) {
+float amax_into_avx2(const float* x, int64_t n, float* amax) {
+  __m256 m = _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(amax + i, _mm256_max_ps(abs_ps(_mm256_loadu_ps(x + i)), _mm256_loadu_ps(amax + i)));
+    const __m256 a = abs_ps(_mm256_loadu_ps(x + i));
+    _mm256_storeu_ps(amax + i, _mm256_max_ps(a, _mm256_loadu_ps(amax + i)));
+    m = _mm256_max_ps(a, m);
   }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float r = 0.0f;
+  for (float v : lanes) r = v > r ? v : r;
   for (; i < n; ++i) {
     const float a = std::fabs(x[i]);
     if (a > amax[i]) amax[i] = a;
+    if (a > r) r = a;
   }
+  return r;
 }
 
 // v (already x / scale, or its stochastic floor) clamped, rounded by `mode`,

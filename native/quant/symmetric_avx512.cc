@@ -41,15 +41,29 @@ float amax_avx512(const float* x, int64_t n) {
   return r;
 }
 
-void amax_into_avx512(const float* x, int64_t n, float* amax) {
+float amax_into_avx512(const float* x, int64_t n, float* amax) {
+  // Two running maxima: one max_ps chain alone would bound the loop by its latency.
+  __m512 m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    _mm512_storeu_ps(amax + i, _mm512_max_ps(abs_ps(_mm512_loadu_ps(x + i)), _mm512_loadu_ps(amax + i)));
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a0 = abs_ps(_mm512_loadu_ps(x + i)), a1 = abs_ps(_mm512_loadu_ps(x + i + 16));
+    _mm512_storeu_ps(amax + i, _mm512_max_ps(a0, _mm512_loadu_ps(amax + i)));
+    _mm512_storeu_ps(amax + i + 16, _mm512_max_ps(a1, _mm512_loadu_ps(amax + i + 16)));
+    m0 = _mm512_max_ps(a0, m0);
+    m1 = _mm512_max_ps(a1, m1);
   }
+  for (; i + 16 <= n; i += 16) {
+    const __m512 a = abs_ps(_mm512_loadu_ps(x + i));
+    _mm512_storeu_ps(amax + i, _mm512_max_ps(a, _mm512_loadu_ps(amax + i)));
+    m0 = _mm512_max_ps(a, m0);
+  }
+  float r = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));  // lanes are >= 0 and never NaN
   for (; i < n; ++i) {
     const float a = std::fabs(x[i]);
     if (a > amax[i]) amax[i] = a;
+    if (a > r) r = a;
   }
+  return r;
 }
 
 void quantize_avx512(const float* x, int64_t n, float scale, int8_t* q) {

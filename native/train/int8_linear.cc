@@ -85,33 +85,29 @@ Status int8_linear_forward(const Int8ForwardDesc& d) {
   symmetric_quantize_rows(d.x, d.rows, d.in, d.x_q, d.x_scales);
   if (d.packs != nullptr) {
     // W quantized straight into the packed layouts; no int8 copy of W.
-    Status s = quantize_pack_weights(d.w, d.out, d.in, d.w_row_scales, &d.packs->rows, d.w_col_scales, &d.packs->cols);
+    Status s = quantize_pack_weights(d.w, d.out, d.in, d.w_row_scales, &d.packs->rows,
+                                     d.columns ? &d.packs->cols : nullptr);
     if (!s.ok()) return s;
-    if (d.w_col_scales == nullptr) d.packs->cols.reset();  // a stale pack must not serve this step's dX
+    if (!d.columns) d.packs->cols.reset();  // a stale pack must not serve this step's dX
     return scaled_int8_gemm(d.rows, d.out, d.in, d.x_q, false, d.x_scales, nullptr, true, d.w_row_scales, d.bias, d.y,
                             d.packs->rows.get());
   }
   if (!d.w_q_rows) return missing("null buffer");
-  if ((d.w_q_cols == nullptr) != (d.w_col_scales == nullptr)) return missing("w_q_cols and w_col_scales go together");
-  if (d.w_q_cols != nullptr) {
-    symmetric_quantize_rows_columns(d.w, d.out, d.in, d.w_q_rows, d.w_row_scales, d.w_q_cols, d.w_col_scales);
-  } else {
-    symmetric_quantize_rows(d.w, d.out, d.in, d.w_q_rows, d.w_row_scales);
-  }
+  symmetric_quantize_rows(d.w, d.out, d.in, d.w_q_rows, d.w_row_scales);
   return scaled_int8_gemm(d.rows, d.out, d.in, d.x_q, false, d.x_scales, d.w_q_rows, true, d.w_row_scales, d.bias,
                           d.y);
 }
 
 Status int8_linear_input_grad(const Int8InputGradDesc& d) {
   if (d.rows < 0 || d.in < 0 || d.out < 0) return missing("negative dimension");
-  if (!d.dy || !d.dy_q || !d.dy_scales || !d.w_col_scales || !d.dx) return missing("null buffer");
-  if (!d.w_q_cols && !d.w_cols_pack) return missing("null buffer");
-  symmetric_quantize_rows(d.dy, d.rows, d.out, d.dy_q, d.dy_scales);
+  if (!d.dy || !d.dy_q || !d.dy_scales || !d.w_row_scales || !d.dx) return missing("null buffer");
+  if (!d.w_q_rows && !d.w_cols_pack) return missing("null buffer");
   if (d.w_cols_pack != nullptr && (d.w_cols_pack->k() != d.out || d.w_cols_pack->n() != d.in)) {
     return missing("w_cols_pack has another shape");
   }
-  return scaled_int8_gemm(d.rows, d.in, d.out, d.dy_q, false, d.dy_scales, d.w_q_cols, false, d.w_col_scales, nullptr,
-                          d.dx, d.w_cols_pack);
+  symmetric_quantize_rows_scaled(d.dy, d.rows, d.out, d.w_row_scales, d.dy_q, d.dy_scales);
+  return scaled_int8_gemm(d.rows, d.in, d.out, d.dy_q, false, d.dy_scales, d.w_q_rows, false, nullptr, nullptr, d.dx,
+                          d.w_cols_pack);
 }
 
 Status int8_linear_weight_grad(const Int8WeightGradDesc& d) {

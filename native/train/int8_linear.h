@@ -3,8 +3,9 @@
 // (and bias) applied in the fused float32 epilogue. Every buffer is the
 // caller's (allocated once per layer), so a step allocates nothing large.
 //
-//   forward      Y  = X W^T    X per row, W per row (output channel)
-//   input grad   dX = dY W     dY per row, W per column (input feature)
+//   forward      Y  = X W^T    X per row, W per row (output channel s: W = diag(s) Q)
+//   input grad   dX = dY W     the same levels Q; dY diag(s) per row, so W
+//                              needs no column scales and one read a step
 //   weight grad  dW = dY^T X   per column within blocks of `block` batch rows,
 //                              dY stochastically rounded; each block is one
 //                              int8 GEMM and the blocks are summed in float32
@@ -21,8 +22,8 @@
 namespace qgemm {
 
 // A layer's int8 weights for the step, in the selected kernel's packed layout,
-// re-packed in place each step (no allocation, no per-call packing): W's rows
-// as B = W^T for the forward, W's columns as B = W for the input gradient.
+// re-packed in place each step (no allocation, no per-call packing): W's row
+// levels as B = W^T for the forward and as B = W for the input gradient.
 struct Int8WeightPacks {
   std::unique_ptr<PackedB> rows, cols;
   size_t bytes() const { return (rows ? rows->bytes() : 0) + (cols ? cols->bytes() : 0); }
@@ -37,16 +38,14 @@ struct Int8ForwardDesc {
   float* x_scales = nullptr;       // rows
   int8_t* w_q_rows = nullptr;      // out x in    (W per row); unused (may be null) with packs
   float* w_row_scales = nullptr;   // out
-  int8_t* w_q_cols = nullptr;      // out x in    (W per column, for the input gradient), or null; unused with packs
-  float* w_col_scales = nullptr;   // in, or null (no columns: the input gradient is not wanted)
+  bool columns = false;            // with packs: also pack the levels as B = W (the input gradient is wanted)
   float* y = nullptr;              // rows x out
   Int8WeightPacks* packs = nullptr;  // when set: W is quantized straight into these packs (train/weight_pack.h)
 };
 
-// Quantizes X and W (W by rows and, when column scales are asked for, by
-// columns) and computes Y = X W^T + bias. With packs, W goes straight into
-// the packed layouts (rows; columns too with w_col_scales) and the GEMM runs
-// on them; without, into w_q_rows (and w_q_cols) and the GEMM packs per call.
+// Quantizes X and W (per row) and computes Y = X W^T + bias. With packs, W
+// goes straight into the packed layouts (both with `columns`) and the GEMM
+// runs on them; without, into w_q_rows and the GEMM packs per call.
 Status int8_linear_forward(const Int8ForwardDesc& d);
 
 struct Int8InputGradDesc {
@@ -54,13 +53,14 @@ struct Int8InputGradDesc {
   const float* dy = nullptr;          // rows x out
   int8_t* dy_q = nullptr;             // rows x out (scratch)
   float* dy_scales = nullptr;         // rows (scratch)
-  const int8_t* w_q_cols = nullptr;   // out x in, from int8_linear_forward (may be null with w_cols_pack)
-  const float* w_col_scales = nullptr;  // in
+  const int8_t* w_q_rows = nullptr;   // out x in: W's row levels Q (may be null with w_cols_pack)
+  const float* w_row_scales = nullptr;  // out: s, W = diag(s) Q
   float* dx = nullptr;                // rows x in
-  const PackedB* w_cols_pack = nullptr;  // W's columns packed by int8_linear_forward (else w_q_cols is packed per call)
+  const PackedB* w_cols_pack = nullptr;  // Q packed as B = W by int8_linear_forward (else w_q_rows is packed per call)
 };
 
-// dX = dY W with dY quantized per row and W per column.
+// dX = (dY diag(s)) Q: dY diag(s) quantized per row (symmetric_quantize_rows_scaled),
+// Q as the forward quantized it.
 Status int8_linear_input_grad(const Int8InputGradDesc& d);
 
 // Adam's step for W (out x in) applied where dW is made (adam.h's update,

@@ -18,13 +18,13 @@ namespace {
 
 // Rows per block: a multiple of every layout's panel (8, 16) and k padding
 // (1..8), so blocks start on panel and k-group boundaries in both packs; 64
-// rows of a 2048-wide W are 128 KiB of int8 scratch a pack, in L2.
+// rows of a 2048-wide W are 128 KiB of int8 scratch, in L2.
 constexpr int64_t kBlockRows = 64;
 
 uint32_t u32(int32_t x) { return static_cast<uint32_t>(x); }
 
 struct Scratch {
-  AlignedBuffer rows, cols;
+  AlignedBuffer rows;
   std::vector<int32_t> sums;
 };
 
@@ -63,7 +63,6 @@ std::vector<Scratch>& kept_scratch() {
 void let_go_of_large(std::vector<Scratch>& scratch) {
   for (Scratch& sc : scratch) {
     if (sc.rows.size() > kKeepBytes) sc.rows.release();
-    if (sc.cols.size() > kKeepBytes) sc.cols.release();
     if (sc.sums.size() * sizeof(int32_t) > kKeepBytes) std::vector<int32_t>().swap(sc.sums);
   }
 }
@@ -82,20 +81,16 @@ Quads16BlockFn quads16_block() {
 }  // namespace weight_pack_detail
 
 Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row_scales,
-                             std::unique_ptr<PackedB>* rows_pack, float* col_scales,
-                             std::unique_ptr<PackedB>* cols_pack) {
-  const bool cols = col_scales != nullptr;
+                             std::unique_ptr<PackedB>* rows_pack, std::unique_ptr<PackedB>* cols_pack) {
+  const bool cols = cols_pack != nullptr;
   Status s = PackedB::prepare_int8(in, out, rows_pack);
   if (s.ok() && cols) s = PackedB::prepare_int8(out, in, cols_pack);
   if (!s.ok()) return s;
   PackedB& rp = **rows_pack;
   PackedB* cp = cols ? cols_pack->get() : nullptr;
   const symmetric_detail::Ops& ops = symmetric_detail::active_ops();
-  // Column scales need a read of all of W first; row scales alone are taken
-  // block by block below, while the block's rows are in L2.
-  if (cols) symmetric_row_column_scales(w, out, in, row_scales, col_scales);
   if (out == 0 || in == 0) {
-    if (!cols) std::fill(row_scales, row_scales + out, 1.0f);  // nothing to pack; the column sums are zeros
+    std::fill(row_scales, row_scales + out, 1.0f);  // nothing to pack; the column sums are zeros
     std::fill(rp.mutable_col_sums(), rp.mutable_col_sums() + out, 0);
     if (cp) std::fill(cp->mutable_col_sums(), cp->mutable_col_sums() + in, 0);
     rp.finish_col_sums();
@@ -111,8 +106,7 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
   if (scratch.size() < static_cast<size_t>(tasks)) scratch.resize(static_cast<size_t>(tasks));
   for (int64_t t = 0; t < tasks; ++t) {
     Scratch& sc = scratch[static_cast<size_t>(t)];
-    if ((sc.rows.size() < block_bytes && !sc.rows.reset(block_bytes)) ||
-        (cols && sc.cols.size() < block_bytes && !sc.cols.reset(block_bytes))) {
+    if (sc.rows.size() < block_bytes && !sc.rows.reset(block_bytes)) {
       return Status::Error(StatusCode::kOutOfMemory, "cannot allocate the weight-packing scratch");
     }
     if (cols) sc.sums.assign(static_cast<size_t>(in), 0);
@@ -132,7 +126,6 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
     fb.rows = n;
     fb.in = in;
     fb.row_scales = row_scales + r0;
-    fb.col_scales = col_scales;
     fb.rows_dst = reinterpret_cast<int8_t*>(rp.mutable_data() + rl.offset(in, r0, 0));
     fb.rows_panel_bytes = rl.panel_bytes(in);
     fb.row_sums = rp.mutable_col_sums() + r0;
@@ -145,28 +138,22 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
   };
   // Any layout: quantized into the scratch, then each layout's own pack.
   auto scratch_block = [&](int64_t r0, int64_t n, Scratch& sc) {
-    auto* qr = reinterpret_cast<int8_t*>(sc.rows.data());
-    auto* qc = reinterpret_cast<int8_t*>(sc.cols.data());
-    for (int64_t r = 0; r < n; ++r) {
-      const float* row = w + (r0 + r) * in;
-      ops.quantize(row, in, row_scales[r0 + r], qr + r * in);
-      if (cols) ops.quantize_each(row, in, col_scales, qc + r * in);
-    }
+    auto* q = reinterpret_cast<int8_t*>(sc.rows.data());
+    for (int64_t r = 0; r < n; ++r) ops.quantize(w + (r0 + r) * in, in, row_scales[r0 + r], q + r * in);
     // W's rows are B's columns r0..r0+n, each a run of k = in.
-    rl.pack(qr, true, in, in, n, rp.mutable_data() + rl.offset(in, r0, 0));
-    int8_col_sums(qr, true, in, n, rp.mutable_col_sums() + r0);
+    rl.pack(q, true, in, in, n, rp.mutable_data() + rl.offset(in, r0, 0));
+    int8_col_sums(q, true, in, n, rp.mutable_col_sums() + r0);
     if (!cols) return;
     // W's rows r0..r0+n are depth r0.. of every panel of B = W.
     for (int64_t j0 = 0; j0 < in; j0 += cl->panel) {
-      cl->pack(qc + j0, false, in, n, std::min<int64_t>(cl->panel, in - j0), cp->mutable_data() + cl->offset(out, j0, r0));
+      cl->pack(q + j0, false, in, n, std::min<int64_t>(cl->panel, in - j0), cp->mutable_data() + cl->offset(out, j0, r0));
     }
-    for (int64_t r = 0; r < n; ++r) ops.add_to_sums(qc + r * in, in, sc.sums.data());
+    for (int64_t r = 0; r < n; ++r) ops.add_to_sums(q + r * in, in, sc.sums.data());
   };
   auto task = [&](int64_t b) {
     const int64_t r0 = b * kBlockRows, n = std::min(kBlockRows, out - r0);
-    if (!cols) {  // row scales alone: taken here, from rows soon read again
-      for (int64_t r = r0; r < r0 + n; ++r) row_scales[r] = symmetric_scale(ops.amax(w + r * in, in));
-    }
+    // The block's scales, from rows soon read again (64 rows of 2048: 512 KiB, in L2).
+    for (int64_t r = r0; r < r0 + n; ++r) row_scales[r] = symmetric_scale(ops.amax(w + r * in, in));
     const int64_t slot = slots.acquire();
     Scratch& sc = scratch[static_cast<size_t>(slot)];
     if (fused != nullptr && n % 16 == 0) {

@@ -1,12 +1,14 @@
 // A training step's int8 weights in one pass: W (out x in, float32)
-// quantized symmetric int8 (quant/symmetric.h) straight into the packed
-// layouts of the step's two int8 GEMMs, with their column sums:
-//   rows   B = W^T (k = in, n = out), one scale per row of W    (the forward)
-//   cols   B = W   (k = out, n = in), one scale per column of W (dX = dY W)
-// Blocks of rows are quantized into a cache-resident scratch and packed from
-// there by the layout's own pack function, so the bytes equal quantizing W
-// whole and packing it (PackedB::create): no int8 copy of W goes through
-// memory. Threaded over row blocks on the compute pool.
+// quantized symmetric int8 per row (quant/symmetric.h: one scale per output
+// channel) straight into the packed layouts of the step's two int8 GEMMs,
+// with their column sums:
+//   rows   B = W^T (k = in, n = out)   the forward, Y = X W^T
+//   cols   B = W   (k = out, n = in)   the input gradient, dX = dY W
+// Both packs hold the same levels Q (W = diag(s) Q): dX's GEMM takes s folded
+// into dY (symmetric_quantize_rows_scaled), so W needs no column scales and
+// is read once. Blocks of rows are quantized in cache and packed from there,
+// so the bytes equal quantizing W whole and packing it (PackedB::create): no
+// int8 copy of W goes through memory. Threaded over row blocks.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +19,10 @@
 
 namespace qgemm {
 
-// row_scales: out values; col_scales: in values, or null (no cols pack: the
-// layer's input gradient is not wanted). Packs are created or re-used in
-// place (PackedB::prepare_int8).
+// row_scales: out values; cols_pack null: no cols pack (the layer's input
+// gradient is not wanted). Packs are created or re-used in place
+// (PackedB::prepare_int8).
 Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row_scales,
-                             std::unique_ptr<PackedB>* rows_pack, float* col_scales,
-                             std::unique_ptr<PackedB>* cols_pack);
+                             std::unique_ptr<PackedB>* rows_pack, std::unique_ptr<PackedB>* cols_pack);
 
 }  // namespace qgemm

@@ -13,11 +13,10 @@ struct Quads16Block {
   const float* w;
   int64_t rows, in;
   const float* row_scales;  // the block's rows
-  const float* col_scales;  // in values, or null: no cols pack
   int8_t* rows_dst;         // the rows pack's panel of the block's first row, depth 0
   size_t rows_panel_bytes;
   int32_t* row_sums;        // the rows pack's column sums of the block's rows (set)
-  int8_t* cols_dst;         // the cols pack's first panel at the depth of the block's first row
+  int8_t* cols_dst;         // the cols pack's first panel at the depth of the block's first row, or null
   size_t cols_panel_bytes;
   int32_t* col_sums;        // in values (added to)
 };
