@@ -71,10 +71,15 @@ void let_go_of_large(std::vector<Scratch>& scratch) {
 
 namespace weight_pack_detail {
 
-Quads16BlockFn quads16_block() {
+FusedBlockFn fused_block(const PackLayout* layout) {
 #ifdef QGEMM_KERNEL_QUANT_AVX512
-  if (features_allowed(kFeatAvx512)) return quads16_block_avx512_fn();
+  if (layout == &kLayoutS8Quads16 && features_allowed(kFeatAvx512)) return quads16_block_avx512_fn();
 #endif
+#ifdef QGEMM_KERNEL_QUANT_AVX2
+  if (layout == &kLayoutS8Quads16 && features_allowed(kFeatAvx2)) return quads16_block_avx2_fn();
+  if (layout == &kLayoutS8Pairs16 && features_allowed(kFeatAvx2)) return pairs16_block_avx2_fn();
+#endif
+  (void)layout;
   return nullptr;
 }
 
@@ -114,14 +119,12 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
   // Task b: row block b, in the scratch of a free slot, whose partial column
   // sums it adds to (wrapping integer sums: the same whatever the order).
   Slots slots(tasks);
-  // Both packs quads16 with whole 16-wide tiles: the fused block (weight_pack_block.h).
-  const weight_pack_detail::Quads16BlockFn fused =
-      &rl == &kLayoutS8Quads16 && (cl == nullptr || cl == &kLayoutS8Quads16) && in % 16 == 0
-          ? weight_pack_detail::quads16_block()
-          : nullptr;
-  // The fused block (both packs quads16, whole tiles): straight into the packs.
+  // Both packs in one layout with whole 16-wide tiles: a fused block (weight_pack_block.h).
+  const weight_pack_detail::FusedBlockFn fused =
+      (cl == nullptr || cl == &rl) && in % 16 == 0 ? weight_pack_detail::fused_block(&rl) : nullptr;
+  // The fused block: straight into the packs.
   auto fused_block = [&](int64_t r0, int64_t n, Scratch& sc) {
-    weight_pack_detail::Quads16Block fb{};
+    weight_pack_detail::FusedBlock fb{};
     fb.w = w + r0 * in;
     fb.rows = n;
     fb.in = in;

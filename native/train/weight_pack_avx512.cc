@@ -47,7 +47,7 @@ inline __m512i quad_sums(__m512i b) {
 }
 
 template <bool kCols>
-void quads16_tiles(const Quads16Block& b) {
+void quads16_tiles(const FusedBlock& b) {
   // Within each lane, [4 rows][4 columns] bytes -> [4 columns][4 rows].
   const __m512i transpose4x4 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
   for (int64_t r0 = 0; r0 < b.rows; r0 += 16) {
@@ -93,7 +93,7 @@ void quads16_tiles(const Quads16Block& b) {
   }
 }
 
-void quads16_block_avx512(const Quads16Block& b) {
+void quads16_block_avx512(const FusedBlock& b) {
   if (b.cols_dst != nullptr) {
     quads16_tiles<true>(b);
   } else {
@@ -103,7 +103,7 @@ void quads16_block_avx512(const Quads16Block& b) {
 
 }  // namespace
 
-Quads16BlockFn quads16_block_avx512_fn() { return quads16_block_avx512; }
+FusedBlockFn quads16_block_avx512_fn() { return quads16_block_avx512; }
 
 }  // namespace weight_pack_detail
 }  // namespace qgemm

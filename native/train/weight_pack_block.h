@@ -1,15 +1,18 @@
-// The fused block of weight_pack.cc for the quads16 layout: rows of W
-// quantized straight into both packs (weight_pack_avx512.cc).
+// The fused blocks of weight_pack.cc: rows of W quantized in registers
+// straight into both packs, for the layouts the x86 kernels read
+// (weight_pack_avx512.cc: quads16; weight_pack_avx2.cc: quads16 and pairs16).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "gemm/kernels/kernel.h"
+
 namespace qgemm {
 namespace weight_pack_detail {
 
 // rows (a multiple of 16) rows of W from w, in (a multiple of 16) wide.
-struct Quads16Block {
+struct FusedBlock {
   const float* w;
   int64_t rows, in;
   const float* row_scales;  // the block's rows
@@ -21,13 +24,18 @@ struct Quads16Block {
   int32_t* col_sums;        // in values (added to)
 };
 
-using Quads16BlockFn = void (*)(const Quads16Block&);
+using FusedBlockFn = void (*)(const FusedBlock&);
 
-// The AVX-512 block, or null where this build or the ISA cap has no AVX-512.
-Quads16BlockFn quads16_block();
+// The block that writes `layout` (both packs share it), or null where this
+// build or the ISA cap has none.
+FusedBlockFn fused_block(const PackLayout* layout);
 
 #ifdef QGEMM_KERNEL_QUANT_AVX512
-Quads16BlockFn quads16_block_avx512_fn();
+FusedBlockFn quads16_block_avx512_fn();
+#endif
+#ifdef QGEMM_KERNEL_QUANT_AVX2
+FusedBlockFn quads16_block_avx2_fn();
+FusedBlockFn pairs16_block_avx2_fn();
 #endif
 
 }  // namespace weight_pack_detail
