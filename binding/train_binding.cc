@@ -213,8 +213,10 @@ Napi::Value quantize_pack_weights(const Napi::CallbackInfo& info) {
   const bool columns = arg_bool(info, 4, "columns");
   PacksHandle* packs = packs_arg(info, 5);
   if (packs == nullptr) throw_type_error(env, "ERR_QGEMM_NATIVE", "packs must be an int8WeightPacks() handle");
-  const qgemm::Status status = qgemm::quantize_pack_weights(w, out, in, row_scales, &packs->packs.rows,
-                                                            columns ? &packs->packs.cols : nullptr);
+  if (columns) packs->packs.dx_mults.resize(static_cast<size_t>(out));
+  const qgemm::Status status =
+      qgemm::quantize_pack_weights(w, out, in, row_scales, &packs->packs.rows, columns ? &packs->packs.cols : nullptr,
+                                   columns ? packs->packs.dx_mults.data() : nullptr);
   if (!columns) packs->packs.cols.reset();  // as int8Forward: no stale pack for a later dX
   account(env, packs);
   check_status(env, status);
@@ -239,7 +241,7 @@ Napi::Value int8_input_grad(const Napi::CallbackInfo& info) {
   d.dx = f32(info, 8, "dx", times(env, d.rows, d.in));
   if (packs != nullptr) {
     if (!packs->packs.cols) throw_range_error(env, "ERR_QGEMM_NATIVE", "packs hold no input-gradient pack of W: run int8Forward with columns = true first");
-    d.w_cols_pack = packs->packs.cols.get();
+    d.packs = &packs->packs;
   }
   check_status(env, qgemm::int8_linear_input_grad(d));
   return env.Undefined();

@@ -35,11 +35,13 @@ function epilogueRef(a: Int8Array, sa: Float32Array, b: Int8Array, sb: Float32Ar
 
 /**
  * dX = dY W as Int8Linear documents it: W = diag(s) Q by rows (the forward's
- * levels), s folded into dY (one float32 product a value), dY diag(s) per row.
+ * levels), m folded into dY (one float32 product a value), dY diag(m) per row,
+ * m = s except 0 for a row of Q that is all 0.
  */
 function inputGradRef(dy: Float32Array, w: Float32Array, batch: number, outF: number, inF: number): Float32Array {
   const wq = quantizeRows(w, outF, inF);
-  const dq = quantizeRows(dy.map((v, i) => v * wq.scales[i % outF]), batch, outF);
+  const m = wq.scales.map((s, o) => (wq.q.subarray(o * inF, (o + 1) * inF).some((v) => v !== 0) ? s : 0));
+  const dq = quantizeRows(dy.map((v, i) => v * m[i % outF]), batch, outF);
   return epilogueRef(dq.q, dq.scales, wq.q, new Float32Array(inF).fill(1), batch, outF, inF, false);
 }
 
@@ -259,5 +261,27 @@ describe('QATLinear', () => {
     assert.notEqual(dx.data[1], 0);
     assert.notEqual(dx.data[2], 0);
     assert.equal(dx.data[3], 0);
+  });
+});
+
+describe('Int8Linear dX with a zero row of W (zero-initialised or pruned output)', () => {
+  it('stays as close to fp32 as without it: the row multiplies dY by 0, not by its scale 1', () => {
+    const rng = new Rng(3);
+    const [batch, inF, outF] = [16, 64, 32];
+    const layer = new Int8Linear(inF, outF, rng);
+    const ref = new Linear(inF, outF, new Rng(3));
+    layer.weight.data.fill(0, 5 * inF, 6 * inF);
+    ref.weight.data.set(layer.weight.data);
+    const x = tensor(randn(batch * inF, rng), [batch, inF]);
+    const dy = tensor(randn(batch * outF, rng, 0.1), [batch, outF]);
+    layer.forward(x, true);
+    ref.forward(x, true);
+    const dx = layer.backward(dy, true)!.data, want = ref.backward(dy, true)!.data;
+    let num = 0, den = 0;
+    for (let i = 0; i < dx.length; i++) {
+      num += (dx[i] - want[i]) ** 2;
+      den += want[i] ** 2;
+    }
+    assert.ok(Math.sqrt(num / den) < 0.02, `dx relative error ${Math.sqrt(num / den)}`);
   });
 });

@@ -112,15 +112,32 @@ describe('Int8Linear', () => {
     assert.ok(Math.sqrt(diff / norm) < 0.05, `relative error ${Math.sqrt(diff / norm)}`);
   });
 
-  it('W by columns is skipped after a backward without dX, and made when dX is asked for again', () => {
+  it("dX's pack is skipped after a backward without dX, and made when dX is asked for again", () => {
     const [a, b] = [0, 1].map(() => new Int8Linear(inF, outF, new Rng(9)));
     a.forward(x, true);
-    a.backward(dy, false); // the first layer of a model: no dX, so the next forward skips W's columns
+    a.backward(dy, false); // the first layer of a model: no dX, so the next forward skips dX's pack
     a.weight.data.forEach((w, i) => (a.weight.data[i] = b.weight.data[i] = w * 1.5 + 0.01)); // an optimizer step
     a.forward(x, true);
     const dxA = a.backward(dy, true)!.data.slice();
     b.forward(x, true);
     assert.deepEqual(dxA, b.backward(dy, true)!.data);
+  });
+
+  it('without the pack, dX still sees the W of its forward when a fused Adam step changes W in that backward', () => {
+    const run = (fused: boolean) => {
+      const layer = new Int8Linear(inF, outF, new Rng(9), 'f', { weightGrad: 'int8' });
+      const opt = new Adam(layer.params(), { lr: 1e-2, fused });
+      layer.forward(x, true);
+      layer.backward(dy, false); // no dX: the next forward skips dX's pack, so the backward quantizes W again
+      opt.step();
+      layer.forward(x, true);
+      const dx = layer.backward(dy, true)!.data.slice();
+      opt.step();
+      return { dx, w: layer.weight.data.slice() };
+    };
+    const fused = run(true), separate = run(false);
+    assert.deepEqual(fused.dx, separate.dx);
+    assert.deepEqual(fused.w, separate.w);
   });
 
   it('refuses bad options', () => {

@@ -167,13 +167,15 @@ describe('fused int8 GEMMs = quantize, then quantizedMatmul', () => {
     });
   });
 
-  // Both widths: 70 takes the generic packs, 64 (whole 16-wide tiles) the fused AVX-512 block.
+  // Both widths: 70 takes the generic packs, 64 (whole 16-wide tiles) the fused blocks (AVX2, AVX-512).
   for (const [r, i, o] of [[rows, inF, outF], [40, 64, 48]] as const) {
-    it(`input gradient dX = (dY diag(s)) Q, W = diag(s) Q by rows (${r}x${o} by ${o}x${i})`, () => {
+    it(`input gradient dX = (dY diag(m)) Q, W = diag(s) Q by rows, m = s but 0 for a zero row (${r}x${o} by ${o}x${i})`, () => {
       const g = values(r * o, 18, false), wt = values(o * i, 16, false);
+      wt.fill(0, 3 * i, 4 * i); // a zero row: its multiplier is 0, not its scale 1
       const wq = quantizeRows(wt, o, i);
-      // s folded into dY: one float32 product per value (a double product of floats, rounded once, is that).
-      const dq = quantizeRows(g.map((v, k) => v * wq.scales[k % o]), r, o);
+      const m = wq.scales.map((s, row) => (row === 3 ? 0 : s));
+      // m folded into dY: one float32 product per value (a double product of floats, rounded once, is that).
+      const dq = quantizeRows(g.map((v, k) => v * m[k % o]), r, o);
       const want = quantizedMatmul(i8(dq.q, [r, o]), i8(wq.q, [o, i]), { aScale: dq.scales }).data;
       eachIsa((isa) => {
         const dx = new Float32Array(r * i), dyQ = new Int8Array(r * o), dyS = new Float32Array(r);

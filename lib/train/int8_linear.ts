@@ -5,7 +5,8 @@
  *   forward   Y  = X W^T:  X per row, W per output channel (row of W:
  *                          W = diag(s) Q);
  *   backward  dX = dY W:   the forward's levels Q, with s folded into dY:
- *                          (dY diag(s)) per row, times Q;
+ *                          (dY diag(s)) per row, times Q (a row of Q all 0
+ *                          folds in 0, not its scale);
  *             dW = dY^T X: 'float32' (SwitchBack, Wortsman et al. 2023: the
  *                          GEMM whose inner dimension is the batch stays fp32)
  *                          or 'int8' (full int8: X and dY per column within

@@ -53,8 +53,7 @@ void symmetric_quantize_rows_scaled(const float* x, int64_t rows, int64_t cols, 
                                     float* scales);
 // One scale per column (scales: cols values).
 void symmetric_quantize_columns(const float* x, int64_t rows, int64_t cols, int8_t* q, float* scales);
-// Both at once, the row and column ranges from a single read of x: what a
-// training step needs of W (rows for Y = X W^T, columns for dX = dY W).
+// Both at once, the row and column ranges from a single read of x.
 void symmetric_quantize_rows_columns(const float* x, int64_t rows, int64_t cols, int8_t* q_rows, float* row_scales,
                                      int8_t* q_cols, float* col_scales);
 // The scales of both (row_scales: rows values, col_scales: cols) from a single read of x.

@@ -85,8 +85,9 @@ Status int8_linear_forward(const Int8ForwardDesc& d) {
   symmetric_quantize_rows(d.x, d.rows, d.in, d.x_q, d.x_scales);
   if (d.packs != nullptr) {
     // W quantized straight into the packed layouts; no int8 copy of W.
+    if (d.columns) d.packs->dx_mults.resize(static_cast<size_t>(d.out));
     Status s = quantize_pack_weights(d.w, d.out, d.in, d.w_row_scales, &d.packs->rows,
-                                     d.columns ? &d.packs->cols : nullptr);
+                                     d.columns ? &d.packs->cols : nullptr, d.columns ? d.packs->dx_mults.data() : nullptr);
     if (!s.ok()) return s;
     if (!d.columns) d.packs->cols.reset();  // a stale pack must not serve this step's dX
     return scaled_int8_gemm(d.rows, d.out, d.in, d.x_q, false, d.x_scales, nullptr, true, d.w_row_scales, d.bias, d.y,
@@ -100,14 +101,25 @@ Status int8_linear_forward(const Int8ForwardDesc& d) {
 
 Status int8_linear_input_grad(const Int8InputGradDesc& d) {
   if (d.rows < 0 || d.in < 0 || d.out < 0) return missing("negative dimension");
-  if (!d.dy || !d.dy_q || !d.dy_scales || !d.w_row_scales || !d.dx) return missing("null buffer");
-  if (!d.w_q_rows && !d.w_cols_pack) return missing("null buffer");
-  if (d.w_cols_pack != nullptr && (d.w_cols_pack->k() != d.out || d.w_cols_pack->n() != d.in)) {
-    return missing("w_cols_pack has another shape");
+  if (!d.dy || !d.dy_q || !d.dy_scales || !d.dx) return missing("null buffer");
+  const PackedB* pack = d.packs != nullptr ? d.packs->cols.get() : nullptr;
+  const float* mults = nullptr;
+  std::vector<float> own_mults;
+  if (d.packs != nullptr) {
+    if (pack == nullptr || pack->k() != d.out || pack->n() != d.in ||
+        d.packs->dx_mults.size() != static_cast<size_t>(d.out)) {
+      return missing("packs hold no input-gradient pack of this shape");
+    }
+    mults = d.packs->dx_mults.data();
+  } else {
+    if (!d.w_q_rows || !d.w_row_scales) return missing("null buffer");
+    own_mults.resize(static_cast<size_t>(d.out));
+    input_grad_multipliers(d.w_q_rows, d.out, d.in, d.w_row_scales, own_mults.data());
+    mults = own_mults.data();
   }
-  symmetric_quantize_rows_scaled(d.dy, d.rows, d.out, d.w_row_scales, d.dy_q, d.dy_scales);
+  symmetric_quantize_rows_scaled(d.dy, d.rows, d.out, mults, d.dy_q, d.dy_scales);
   return scaled_int8_gemm(d.rows, d.in, d.out, d.dy_q, false, d.dy_scales, d.w_q_rows, false, nullptr, nullptr, d.dx,
-                          d.w_cols_pack);
+                          pack);
 }
 
 Status int8_linear_weight_grad(const Int8WeightGradDesc& d) {

@@ -4,8 +4,9 @@
 // caller's (allocated once per layer), so a step allocates nothing large.
 //
 //   forward      Y  = X W^T    X per row, W per row (output channel s: W = diag(s) Q)
-//   input grad   dX = dY W     the same levels Q; dY diag(s) per row, so W
-//                              needs no column scales and one read a step
+//   input grad   dX = dY W     the same levels Q; dY diag(s) per row (0 in
+//                              place of s for a row of Q all 0), so W needs
+//                              no column scales and one read a step
 //   weight grad  dW = dY^T X   per column within blocks of `block` batch rows,
 //                              dY stochastically rounded; each block is one
 //                              int8 GEMM and the blocks are summed in float32
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "gemm/packed_b.h"
 #include "gemm/types.h"
@@ -26,7 +28,10 @@ namespace qgemm {
 // levels as B = W^T for the forward and as B = W for the input gradient.
 struct Int8WeightPacks {
   std::unique_ptr<PackedB> rows, cols;
-  size_t bytes() const { return (rows ? rows->bytes() : 0) + (cols ? cols->bytes() : 0); }
+  std::vector<float> dx_mults;  // with cols: dY's column multipliers for dX (weight_pack.h)
+  size_t bytes() const {
+    return (rows ? rows->bytes() : 0) + (cols ? cols->bytes() : 0) + dx_mults.capacity() * sizeof(float);
+  }
 };
 
 struct Int8ForwardDesc {
@@ -53,14 +58,14 @@ struct Int8InputGradDesc {
   const float* dy = nullptr;          // rows x out
   int8_t* dy_q = nullptr;             // rows x out (scratch)
   float* dy_scales = nullptr;         // rows (scratch)
-  const int8_t* w_q_rows = nullptr;   // out x in: W's row levels Q (may be null with w_cols_pack)
-  const float* w_row_scales = nullptr;  // out: s, W = diag(s) Q
+  const int8_t* w_q_rows = nullptr;   // out x in: W's row levels Q (unused with packs)
+  const float* w_row_scales = nullptr;  // out: s, W = diag(s) Q (unused with packs)
   float* dx = nullptr;                // rows x in
-  const PackedB* w_cols_pack = nullptr;  // Q packed as B = W by int8_linear_forward (else w_q_rows is packed per call)
+  const Int8WeightPacks* packs = nullptr;  // Q and its multipliers from int8_linear_forward (columns); else w_q_rows is packed per call
 };
 
-// dX = (dY diag(s)) Q: dY diag(s) quantized per row (symmetric_quantize_rows_scaled),
-// Q as the forward quantized it.
+// dX = (dY diag(m)) Q: dY diag(m) quantized per row (symmetric_quantize_rows_scaled),
+// Q as the forward quantized it, m = s except 0 for a row of Q that is all 0.
 Status int8_linear_input_grad(const Int8InputGradDesc& d);
 
 // Adam's step for W (out x in) applied where dW is made (adam.h's update,

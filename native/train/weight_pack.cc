@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -86,7 +87,8 @@ FusedBlockFn fused_block(const PackLayout* layout) {
 }  // namespace weight_pack_detail
 
 Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row_scales,
-                             std::unique_ptr<PackedB>* rows_pack, std::unique_ptr<PackedB>* cols_pack) {
+                             std::unique_ptr<PackedB>* rows_pack, std::unique_ptr<PackedB>* cols_pack,
+                             float* dx_mults) {
   const bool cols = cols_pack != nullptr;
   Status s = PackedB::prepare_int8(in, out, rows_pack);
   if (s.ok() && cols) s = PackedB::prepare_int8(out, in, cols_pack);
@@ -96,6 +98,7 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
   const symmetric_detail::Ops& ops = symmetric_detail::active_ops();
   if (out == 0 || in == 0) {
     std::fill(row_scales, row_scales + out, 1.0f);  // nothing to pack; the column sums are zeros
+    if (dx_mults) std::fill(dx_mults, dx_mults + out, 0.0f);
     std::fill(rp.mutable_col_sums(), rp.mutable_col_sums() + out, 0);
     if (cp) std::fill(cp->mutable_col_sums(), cp->mutable_col_sums() + in, 0);
     rp.finish_col_sums();
@@ -156,7 +159,11 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
   auto task = [&](int64_t b) {
     const int64_t r0 = b * kBlockRows, n = std::min(kBlockRows, out - r0);
     // The block's scales, from rows soon read again (64 rows of 2048: 512 KiB, in L2).
-    for (int64_t r = r0; r < r0 + n; ++r) row_scales[r] = symmetric_scale(ops.amax(w + r * in, in));
+    for (int64_t r = r0; r < r0 + n; ++r) {
+      const float amax = ops.amax(w + r * in, in);
+      row_scales[r] = symmetric_scale(amax);
+      if (dx_mults) dx_mults[r] = amax > 0.0f && amax <= std::numeric_limits<float>::max() ? row_scales[r] : 0.0f;
+    }
     const int64_t slot = slots.acquire();
     Scratch& sc = scratch[static_cast<size_t>(slot)];
     if (fused != nullptr && n % 16 == 0) {
@@ -185,6 +192,13 @@ Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row
   cp->finish_col_sums();
   let_go_of_large(scratch);
   return Status::Ok();
+}
+
+void input_grad_multipliers(const int8_t* q, int64_t out, int64_t in, const float* row_scales, float* dx_mults) {
+  for (int64_t r = 0; r < out; ++r) {
+    const int8_t* row = q + r * in;
+    dx_mults[r] = std::any_of(row, row + in, [](int8_t v) { return v != 0; }) ? row_scales[r] : 0.0f;
+  }
 }
 
 }  // namespace qgemm

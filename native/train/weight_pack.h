@@ -20,9 +20,16 @@
 namespace qgemm {
 
 // row_scales: out values; cols_pack null: no cols pack (the layer's input
-// gradient is not wanted). Packs are created or re-used in place
-// (PackedB::prepare_int8).
+// gradient is not wanted). dx_mults (out values, or null): what dX multiplies
+// dY's columns by, the row scale, or 0 for a row whose levels are all 0 (its
+// amax 0, or infinite: finite / inf is 0), so such a row (zero-initialised,
+// pruned) cannot set dY's row scales (symmetric_scale gives it 1). Packs are
+// created or re-used in place (PackedB::prepare_int8).
 Status quantize_pack_weights(const float* w, int64_t out, int64_t in, float* row_scales,
-                             std::unique_ptr<PackedB>* rows_pack, std::unique_ptr<PackedB>* cols_pack);
+                             std::unique_ptr<PackedB>* rows_pack, std::unique_ptr<PackedB>* cols_pack,
+                             float* dx_mults = nullptr);
+
+// dx_mults from W's levels and row scales (the same values quantize_pack_weights gives).
+void input_grad_multipliers(const int8_t* q, int64_t out, int64_t in, const float* row_scales, float* dx_mults);
 
 }  // namespace qgemm
