@@ -9,15 +9,11 @@ void quantize_linear_avx2(const float* x, int64_t n, float scale, int32_t zero_p
 void dequantize_linear_avx2(const void* q, DType type, int64_t n, float scale, int32_t zero_point, float* out);
 #endif
 
-namespace {
-bool use_avx2() {
 #ifdef QGEMM_X86_KERNELS
-  return features_allowed(kFeatAvx2);
-#else
-  return false;
-#endif
-}
+namespace {
+bool use_avx2() { return features_allowed(kFeatAvx2); }
 }  // namespace
+#endif
 
 void quantize_linear(const float* x, int64_t n, float scale, int32_t zero_point, DType out_type, void* out) {
 #ifdef QGEMM_X86_KERNELS
