@@ -7,7 +7,6 @@
 
 #include "args.h"
 #include "layers/finite_rows.h"
-#include "train/weight_pack.h"
 #include "errors.h"
 #include "quant/symmetric.h"
 #include "train/adam.h"
@@ -213,11 +212,7 @@ Napi::Value quantize_pack_weights(const Napi::CallbackInfo& info) {
   const bool columns = arg_bool(info, 4, "columns");
   PacksHandle* packs = packs_arg(info, 5);
   if (packs == nullptr) throw_type_error(env, "ERR_QGEMM_NATIVE", "packs must be an int8WeightPacks() handle");
-  if (columns) packs->packs.dx_mults.resize(static_cast<size_t>(out));
-  const qgemm::Status status =
-      qgemm::quantize_pack_weights(w, out, in, row_scales, &packs->packs.rows, columns ? &packs->packs.cols : nullptr,
-                                   columns ? packs->packs.dx_mults.data() : nullptr);
-  if (!columns) packs->packs.cols.reset();  // as int8Forward: no stale pack for a later dX
+  const qgemm::Status status = qgemm::int8_pack_weights(w, out, in, row_scales, columns, &packs->packs);
   account(env, packs);
   check_status(env, status);
   return env.Undefined();

@@ -79,17 +79,23 @@ Status scaled_int8_gemm(int64_t m, int64_t n, int64_t k, const int8_t* a, bool a
 
 }  // namespace
 
+Status int8_pack_weights(const float* w, int64_t out, int64_t in, float* row_scales, bool columns,
+                         Int8WeightPacks* packs) {
+  if (columns) packs->dx_mults.resize(static_cast<size_t>(out));
+  Status s = quantize_pack_weights(w, out, in, row_scales, &packs->rows, columns ? &packs->cols : nullptr,
+                                   columns ? packs->dx_mults.data() : nullptr);
+  if (!columns) packs->cols.reset();
+  return s;
+}
+
 Status int8_linear_forward(const Int8ForwardDesc& d) {
   if (d.rows < 0 || d.in < 0 || d.out < 0) return missing("negative dimension");
   if (!d.x || !d.w || !d.x_q || !d.x_scales || !d.w_row_scales || !d.y) return missing("null buffer");
   symmetric_quantize_rows(d.x, d.rows, d.in, d.x_q, d.x_scales);
   if (d.packs != nullptr) {
     // W quantized straight into the packed layouts; no int8 copy of W.
-    if (d.columns) d.packs->dx_mults.resize(static_cast<size_t>(d.out));
-    Status s = quantize_pack_weights(d.w, d.out, d.in, d.w_row_scales, &d.packs->rows,
-                                     d.columns ? &d.packs->cols : nullptr, d.columns ? d.packs->dx_mults.data() : nullptr);
+    Status s = int8_pack_weights(d.w, d.out, d.in, d.w_row_scales, d.columns, d.packs);
     if (!s.ok()) return s;
-    if (!d.columns) d.packs->cols.reset();  // a stale pack must not serve this step's dX
     return scaled_int8_gemm(d.rows, d.out, d.in, d.x_q, false, d.x_scales, nullptr, true, d.w_row_scales, d.bias, d.y,
                             d.packs->rows.get());
   }

@@ -34,6 +34,12 @@ struct Int8WeightPacks {
   }
 };
 
+// W quantized per row into packs (quantize_pack_weights): the forward's pack,
+// and with `columns` dX's pack and multipliers; without, dX's pack is dropped
+// (a stale one must not serve a later dX). What int8_linear_forward runs.
+Status int8_pack_weights(const float* w, int64_t out, int64_t in, float* row_scales, bool columns,
+                         Int8WeightPacks* packs);
+
 struct Int8ForwardDesc {
   int64_t rows = 0, in = 0, out = 0;
   const float* x = nullptr;        // rows x in
